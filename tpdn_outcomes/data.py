@@ -1,0 +1,292 @@
+"""SessionData: the canonical, validated form of a TPDN dataset."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from tpdn_outcomes import schema
+from tpdn_outcomes.derive import episode_table, session_change_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tpdn_outcomes.validate import ValidationReport
+
+_QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
+
+
+def quarter_bounds(quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a calendar quarter written ``2026Q3`` (or ``2026-Q3``).
+
+    Examples
+    --------
+    >>> quarter_bounds("2026Q3")
+    (Timestamp('2026-07-01 00:00:00'), Timestamp('2026-09-30 00:00:00'))
+    """
+    match = _QUARTER.match(str(quarter).strip())
+    if not match:
+        raise ValueError(f"quarter must look like '2026Q3', not {quarter!r}")
+    start = pd.Timestamp(year=int(match.group(1)), month=3 * int(match.group(2)) - 2, day=1)
+    return start, start + pd.offsets.QuarterEnd(0)
+
+
+class SessionData:
+    """A validated TPDN dataset: canonical ``sessions`` and ``measures`` tables.
+
+    Build it with :func:`tpdn_outcomes.load_sessions` (or
+    :func:`tpdn_outcomes.load_sample`), not directly.
+
+    Attributes
+    ----------
+    sessions : DataFrame
+        One row per session in episode and session order, with the columns of
+        :data:`tpdn_outcomes.schema.SESSION_COLUMNS` (``source_row`` is the row of the
+        session in the input file).
+    measures : DataFrame
+        Long: ``session_id``, ``measure``, ``timing``, ``value``, ``unit``, ``source_row``.
+        Pain is on NPRS 0-10 whatever the input scale.
+    metadata : dict
+        ``source``, ``sha256`` of the input, ``pain_scale`` (the input scale),
+        ``rows_read``, ``rows_excluded``, ``n_sessions``, ``n_patients``, ``n_measures``,
+        ``export_date``, ``episode_gap_days``, ``open_after_days``, ``package_version``,
+        ``loaded_at``; after :meth:`filter`, also ``filter``.
+    report : ValidationReport
+        Every problem found on load (warnings; errors too when ``errors="coerce"``).
+    exclusions : DataFrame
+        Rows of the input that were not loaded: ``file``, ``row``, ``reason``.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> data = load_sample()
+    >>> ep = data.episodes("pain")
+    >>> bool((ep["change"] == ep["final"] - ep["baseline"]).dropna().all())
+    True
+    """
+
+    def __init__(
+        self,
+        sessions: pd.DataFrame,
+        measures: pd.DataFrame,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        report: ValidationReport | None = None,
+        exclusions: pd.DataFrame | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.measures = measures
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        if report is None:
+            from tpdn_outcomes.validate import ValidationReport
+
+            report = ValidationReport()
+        self.report = report
+        self.exclusions = (
+            exclusions
+            if exclusions is not None
+            else pd.DataFrame({"file": [], "row": [], "reason": []})
+        )
+
+    # -- derived tables ------------------------------------------------------
+    def _ordered(self) -> pd.DataFrame:
+        return self.sessions.assign(session_order=np.arange(len(self.sessions), dtype=np.int64))
+
+    def _data_end(self) -> pd.Timestamp | None:
+        end = self.metadata.get("data_end")
+        return pd.Timestamp(end) if end is not None else None
+
+    def episodes(self, measure: str = "pain", *, final: str = "post") -> pd.DataFrame:
+        """One row per episode with baseline, final value and change of a measure.
+
+        Parameters
+        ----------
+        measure : str, default "pain"
+            ``pain``, ``rom:<site>`` or ``function:<instrument>`` (see :meth:`measure_names`).
+        final : {"post", "last"}, default "post"
+            The final value is the last ``post`` value after the baseline, or (``"last"``)
+            the last value of any timing after it.
+
+        Returns
+        -------
+        DataFrame
+            Columns: ``episode_id``, ``patient_id``, ``condition``, ``clinic_id``,
+            ``practitioner_role`` (of the first session), ``twitch_response`` (any twitch in
+            the episode), ``age_band``, ``sex`` (first session), ``first_date``,
+            ``last_date``, ``n_sessions``, ``open`` (last session within
+            ``open_after_days`` of the data's end), ``measure``, ``unit``, ``n_values``,
+            ``baseline`` (first pre value), ``final``, ``change`` (final - baseline),
+            ``pct_change`` (100 x change / baseline, missing when the baseline is 0),
+            ``improvement`` (change signed so that positive is better), ``note`` (why
+            there is no change, empty otherwise). Every episode has a row.
+
+        Examples
+        --------
+        >>> from tpdn_outcomes import load_sample
+        >>> ep = load_sample().episodes("pain")
+        >>> ep["note"].value_counts().index[0]
+        ''
+        """
+        return episode_table(
+            self._ordered(),
+            self.measures,
+            measure=measure,
+            final=final,
+            data_end=self._data_end(),
+            open_after_days=int(self.metadata.get("open_after_days", schema.OPEN_AFTER_DAYS)),
+        )
+
+    def session_changes(self, measure: str = "pain") -> pd.DataFrame:
+        """Within-session change (post - pre) of a measure, one row per session.
+
+        Returns
+        -------
+        DataFrame
+            ``session_id``, ``episode_id``, ``patient_id``, ``condition``, ``clinic_id``,
+            ``session_date``, ``session_number``, ``measure``, ``unit``, ``pre``, ``post``,
+            ``change`` (post - pre), ``improvement`` (signed so that positive is better),
+            ``note`` (why a change is missing).
+
+        Examples
+        --------
+        >>> from tpdn_outcomes import load_sample
+        >>> sc = load_sample().session_changes("pain")
+        >>> bool((sc["improvement"] == -sc["change"]).dropna().all())
+        True
+        """
+        return session_change_table(self._ordered(), self.measures, measure=measure)
+
+    def measure_names(self) -> list[str]:
+        """The measures present, pain first, then ROM sites, then function instruments.
+
+        Examples
+        --------
+        >>> from tpdn_outcomes import load_sample
+        >>> load_sample().measure_names()[0]
+        'pain'
+        """
+        names = pd.unique(self.measures["measure"].astype("string").dropna())
+        rank = {"pain": 0, "rom": 1, "function": 2}
+        return sorted((str(n) for n in names), key=lambda n: (rank.get(n.split(":")[0], 3), n))
+
+    # -- subsetting ----------------------------------------------------------
+    def filter(
+        self,
+        *,
+        condition: str | Iterable[str] | None = None,
+        clinic_id: str | Iterable[str] | None = None,
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+        quarter: str | None = None,
+    ) -> SessionData:
+        """Keep the sessions that match; measures follow their sessions.
+
+        Parameters
+        ----------
+        condition, clinic_id : str or iterable of str, optional
+            Keep these conditions / clinics (canonical names).
+        start, end : date-like, optional
+            Keep sessions dated from ``start`` to ``end`` inclusive.
+        quarter : str, optional
+            A calendar quarter such as ``"2026Q3"`` (sets ``start`` and ``end``).
+
+        Returns
+        -------
+        SessionData
+            A new object (the original is unchanged). Episode ids are those of the
+            full data, so an episode cut by a date window keeps its identity; the
+            data's end for the ``open`` flag becomes ``end`` when given.
+
+        Examples
+        --------
+        >>> from tpdn_outcomes import load_sample
+        >>> data = load_sample()
+        >>> q = data.filter(quarter="2025Q2", condition="neck_pain")
+        >>> set(q.sessions["condition"].astype(str))
+        {'neck_pain'}
+        """
+        s = self.sessions
+        keep = np.ones(len(s), dtype=bool)
+
+        def _isin(col: str, value: str | Iterable[str]) -> np.ndarray:
+            wanted = [value] if isinstance(value, str) else list(value)
+            known = set(s[col].dropna().astype(str).unique())
+            unknown = [w for w in wanted if w not in known]
+            if unknown and col == "condition":
+                allowed = list(s[col].cat.categories) if hasattr(s[col], "cat") else sorted(known)
+                bad = [w for w in unknown if w not in allowed]
+                if bad:
+                    raise ValueError(f"unknown condition(s) {bad}; use one of {allowed}")
+            return s[col].astype("string").isin(wanted).fillna(False).to_numpy(dtype=bool)
+
+        if condition is not None:
+            keep &= _isin("condition", condition)
+        if clinic_id is not None:
+            keep &= _isin("clinic_id", clinic_id)
+        if quarter is not None:
+            if start is not None or end is not None:
+                raise ValueError("give quarter= or start=/end=, not both")
+            start, end = quarter_bounds(quarter)
+        if start is not None:
+            keep &= (s["session_date"] >= pd.Timestamp(start)).fillna(False).to_numpy(dtype=bool)
+        if end is not None:
+            keep &= (s["session_date"] <= pd.Timestamp(end)).fillna(False).to_numpy(dtype=bool)
+        sessions = s.loc[keep].reset_index(drop=True)
+        measures = self.measures[
+            self.measures["session_id"].isin(sessions["session_id"])
+        ].reset_index(drop=True)
+        meta = dict(self.metadata)
+        meta["filter"] = {
+            "condition": condition,
+            "clinic_id": clinic_id,
+            "start": None if start is None else str(pd.Timestamp(start).date()),
+            "end": None if end is None else str(pd.Timestamp(end).date()),
+            "quarter": quarter,
+        }
+        if end is not None:
+            meta["data_end"] = str(pd.Timestamp(end).date())
+        meta["n_sessions"] = len(sessions)
+        meta["n_patients"] = int(sessions["patient_id"].nunique())
+        meta["n_measures"] = len(measures)
+        return SessionData(
+            sessions, measures, metadata=meta, report=self.report, exclusions=self.exclusions
+        )
+
+    # -- display ---------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        """Counts at a glance: patients, episodes, sessions, measures, conditions, clinics."""
+        s = self.sessions
+        dates = s["session_date"].dropna()
+        return {
+            "patients": int(s["patient_id"].nunique()),
+            "episodes": int(s["episode_id"].nunique()),
+            "sessions": len(s),
+            "measure_values": len(self.measures),
+            "measures": self.measure_names(),
+            "conditions": sorted(map(str, s["condition"].dropna().unique())),
+            "clinics": sorted(map(str, s["clinic_id"].dropna().unique())),
+            "first_date": None if dates.empty else str(dates.min().date()),
+            "last_date": None if dates.empty else str(dates.max().date()),
+            "rows_excluded": int(self.metadata.get("rows_excluded", len(self.exclusions))),
+        }
+
+    def __repr__(self) -> str:
+        d = self.describe()
+        span = f"{d['first_date']} to {d['last_date']}" if d["first_date"] else "no dates"
+        return (
+            f"<SessionData: {d['patients']} patients, {d['episodes']} episodes, {d['sessions']} sessions, "
+            f"{d['measure_values']} measure values ({', '.join(d['measures'][:4])}"
+            f"{', ...' if len(d['measures']) > 4 else ''}); {span}; source "
+            f"{self.metadata.get('source', '?')}>"
+        )
+
+    def _repr_html_(self) -> str:
+        d = self.describe()
+        rows = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+            for k, v in d.items()
+        )
+        return f"<div><strong>SessionData</strong><table>{rows}</table></div>"

@@ -1,0 +1,329 @@
+"""Episodes and changes, derived from the canonical tables.
+
+Everything here is vectorised: one sort, then reductions over sorted runs. There is
+no Python loop over patients, episodes or sessions, so ten million sessions are
+handled in seconds.
+
+Definitions (DATA.md, "Derived: episodes")
+------------------------------------------
+* An **episode** is a patient's course of treatment for one condition. Unless the data
+  gives ``episode_id``, sessions of the same patient and condition belong to one
+  episode, and a new one starts after a gap of more than ``episode_gap_days``
+  (default 90) between consecutive sessions.
+* **baseline** is the first ``pre`` value of the measure in the episode (in session
+  order); **final** is the last ``post`` value (or, with ``final="last"``, the last value
+  of any timing) that comes after the baseline.
+* **change** = final - baseline (after - before, as CDISC ADaM's CHG);
+  **pct_change** = 100 x change / baseline, missing when the baseline is 0;
+  **improvement** = change for measures where higher is better (ROM, PSFS) and
+  -change where lower is better (pain, disability indices).
+* An episode is **open** when its last session lies within ``open_after_days``
+  (default 30) of the data's end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tpdn_outcomes import schema
+
+_TIMING_ORDER = {t: i for i, t in enumerate(schema.TIMINGS)}
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of a column (missing -> -1), cheap for categoricals."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.cat.codes, dtype=np.int64)
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    """Dates as int64 day numbers; missing -> a very small number."""
+    as_days = dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
+    out = as_days.astype(np.int64)
+    out[np.isnat(as_days)] = np.iinfo(np.int64).min // 2
+    return out
+
+
+def assign_episodes(
+    sessions: pd.DataFrame, *, episode_gap_days: int = schema.EPISODE_GAP_DAYS
+) -> pd.DataFrame:
+    """Order sessions, assign episodes and session numbers, and find duplicates and gaps.
+
+    Parameters
+    ----------
+    sessions : DataFrame
+        Canonical session columns ``patient_id``, ``condition`` and at least one of
+        ``session_date`` / ``session_number``; ``episode_id`` is used when present.
+        Rows are assumed to have valid keys.
+    episode_gap_days : int, default 90
+        A gap longer than this between consecutive sessions starts a new episode.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``sessions``, with columns ``episode_id`` (string),
+        ``session_number`` (Int64, derived from date order where not given),
+        ``duplicate`` (bool: a later copy of a session already seen in the episode, in
+        file order), ``gap_days`` (Int64: days since the previous session of the same
+        patient and condition when a new episode started because of a gap) and
+        ``order`` (the position of the row in episode/session order).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"patient_id": ["A", "A", "A"], "condition": ["neck_pain"] * 3,
+    ...                   "session_date": pd.to_datetime(["2025-01-01", "2025-01-08", "2025-06-01"])})
+    >>> assign_episodes(s)[["episode_id", "session_number", "gap_days"]]
+           episode_id  session_number  gap_days
+    0  A:neck_pain:1               1      <NA>
+    1  A:neck_pain:1               2      <NA>
+    2  A:neck_pain:2               1       144
+    """
+    n = len(sessions)
+    patient = _codes(sessions["patient_id"])
+    condition = _codes(sessions["condition"])
+    has_date = "session_date" in sessions and sessions["session_date"].notna().any()
+    has_number = "session_number" in sessions and sessions["session_number"].notna().any()
+    days = _day_numbers(sessions["session_date"]) if has_date else np.zeros(n, np.int64)
+    number = (
+        sessions["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
+        if has_number
+        else np.full(n, np.nan)
+    )
+    number_key = np.where(np.isnan(number), -1.0, number)
+    row = np.arange(n)
+    given_episode = "episode_id" in sessions and sessions["episode_id"].notna().any()
+
+    if given_episode:
+        episode = _codes(sessions["episode_id"].astype("string").fillna(""))
+        # sort: episode, date, number, file order
+        order = np.lexsort((row, number_key, days, episode, patient))
+        ep_sorted = episode[order]
+        new_ep = np.ones(n, dtype=bool)
+        new_ep[1:] = (ep_sorted[1:] != ep_sorted[:-1]) | (patient[order][1:] != patient[order][:-1])
+        gap = np.zeros(n, dtype=bool)
+        gap_len = np.zeros(n, dtype=np.int64)
+    else:
+        order = np.lexsort((row, number_key, days, condition, patient))
+        p, c, d = patient[order], condition[order], days[order]
+        same_pc = np.zeros(n, dtype=bool)
+        same_pc[1:] = (p[1:] == p[:-1]) & (c[1:] == c[:-1])
+        gap_len = np.zeros(n, dtype=np.int64)
+        gap_len[1:] = d[1:] - d[:-1]
+        gap = same_pc & (gap_len > episode_gap_days) if has_date else np.zeros(n, dtype=bool)
+        new_ep = ~same_pc | gap
+    ep_index = np.cumsum(new_ep) - 1  # episode ordinal in sorted order
+
+    # session number: given, or derived from the sorted position within the episode
+    starts = np.flatnonzero(new_ep)
+    pos_in_ep = row - starts[ep_index]
+    if has_number:
+        number_sorted = number[order]
+        derived = np.where(np.isnan(number_sorted), np.nan, number_sorted)
+    else:
+        derived = (pos_in_ep + 1).astype(np.float64)
+
+    # duplicates: same episode and same session number (or same date when numbers derive from dates)
+    dup = np.zeros(n, dtype=bool)
+    if has_number:
+        # re-sort within episode by number then file order, to find repeats of a number
+        sub = np.lexsort((order, number_key[order], ep_index))
+        ns = number_key[order][sub]
+        same = (ep_index[sub][1:] == ep_index[sub][:-1]) & (ns[1:] == ns[:-1]) & (ns[1:] >= 0)
+        dup_sorted = np.zeros(n, dtype=bool)
+        dup_sorted[sub[1:][same]] = True
+        dup = dup_sorted
+    elif has_date:
+        ds = days[order]
+        dup[1:] = ~new_ep[1:] & (ds[1:] == ds[:-1])
+
+    # episode ids: built once per episode, then spread over sessions
+    if given_episode:
+        ep_ids = sessions["episode_id"].astype("string").to_numpy()[order]
+    else:
+        first = starts
+        k = np.ones(len(first), dtype=np.int64)
+        # k-th episode of the same patient and condition
+        same_prev = np.zeros(len(first), dtype=bool)
+        same_prev[1:] = (p[first][1:] == p[first][:-1]) & (c[first][1:] == c[first][:-1])
+        block = np.cumsum(~same_prev) - 1
+        block_start = np.flatnonzero(~same_prev)
+        k = np.arange(len(first)) - block_start[block] + 1
+        pid = sessions["patient_id"].astype("string").to_numpy()[order][first]
+        cond = sessions["condition"].astype("string").to_numpy()[order][first]
+        labels = (
+            pd.Series(pid, dtype="string")
+            + ":"
+            + pd.Series(cond, dtype="string")
+            + ":"
+            + pd.Series(k).astype("string")
+        ).to_numpy()
+        ep_ids = labels[ep_index]
+
+    out_episode = np.empty(n, dtype=object)
+    out_episode[order] = ep_ids
+    out_number = np.empty(n, dtype=np.float64)
+    out_number[order] = derived
+    out_dup = np.empty(n, dtype=bool)
+    out_dup[order] = dup
+    out_gap = np.full(n, np.nan)
+    out_gap[order] = np.where(gap, gap_len, np.nan)
+    out_order = np.empty(n, dtype=np.int64)
+    out_order[order] = row
+    return pd.DataFrame(
+        {
+            "episode_id": pd.array(out_episode, dtype="string"),
+            "session_number": pd.array(out_number, dtype="Float64").astype("Int64"),
+            "duplicate": out_dup,
+            "gap_days": pd.array(out_gap, dtype="Float64").astype("Int64"),
+            "order": out_order,
+        },
+        index=sessions.index,
+    )
+
+
+def _measure_rows(sessions: pd.DataFrame, measures: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The measure's values joined to their session's episode and order."""
+    m = measures.loc[measures["measure"] == measure, ["session_id", "timing", "value"]]
+    keys = sessions[["session_id", "episode_id", "session_order"]]
+    m = m.merge(keys, on="session_id", how="inner", sort=False)
+    timing = m["timing"].astype("string").map(_TIMING_ORDER).to_numpy(dtype=np.int64)
+    m["_order"] = m["session_order"].to_numpy(np.int64) * 4 + timing
+    return m.sort_values("_order", kind="stable")
+
+
+def episode_table(
+    sessions: pd.DataFrame,
+    measures: pd.DataFrame,
+    *,
+    measure: str = "pain",
+    final: str = "post",
+    data_end: pd.Timestamp | None = None,
+    open_after_days: int = schema.OPEN_AFTER_DAYS,
+) -> pd.DataFrame:
+    """One row per episode with baseline, final and change of one measure.
+
+    Parameters
+    ----------
+    sessions, measures : DataFrame
+        Canonical tables, ``sessions`` with ``episode_id`` and ``session_order`` (a
+        global rank of sessions in time order within their episode).
+    measure : str, default "pain"
+        A canonical measure name (see :func:`tpdn_outcomes.schema.measure_spec`).
+    final : {"post", "last"}, default "post"
+        The final value: the last ``post`` value, or the last value of any timing.
+    data_end : Timestamp, optional
+        The end of the data, for the ``open`` flag (default: the last session date).
+    open_after_days : int, default 30
+        Episodes whose last session is within this many days of ``data_end`` are open.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`tpdn_outcomes.schema.EPISODE_COLUMNS`, one row per episode
+        (every episode, also those without a change: ``note`` says why).
+    """
+    if final not in ("post", "last"):
+        raise ValueError(f"final must be 'post' or 'last', not {final!r}")
+    spec = schema.measure_spec(measure)
+    s = sessions
+    grouped = s.groupby("episode_id", sort=True, observed=True)
+    first_idx = grouped["session_order"].idxmin()
+    head = s.loc[
+        first_idx.to_numpy(),
+        [
+            "episode_id",
+            "patient_id",
+            "condition",
+            "clinic_id",
+            "practitioner_role",
+            "age_band",
+            "sex",
+        ],
+    ].set_index("episode_id")
+    ep = head.copy()
+    if "twitch_response" in s and s["twitch_response"].notna().any():
+        ep["twitch_response"] = grouped["twitch_response"].max().astype("boolean")
+    else:
+        ep["twitch_response"] = pd.array([pd.NA] * len(ep), dtype="boolean")
+    ep["first_date"] = grouped["session_date"].min()
+    ep["last_date"] = grouped["session_date"].max()
+    ep["n_sessions"] = grouped.size().astype("int64")
+    end = data_end if data_end is not None else s["session_date"].max()
+    if pd.isna(end):
+        ep["open"] = pd.array([pd.NA] * len(ep), dtype="boolean")
+    else:
+        ep["open"] = (ep["last_date"] >= end - pd.Timedelta(days=open_after_days)).astype("boolean")
+
+    m = _measure_rows(s, measures, measure)
+    ep["measure"] = measure
+    ep["unit"] = spec.unit
+    ep["n_values"] = m.groupby("episode_id", observed=True).size().reindex(ep.index, fill_value=0)
+    pre = m[m["timing"] == "pre"].drop_duplicates("episode_id", keep="first")
+    base = pre.set_index("episode_id")[["value", "_order"]]
+    cand = m if final == "last" else m[m["timing"] == "post"]
+    cand = cand.merge(base["_order"].rename("_base_order"), left_on="episode_id", right_index=True)
+    cand = cand[cand["_order"] > cand["_base_order"]]
+    fin = cand.drop_duplicates("episode_id", keep="last").set_index("episode_id")["value"]
+    ep["baseline"] = base["value"].reindex(ep.index)
+    ep["final"] = fin.reindex(ep.index)
+    ep["change"] = ep["final"] - ep["baseline"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * ep["change"] / ep["baseline"]
+    ep["pct_change"] = pct.where(ep["baseline"] != 0)
+    ep["improvement"] = ep["change"] if spec.higher_is_better else -ep["change"]
+    note = np.full(len(ep), "", dtype=object)
+    no_final_text = (
+        "no final value: no post value after the baseline"
+        if final == "post"
+        else ("no final value: no value after the baseline")
+    )
+    note[ep["final"].isna().to_numpy()] = no_final_text
+    note[ep["baseline"].isna().to_numpy()] = "no baseline: no pre value"
+    note[(ep["n_values"] == 0).to_numpy()] = "no values of this measure"
+    ep["note"] = note
+    ep = ep.reset_index()
+    return ep[list(schema.EPISODE_COLUMNS)]
+
+
+def session_change_table(
+    sessions: pd.DataFrame, measures: pd.DataFrame, *, measure: str = "pain"
+) -> pd.DataFrame:
+    """Within-session change (post - pre) of one measure, one row per session.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`tpdn_outcomes.schema.SESSION_CHANGE_COLUMNS`: every session,
+        with ``pre``, ``post``, ``change`` = post - pre, ``improvement`` (direction-aware)
+        and ``note`` saying why a change is missing.
+    """
+    spec = schema.measure_spec(measure)
+    m = measures.loc[measures["measure"] == measure, ["session_id", "timing", "value"]]
+    pre = m[m["timing"] == "pre"].drop_duplicates("session_id").set_index("session_id")["value"]
+    post = m[m["timing"] == "post"].drop_duplicates("session_id").set_index("session_id")["value"]
+    cols = [
+        "session_id",
+        "episode_id",
+        "patient_id",
+        "condition",
+        "clinic_id",
+        "session_date",
+        "session_number",
+    ]
+    out = sessions.sort_values("session_order", kind="stable")[cols].reset_index(drop=True)
+    out["measure"] = measure
+    out["unit"] = spec.unit
+    out["pre"] = pre.reindex(out["session_id"]).to_numpy()
+    out["post"] = post.reindex(out["session_id"]).to_numpy()
+    out["change"] = out["post"] - out["pre"]
+    out["improvement"] = out["change"] if spec.higher_is_better else -out["change"]
+    note = np.full(len(out), "", dtype=object)
+    note[out["post"].isna().to_numpy()] = "no post value"
+    note[out["pre"].isna().to_numpy()] = "no pre value"
+    note[(out["pre"].isna() & out["post"].isna()).to_numpy()] = "no values of this measure"
+    out["note"] = note
+    return out[list(schema.SESSION_CHANGE_COLUMNS)]

@@ -1,0 +1,48 @@
+"""Exceptions and warnings raised by tpdn_outcomes.
+
+All subclass built-ins so that ``except ValueError`` keeps working for callers who do
+not know this package. Messages name the file, row, column, value and the fix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tpdn_outcomes.validate import ValidationReport
+
+
+class SchemaError(ValueError):
+    """The data breaks the data contract (DATA.md) and ``errors="raise"`` was asked for.
+
+    Attributes
+    ----------
+    report : ValidationReport or None
+        Every problem found, not only the first ones shown in the message.
+    """
+
+    def __init__(self, message: str, report: ValidationReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class DataQualityWarning(UserWarning):
+    """Data loaded, but some values are implausible or worth a second look."""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def format_count(n: int, word: str) -> str:
+    """Return ``'1 error'`` / ``'3 errors'``.
+
+    Examples
+    --------
+    >>> format_count(1, "error"), format_count(3, "warning")
+    ('1 error', '3 warnings')
+    """
+    return _plural(n, word)
+
+
+__all__: list[Any] = ["DataQualityWarning", "SchemaError", "format_count"]

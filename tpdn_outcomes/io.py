@@ -1,0 +1,422 @@
+"""Readers, column mapping and safe writers.
+
+Reading never modifies the input file and never guesses: CSV and TSV cells are read
+as text (so ``007`` stays ``007`` and ``03/04/2025`` is not turned into a date),
+Excel and Parquet keep their own cell types, and every later conversion is done
+(and checked) by :mod:`tpdn_outcomes.validate`.
+
+Writing is atomic: a temporary file is written beside the target and moved into
+place, so a reader never sees half a file and an existing file is never half
+overwritten. Text cells that a spreadsheet would run as a formula (starting with
+``=``, ``+``, ``-`` or ``@``) are neutralised in CSV and Excel output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tpdn_outcomes import schema
+from tpdn_outcomes.errors import SchemaError
+
+#: Cell texts read as missing in CSV/TSV files (and nothing else is).
+MISSING_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null")
+
+#: File endings and the reader used for them.
+READERS: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+DATAFRAME_LABEL = "<DataFrame>"
+
+
+@dataclass
+class RawTable:
+    """A table as read from its source, before any checking.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The cells as read (text for CSV/TSV). Row ``i`` (0-based) is row ``i + 2``
+        of the file as a person counts rows (the header is row 1).
+    file : str
+        The file name shown in messages (``<DataFrame>`` for a frame).
+    path : str or None
+        The full path, when read from a file.
+    sha256 : str
+        SHA-256 of the file's bytes (of the frame's contents for a DataFrame).
+    """
+
+    frame: pd.DataFrame
+    file: str
+    path: str | None
+    sha256: str
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sha256_frame(frame: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    digest.update("\x1f".join(map(str, frame.columns)).encode())
+    if len(frame):
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def read_table(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    sheet: str | int | None = None,
+    encoding: str = "utf-8-sig",
+) -> RawTable:
+    """Read a session or measures table from a file or take a DataFrame as it is.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A ``.csv``, ``.tsv``/``.tab``, ``.xlsx``/``.xlsm`` or ``.parquet``/``.pq`` file,
+        or a DataFrame (which is not copied or modified).
+    sheet : str or int, optional
+        The Excel sheet (default: the first).
+    encoding : str, default "utf-8-sig"
+        Text encoding of CSV/TSV files (a UTF-8 byte-order mark is accepted).
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    FileNotFoundError
+        When the path does not exist.
+    SchemaError
+        When the file cannot be read (unsupported type, wrong encoding, damaged file),
+        with the fix in the message.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = read_table(pd.DataFrame({"Patient ID": ["P1"], "NPRS pre": [6]}))
+    >>> raw.file, list(raw.frame.columns)
+    ('<DataFrame>', ['Patient ID', 'NPRS pre'])
+    """
+    if isinstance(source, pd.DataFrame):
+        return RawTable(source, DATAFRAME_LABEL, None, _sha256_frame(source))
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path}: no such file; check the path (working folder: {Path.cwd()})"
+        )
+    if path.is_dir():
+        raise SchemaError(f"{path}: is a folder; give the path of a session file inside it")
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        allowed = ", ".join(sorted(READERS))
+        hint = " (save it as .xlsx in Excel)" if path.suffix.lower() == ".xls" else ""
+        raise SchemaError(
+            f"{path.name}: files of type {path.suffix or '(none)'!r} cannot be read{hint}; "
+            f"save the table as one of {allowed}"
+        )
+    try:
+        if kind in ("csv", "tsv"):
+            frame = pd.read_csv(
+                path,
+                sep="," if kind == "csv" else "\t",
+                dtype=str,
+                keep_default_na=False,
+                na_values=list(MISSING_MARKERS),
+                encoding=encoding,
+                skipinitialspace=False,
+            )
+        elif kind == "excel":
+            frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+        else:
+            frame = pd.read_parquet(path)
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            f"{path.name}: the file is not {encoding} text ({exc.reason} at byte {exc.start}); "
+            "save it as 'CSV UTF-8' in Excel, or pass encoding='cp1252' (or the file's encoding)"
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise SchemaError(
+            f"{path.name}: the file is empty; export the table with its header row"
+        ) from exc
+    except pd.errors.ParserError as exc:
+        raise SchemaError(
+            f"{path.name}: cannot be read as {kind.upper()} ({exc}); check the separator and quoting, "
+            "or re-export the table"
+        ) from exc
+    except (ValueError, OSError, KeyError) as exc:
+        raise SchemaError(
+            f"{path.name}: cannot be read as {kind} ({exc}); re-export the table"
+        ) from exc
+    return RawTable(frame, path.name, str(path), _sha256_file(path))
+
+
+# ---------------------------------------------------------------------------
+# Column mapping
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnPlan:
+    """How the columns of a wide session file map onto the canonical tables.
+
+    Attributes
+    ----------
+    session : dict
+        Canonical session column -> the column's name in the file.
+    measures : list of tuple
+        ``(name in file, canonical measure, timing)`` for every wide measure column.
+    unknown : list of str
+        Columns that are neither session columns nor measures (ignored, with a warning).
+    duplicates : dict
+        Canonical column -> the several file columns that all map to it (an error).
+    """
+
+    session: dict[str, str] = field(default_factory=dict)
+    measures: list[tuple[str, str, str]] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    duplicates: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _split_timing(name: str) -> tuple[str, str] | None:
+    """Split a normalised wide measure name into (stem, timing)."""
+    for alias, timing in schema.TIMING_ALIASES.items():
+        if name.endswith("_" + alias) and len(name) > len(alias) + 1:
+            return name[: -len(alias) - 1], timing
+        if name.startswith(alias + "_") and len(name) > len(alias) + 1:
+            return name[len(alias) + 1 :], timing
+    return None
+
+
+def wide_measure(name: str) -> tuple[str, str] | None:
+    """Recognise a wide measure column name: ``(canonical measure, timing)`` or ``None``.
+
+    Examples
+    --------
+    >>> wide_measure("NPRS pre"), wide_measure("rom_cervical_rotation_left_post")
+    (('pain', 'pre'), ('rom:cervical_rotation_left', 'post'))
+    >>> wide_measure("HIT-6 post"), wide_measure("ndi"), wide_measure("grip_pre")
+    (('function:hit6', 'post'), ('function:ndi', 'pre'), None)
+    """
+    norm = schema.normalise_name(name)
+    split = _split_timing(norm)
+    stem, timing = split if split else (norm, "pre")
+    if split is None and norm not in schema.FUNCTION_ALIASES:
+        return None  # a bare stem counts only for function instruments (measured at the session)
+    if stem in schema.PAIN_STEMS:
+        return "pain", timing
+    if stem.startswith("function_"):
+        stem = stem[len("function_") :]
+    if stem in schema.FUNCTION_ALIASES:
+        return "function:" + schema.FUNCTION_ALIASES[stem], timing
+    if stem.startswith("rom_"):
+        candidate = "rom:" + stem[4:]
+        try:
+            schema.measure_spec(candidate)
+        except KeyError:
+            return None
+        return candidate, timing
+    return None
+
+
+def plan_columns(columns: list[str], column_map: Mapping[str, str] | None = None) -> ColumnPlan:
+    """Map a wide session file's column names onto canonical columns and measures.
+
+    Names are matched case- and space-insensitively (see :func:`schema.normalise_name`)
+    through :data:`schema.COLUMN_ALIASES`; ``column_map`` (file name -> canonical name,
+    either a session column such as ``"patient_id"`` or a wide measure name such as
+    ``"rom_cervical_rotation_left_pre"``) takes precedence.
+
+    Examples
+    --------
+    >>> plan = plan_columns(["Patient ID", "Dx", "Date", "NPRS pre", "Notes2"],
+    ...                     column_map={"Notes2": "clinic_id"})
+    >>> plan.session
+    {'patient_id': 'Patient ID', 'condition': 'Dx', 'session_date': 'Date', 'clinic_id': 'Notes2'}
+    >>> plan.measures
+    [('NPRS pre', 'pain', 'pre')]
+    """
+    user = {schema.normalise_name(k): v for k, v in (column_map or {}).items()}
+    plan = ColumnPlan()
+    claimed: dict[str, list[str]] = {}
+    for col in columns:
+        norm = schema.normalise_name(col)
+        target = user.get(norm)
+        if target is not None:
+            target_norm = schema.normalise_name(target)
+            canonical = schema.COLUMN_ALIASES.get(target_norm)
+            if canonical is None and target_norm in schema.SESSION_COLUMNS:
+                canonical = target_norm
+        else:
+            target_norm = norm
+            canonical = schema.COLUMN_ALIASES.get(norm)
+        if canonical is not None:
+            claimed.setdefault(canonical, []).append(col)
+            continue
+        measure = wide_measure(target_norm)
+        if measure is not None:
+            key = f"{measure[0]}|{measure[1]}"
+            claimed.setdefault(key, []).append(col)
+            plan.measures.append((col, *measure))
+            continue
+        plan.unknown.append(col)
+    for key, cols in claimed.items():
+        if len(cols) > 1:
+            plan.duplicates[key.replace("|", " ")] = cols
+        if "|" not in key:
+            plan.session[key] = cols[0]
+    plan.measures = [
+        m
+        for m in plan.measures
+        if len(claimed[f"{m[1]}|{m[2]}"]) == 1 or claimed[f"{m[1]}|{m[2]}"][0] == m[0]
+    ]
+    return plan
+
+
+#: Aliases of the columns of a long measures table.
+MEASURE_TABLE_ALIASES: dict[str, str] = {
+    "session_id": "session_id",
+    "visit_id": "session_id",
+    "encounter_id": "session_id",
+    "measure": "measure",
+    "instrument": "measure",
+    "outcome": "measure",
+    "variable": "measure",
+    "timing": "timing",
+    "time_point": "timing",
+    "timepoint": "timing",
+    "phase": "timing",
+    "when": "timing",
+    "value": "value",
+    "score": "value",
+    "result": "value",
+    "unit": "unit",
+    "units": "unit",
+}
+
+
+# ---------------------------------------------------------------------------
+# Safe writers
+# ---------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy in which text cells a spreadsheet would run as a formula are quoted.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
+    leading apostrophe (the OWASP advice against CSV injection). Numbers are untouched.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok"], "b": [-1, 2]}))
+           a  b
+    0  '=1+1 -1
+    1     ok  2
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            text = s.astype("string")
+            risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+            if risky.any():
+                out[col] = s.where(~risky.to_numpy(), "'" + text)
+    return out
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
+    """Write a file atomically: ``write(tmp_path)``, then move it into place.
+
+    Parameters
+    ----------
+    path : path
+        The target. Its folder is created if needed.
+    write : callable
+        Called with a temporary path in the same folder; must write the whole file there.
+
+    Returns
+    -------
+    Path
+        The target path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> atomic_write(target, lambda p: p.write_text("done")).read_text()
+    'done'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_table(
+    frame: pd.DataFrame, path: str | os.PathLike[str], *, sheet_name: str = "data"
+) -> Path:
+    """Write a table atomically as CSV, TSV, XLSX or Parquet (by the file ending).
+
+    CSV, TSV and XLSX output has formula-like text cells neutralised
+    (:func:`neutralise_formulas`); Parquet keeps values as they are.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = write_table(pd.DataFrame({"x": [1, 2]}), pathlib.Path(tempfile.mkdtemp()) / "t.csv")
+    >>> p.read_text()
+    'x\\n1\\n2\\n'
+    """
+    target = Path(path)
+    kind = READERS.get(target.suffix.lower())
+    if kind is None:
+        raise ValueError(
+            f"{target.name}: cannot write {target.suffix!r}; use one of {sorted(READERS)}"
+        )
+    if kind == "parquet":
+        return atomic_write(target, lambda p: frame.to_parquet(p, index=False))
+    safe = neutralise_formulas(frame)
+    if kind == "excel":
+        return atomic_write(
+            target,
+            lambda p: safe.to_excel(p, index=False, sheet_name=sheet_name, engine="openpyxl"),
+        )
+    sep = "," if kind == "csv" else "\t"
+    return atomic_write(target, lambda p: safe.to_csv(p, index=False, sep=sep, lineterminator="\n"))
+
+
+def file_rows(n: int) -> np.ndarray:
+    """Row numbers as a person counts them in a file with a header: ``2 .. n + 1``."""
+    return np.arange(2, n + 2, dtype=np.int64)

@@ -1,0 +1,1639 @@
+"""Checking session data against the contract, and loading it into :class:`SessionData`.
+
+:func:`validate` reports every problem and never raises for problems in the data;
+:func:`load_sessions` runs the same checks and refuses data with errors (or, with
+``errors="coerce"``, sets each offending value missing and records it).
+
+Every problem names the file, the row as a person counts rows in the file (the
+header is row 1), the column as named in the file, the value, and a fix.
+
+Checks (``check`` column of the report)
+---------------------------------------
+Errors: ``unreadable_file``, ``identifier``, ``missing_column``, ``duplicate_column``,
+``missing_value``, ``unknown_condition``, ``invalid_category``, ``invalid_boolean``,
+``invalid_number``, ``out_of_range``, ``invalid_date``, ``date_out_of_range``,
+``duplicate_session``, ``post_without_pre``, ``unknown_measure``, ``unknown_timing``,
+``unit_mismatch``, ``unknown_session``, ``duplicate_measure``.
+Warnings: ``unknown_column``, ``implausible_change``, ``long_gap``,
+``single_session_episode``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import os
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from tpdn_outcomes import schema
+from tpdn_outcomes._version import __version__
+from tpdn_outcomes.derive import assign_episodes
+from tpdn_outcomes.errors import DataQualityWarning, SchemaError, format_count
+from tpdn_outcomes.io import (
+    DATAFRAME_LABEL,
+    MEASURE_TABLE_ALIASES,
+    RawTable,
+    plan_columns,
+    read_table,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tpdn_outcomes.data import SessionData
+
+Source = str | os.PathLike[str] | pd.DataFrame
+
+#: How many problems the text of a :class:`SchemaError` lists before "and N more".
+MAX_LISTED = 10
+
+
+# ---------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------
+
+
+class ValidationReport:
+    """Every problem found in a dataset, as a tidy table.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per problem with columns ``file``, ``row`` (as a person counts rows in
+        the file: header is row 1; missing for whole-file problems), ``column`` (as named
+        in the file), ``canonical_column``, ``value`` (as written; identifiers are never
+        echoed), ``check``, ``severity`` (``error`` or ``warning``) and ``message`` (the
+        problem and its fix in plain language).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tpdn_outcomes import validate
+    >>> df = pd.DataFrame({"patient_id": ["P1", "P1"], "condition": ["neck pain", "gout"],
+    ...                    "session_number": [1, 2], "pain_pre": [6, 12]})
+    >>> report = validate(df)
+    >>> report.ok
+    False
+    >>> report.errors[["row", "column", "value", "check"]]
+       row     column value              check
+    0    3  condition  gout  unknown_condition
+    1    3   pain_pre    12       out_of_range
+    """
+
+    def __init__(self, table: pd.DataFrame | None = None, *, files: Iterable[str] = ()) -> None:
+        if table is None or table.empty:
+            table = pd.DataFrame(
+                {c: pd.Series(dtype=_REPORT_DTYPES[c]) for c in schema.REPORT_COLUMNS}
+            )
+        self.table = table.reset_index(drop=True)
+        self.files = list(files)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not bool((self.table["severity"] == "error").any())
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """The rows of :attr:`table` with severity ``error``."""
+        return self.table[self.table["severity"] == "error"].reset_index(drop=True)
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """The rows of :attr:`table` with severity ``warning``."""
+        return self.table[self.table["severity"] == "warning"].reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def counts(self) -> pd.DataFrame:
+        """Number of problems per check and severity.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``check``, ``severity``, ``n``; errors first, then by count.
+        """
+        if self.table.empty:
+            return pd.DataFrame({"check": [], "severity": [], "n": []})
+        c = (
+            self.table.groupby(["severity", "check"], observed=True)
+            .size()
+            .rename("n")
+            .reset_index()
+        )
+        c["_e"] = c["severity"] != "error"
+        c = c.sort_values(["_e", "n", "check"], ascending=[True, False, True])
+        return c[["check", "severity", "n"]].reset_index(drop=True)
+
+    def summary(self, max_rows: int = MAX_LISTED) -> str:
+        """A plain-text summary: counts per check, then the first problems.
+
+        Parameters
+        ----------
+        max_rows : int, default 10
+            How many problems to list in full.
+        """
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        where = ", ".join(self.files) or "data"
+        if not len(self.table):
+            return f"{where}: no problems found"
+        lines = [f"{where}: {format_count(n_err, 'error')}, {format_count(n_warn, 'warning')}"]
+        for r in self.counts().itertuples(index=False):
+            lines.append(f"  {r.n:>7}  {r.severity:<7}  {r.check}")
+        ordered = pd.concat([self.errors, self.warnings])
+        lines.append("")
+        for msg, sev in zip(ordered["message"].head(max_rows), ordered["severity"].head(max_rows), strict=True):
+            lines.append(f"- [{sev}] {msg}")
+        if len(ordered) > max_rows:
+            lines.append(f"... and {len(ordered) - max_rows} more (see report.table)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ValidationReport: {self.summary(max_rows=5)}>"
+
+    def _repr_html_(self) -> str:
+        head = html.escape(self.summary(max_rows=0).splitlines()[0])
+        body = self.table.head(50).to_html(index=False, escape=True, na_rep="")
+        more = (
+            f"<p>... {len(self.table) - 50} more rows in <code>.table</code></p>"
+            if len(self) > 50
+            else ""
+        )
+        return f"<div><strong>ValidationReport</strong>: {head}{body}{more}</div>"
+
+
+_REPORT_DTYPES = {
+    "file": "string",
+    "row": "Int64",
+    "column": "string",
+    "canonical_column": "string",
+    "value": "string",
+    "check": "string",
+    "severity": "string",
+    "message": "string",
+}
+
+
+class _Collector:
+    """Accumulates problems as small vectorised frames."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        *,
+        file: str,
+        rows: np.ndarray | None,
+        column: str,
+        canonical: str,
+        values: Any,
+        check: str,
+        problem: str,
+        fix: str,
+        severity: str = "error",
+    ) -> None:
+        """Record one problem per row in ``rows`` (``None``: a whole-file problem)."""
+        if rows is None:
+            rows_s = pd.Series([pd.NA], dtype="Int64")
+            vals = pd.Series([values], dtype="string")
+        else:
+            if len(rows) == 0:
+                return
+            rows_s = pd.Series(np.asarray(rows), dtype="Int64")
+            vals = _as_text(pd.Series(values))
+        where = f"{file}, row " + rows_s.astype("string").fillna("-")
+        msg = (
+            where
+            + f", column '{column}': value '"
+            + vals.fillna("").str.slice(0, 60)
+            + f"' {problem}. Fix: {fix}"
+        )
+        if rows is None:
+            msg = pd.Series([f"{file}, column '{column}': {problem}. Fix: {fix}"], dtype="string")
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "row": rows_s.to_numpy(),
+                    "column": column,
+                    "canonical_column": canonical,
+                    "value": vals.to_numpy(),
+                    "check": check,
+                    "severity": severity,
+                    "message": msg.to_numpy(),
+                }
+            )
+        )
+
+    def report(self, files: Iterable[str]) -> ValidationReport:
+        if not self.parts:
+            return ValidationReport(files=files)
+        table = pd.concat(self.parts, ignore_index=True)
+        table = table.astype(_REPORT_DTYPES)
+        sev = (table["severity"] != "error").astype(int)
+        table = table.assign(_s=sev).sort_values(["_s", "file", "row", "column"], kind="stable")
+        return ValidationReport(table.drop(columns="_s"), files=files)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as text for messages (integral floats without '.0')."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        v = values.astype("float64")
+        text = v.map(
+            lambda x: "" if pd.isna(x) else (str(int(x)) if float(x).is_integer() else repr(x))
+        )
+        return text.astype("string")
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values.dt.strftime("%Y-%m-%d").astype("string")
+    return values.map(_label).astype("string")
+
+
+def _label(u: object) -> str:
+    """A cell as the text a person would read in it."""
+    if u is None or (isinstance(u, float) and np.isnan(u)) or u is pd.NA:
+        return ""
+    if isinstance(u, bool | np.bool_):
+        return "true" if u else "false"
+    if isinstance(u, float | np.floating) and float(u).is_integer():
+        return str(int(u))
+    if isinstance(u, _dt.datetime):  # pd.Timestamp is a datetime
+        stamp = pd.Timestamp(u)
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
+    return str(u)
+
+
+# ---------------------------------------------------------------------------
+# Parsing one column at a time (vectorised over unique values)
+# ---------------------------------------------------------------------------
+
+
+def _factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _spread(codes: np.ndarray, per_unique: np.ndarray, fill: Any) -> np.ndarray:
+    out = np.full(len(codes), fill, dtype=per_unique.dtype if per_unique.size else object)
+    ok = codes >= 0
+    if per_unique.size:
+        out[ok] = per_unique[codes[ok]]
+    return out
+
+
+def _is_blank(raw: pd.Series) -> np.ndarray:
+    """Missing cells, and text cells holding only white space."""
+    blank = raw.isna().to_numpy().copy()
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
+        text = raw.astype("string")
+        blank |= (text.str.strip() == "").fillna(True).to_numpy(dtype=bool)
+    return blank
+
+
+def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers from a column as read: ``(float values, invalid mask)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v, bad = parse_numbers(pd.Series(["6", " 7.5 ", None, "seven", "6,5"]))
+    >>> v.tolist(), bad.tolist()
+    ([6.0, 7.5, nan, nan, nan], [False, False, False, True, True])
+    """
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return np.full(len(raw), np.nan), raw.notna().to_numpy()
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return raw.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(raw), dtype=bool)
+    codes, uniques = _factorize(raw)
+    parsed = np.full(len(uniques), np.nan)
+    bad_u = np.zeros(len(uniques), dtype=bool)
+    for i, u in enumerate(uniques):  # loop over distinct values only
+        if isinstance(u, bool | np.bool_):
+            bad_u[i] = True
+            continue
+        if isinstance(u, int | float | np.integer | np.floating):
+            parsed[i] = float(u)
+            continue
+        text = str(u).strip()
+        if text == "":
+            continue
+        try:
+            parsed[i] = float(text)
+        except ValueError:
+            bad_u[i] = True
+        else:
+            if not np.isfinite(parsed[i]):
+                parsed[i], bad_u[i] = np.nan, True
+    values = _spread(codes, parsed, np.nan).astype(np.float64)
+    bad = _spread(codes, bad_u, False).astype(bool)
+    return values, bad
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def parse_dates(raw: pd.Series, date_format: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Dates from a column: ``(datetime64[ns] values at midnight, invalid mask)``.
+
+    Text must be ISO ``YYYY-MM-DD`` (a time of day is allowed and dropped) unless
+    ``date_format`` (a :func:`datetime.strptime` format such as ``"%d/%m/%Y"``) is given;
+    nothing is guessed. Excel and Parquet date cells are taken as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v, bad = parse_dates(pd.Series(["2025-03-14", "14/03/2025", "2025-02-30", None]))
+    >>> [str(x)[:10] for x in v], bad.tolist()
+    (['2025-03-14', 'NaT', 'NaT', 'NaT'], [False, True, True, False])
+    """
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        values = pd.to_datetime(raw).dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
+        return (
+            pd.Series(values).dt.normalize().to_numpy(dtype="datetime64[ns]"),
+            np.zeros(len(raw), dtype=bool),
+        )
+    codes, uniques = _factorize(raw)
+    parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
+    bad_u = np.zeros(len(uniques), dtype=bool)
+    for i, u in enumerate(uniques):
+        if isinstance(u, pd.Timestamp | _dt.datetime | _dt.date):
+            parsed[i] = np.datetime64(pd.Timestamp(u).normalize().tz_localize(None), "ns")
+            continue
+        text = str(u).strip()
+        if text == "":
+            continue
+        try:
+            if date_format is not None:
+                stamp = _dt.datetime.strptime(text, date_format)
+            elif _ISO_DATE.match(text):
+                stamp = _dt.datetime.fromisoformat(text.replace(" ", "T"))
+            else:
+                raise ValueError(text)
+            parsed[i] = np.datetime64(pd.Timestamp(stamp).normalize(), "ns")
+        except ValueError:
+            bad_u[i] = True
+    dates = _spread(codes, parsed, np.datetime64("NaT")).astype("datetime64[ns]")
+    return dates, _spread(codes, bad_u, False).astype(bool)
+
+
+def map_labels(raw: pd.Series, table: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Map labels through an alias table (after :func:`schema.normalise_name`).
+
+    Returns ``(mapped values as object array, invalid mask)``; missing stays missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v, bad = map_labels(pd.Series(["Yes", "0", None, "maybe"]), schema.BOOLEAN_VALUES)
+    >>> v.tolist(), bad.tolist()
+    ([True, False, None, None], [False, False, False, True])
+    """
+    codes, uniques = _factorize(raw)
+    mapped = np.empty(len(uniques), dtype=object)
+    bad_u = np.zeros(len(uniques), dtype=bool)
+    for i, u in enumerate(uniques):
+        text = _label(u)
+        if text.strip() == "":
+            mapped[i] = None
+            continue
+        hit = table.get(schema.normalise_name(text))
+        mapped[i] = hit
+        bad_u[i] = hit is None
+    values = _spread(codes, mapped, None)
+    bad = _spread(codes, bad_u, False).astype(bool)
+    return values, bad
+
+
+def _map_unique(raw: pd.Series, fn: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``fn(text) -> (value or None, ok)`` to each distinct value."""
+    codes, uniques = _factorize(raw)
+    mapped = np.empty(len(uniques), dtype=object)
+    bad_u = np.zeros(len(uniques), dtype=bool)
+    for i, u in enumerate(uniques):
+        text = _label(u).strip()
+        if text == "":
+            mapped[i] = None
+            continue
+        mapped[i], ok = fn(text)
+        bad_u[i] = not ok
+    return _spread(codes, mapped, None), _spread(codes, bad_u, False).astype(bool)
+
+
+def _adverse(text: str) -> tuple[str | None, bool]:
+    tokens = [schema.normalise_name(t) for t in text.split(schema.LIST_SEPARATOR) if t.strip()]
+    mapped = [schema.ADVERSE_EVENT_ALIASES.get(t) for t in tokens]
+    if not mapped or any(m is None for m in mapped):
+        return None, False
+    events = sorted(set(m for m in mapped if m is not None))
+    if "none" in events and len(events) > 1:
+        return None, False
+    return schema.LIST_SEPARATOR.join(events), True
+
+
+def _muscles(text: str) -> tuple[str | None, bool]:
+    tokens = [schema.normalise_name(t) for t in text.split(schema.LIST_SEPARATOR)]
+    tokens = [t for t in tokens if t]
+    return (schema.LIST_SEPARATOR.join(tokens) if tokens else None), True
+
+
+def _age_band(text: str) -> tuple[str | None, bool]:
+    match = schema.AGE_BAND_PATTERN.match(text.replace(" ", ""))
+    if not match:
+        return None, False
+    if match.group(1) is None:
+        return "90+", True
+    lo, hi = int(match.group(1)), int(match.group(2))
+    if lo > hi or hi > 89:
+        return None, False
+    return f"{lo}-{hi}", True
+
+
+def _ids(raw: pd.Series) -> pd.Series:
+    """Identifier text, stripped of surrounding white space; blank -> missing."""
+    if pd.api.types.is_float_dtype(raw.dtype):
+        raw = raw.map(_label, na_action="ignore")
+    text = raw.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+# ---------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------
+
+_ALIAS_HINT = {
+    "patient_id": "Patient ID, pid, subject, participant_id",
+    "condition": "Condition, Diagnosis, Dx",
+    "session_date": "Date, Visit date, Treatment date",
+    "session_number": "Session, Session No, Visit number",
+}
+
+_FIXES = {
+    "condition": "use one of {allowed}, or map the label with conditions={{'{value}': 'a_condition'}}",
+    "practitioner_role": "use one of " + ", ".join(schema.PRACTITIONER_ROLES),
+    "sex": "use one of " + ", ".join(schema.SEXES),
+    "adverse_events": (
+        "use ';'-separated events from " + ", ".join(schema.ADVERSE_EVENTS) + " ('none' alone)"
+    ),
+    "age_band": "use a band such as 30-39 (upper bound at most 89) or 90+; exact ages are not accepted",
+    "twitch_response": "use yes/no, true/false or 1/0",
+}
+
+
+class _Build:
+    """One run of the checks over a session table (and optional long measures table)."""
+
+    def __init__(
+        self,
+        raw: RawTable,
+        measures_raw: RawTable | None,
+        *,
+        column_map: Mapping[str, str] | None,
+        pain_scale: str,
+        conditions: Mapping[str, str] | None,
+        coerce: bool,
+        allow_columns: Iterable[str],
+        date_format: str | None,
+        export_date: pd.Timestamp,
+        episode_gap_days: int,
+        open_after_days: int,
+        raise_identifiers: bool,
+    ) -> None:
+        self.raw, self.measures_raw = raw, measures_raw
+        self.column_map = column_map
+        self.pain_scale = pain_scale
+        self.condition_table = schema.condition_aliases(conditions)
+        self.coerce = coerce
+        self.allow_columns = list(allow_columns)
+        self.date_format = date_format
+        self.export_date = export_date
+        self.episode_gap_days = episode_gap_days
+        self.open_after_days = open_after_days
+        self.raise_identifiers = raise_identifiers
+        self.issues = _Collector()
+        self.excluded: list[pd.DataFrame] = []
+
+    # -- helpers ---------------------------------------------------------
+    def _add(
+        self,
+        mask: np.ndarray,
+        column: str,
+        canonical: str,
+        raw: pd.Series,
+        check: str,
+        problem: str,
+        fix: str,
+        severity: str = "error",
+        file: str | None = None,
+        rows: np.ndarray | None = None,
+    ) -> None:
+        idx = np.flatnonzero(mask)
+        if idx.size == 0:
+            return
+        base_rows = rows if rows is not None else self.rows
+        self.issues.add(
+            file=file or self.raw.file,
+            rows=base_rows[idx],
+            column=column,
+            canonical=canonical,
+            values=raw.iloc[idx].reset_index(drop=True),
+            check=check,
+            problem=problem,
+            fix=fix,
+            severity=severity,
+        )
+
+    def _header(
+        self,
+        column: str,
+        canonical: str,
+        check: str,
+        problem: str,
+        fix: str,
+        severity: str = "error",
+        file: str | None = None,
+    ) -> None:
+        self.issues.add(
+            file=file or self.raw.file,
+            rows=np.array([1]),
+            column=column,
+            canonical=canonical,
+            values=pd.Series([column]),
+            check=check,
+            problem=problem,
+            fix=fix,
+            severity=severity,
+        )
+
+    def _exclude(self, mask: np.ndarray, reason: str) -> None:
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            self.excluded.append(
+                pd.DataFrame({"file": self.raw.file, "row": self.rows[idx], "reason": reason})
+            )
+
+    # -- the run ---------------------------------------------------------
+    def run(
+        self,
+    ) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None, dict[str, Any]]:
+        frame = self.raw.frame
+        self.rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+        files = [self.raw.file] + ([self.measures_raw.file] if self.measures_raw else [])
+        self._identifiers(frame, self.raw.file)
+        plan = plan_columns([str(c) for c in frame.columns], self.column_map)
+        findings_cols = set(self.identifier_columns)
+        for col in plan.unknown:
+            if col in findings_cols:
+                continue
+            self._header(
+                col,
+                "",
+                "unknown_column",
+                "is not a column this library knows; it is ignored",
+                "rename it to a canonical name (see the data dictionary) or map it with "
+                "column_map={'" + col + "': 'canonical_name'}; remove it if not needed",
+                severity="warning",
+            )
+        for canonical, cols in plan.duplicates.items():
+            for col in cols[1:]:
+                self._header(
+                    col,
+                    canonical,
+                    "duplicate_column",
+                    f"maps to {canonical!r}, as does column '{cols[0]}'",
+                    "keep one of them, or map one elsewhere with column_map",
+                )
+        missing = [c for c in schema.REQUIRED_SESSION_COLUMNS if c not in plan.session]
+        if not any(c in plan.session for c in schema.SESSION_TIME_COLUMNS):
+            missing.append("session_date or session_number")
+        for c in missing:
+            hint = _ALIAS_HINT.get(c, "Date or Session No")
+            self.issues.add(
+                file=self.raw.file,
+                rows=None,
+                column=c,
+                canonical=c,
+                values="",
+                check="missing_column",
+                problem="a required column is missing",
+                fix=f"add it (accepted names include {hint}) or name yours with column_map={{'Your name': '{c}'}}",
+            )
+        meta = self._metadata(frame)
+        if missing:
+            return self.issues.report(files), None, None, meta
+
+        sessions, valid = self._sessions(frame, plan)
+        measures = self._wide_measures(frame, plan)
+        if self.measures_raw is not None:
+            long = self._long_measures(sessions, valid)
+            measures = pd.concat([measures, long], ignore_index=True) if len(measures) else long
+
+        sessions, measures = self._cross_row(sessions, valid, measures)
+        meta.update(self._counts(sessions, measures))
+        report = self.issues.report(files)
+        return report, sessions, measures, meta
+
+    def _metadata(self, frame: pd.DataFrame) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "source": self.raw.path or self.raw.file,
+            "sha256": self.raw.sha256,
+            "pain_scale": self.pain_scale,
+            "rows_read": len(frame),
+            "export_date": self.export_date.date().isoformat(),
+            "episode_gap_days": self.episode_gap_days,
+            "open_after_days": self.open_after_days,
+            "package_version": __version__,
+            "loaded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        if self.measures_raw is not None:
+            meta["measures_source"] = self.measures_raw.path or self.measures_raw.file
+            meta["measures_sha256"] = self.measures_raw.sha256
+            meta["measure_rows_read"] = len(self.measures_raw.frame)
+        return meta
+
+    def _identifiers(self, frame: pd.DataFrame, file: str) -> None:
+        from tpdn_outcomes.privacy import check_identifiers, find_identifiers
+
+        if self.raise_identifiers:
+            check_identifiers(frame, source=file, allow_columns=self.allow_columns)
+        findings = find_identifiers(frame, source=file, allow_columns=self.allow_columns)
+        self.identifier_columns = [str(c) for c in findings["column"]]
+        for f in findings.itertuples(index=False):
+            row = getattr(f, "first_row", None)
+            self.issues.add(
+                file=file,
+                rows=np.array([row if pd.notna(row) else 1]),
+                column=str(f.column),
+                canonical="",
+                values=pd.Series(["<withheld>"]),
+                check="identifier",
+                problem=str(f.reason),
+                fix="remove the column or pseudonymise it before loading; "
+                "pass allow_columns=['" + str(f.column) + "'] only if it holds no identifier",
+            )
+
+    # -- session columns ---------------------------------------------------
+    def _sessions(self, frame: pd.DataFrame, plan: Any) -> tuple[pd.DataFrame, np.ndarray]:
+        n = len(frame)
+        out: dict[str, Any] = {}
+        bad_key = np.zeros(n, dtype=bool)
+        col = plan.session
+
+        for key in ("patient_id", "condition"):
+            blank = _is_blank(frame[col[key]])
+            self._add(
+                blank,
+                col[key],
+                key,
+                frame[col[key]],
+                "missing_value",
+                "is blank, and this column is required",
+                f"fill in the {key.replace('_', ' ')} or remove the row",
+            )
+            bad_key |= blank
+        out["patient_id"] = _ids(frame[col["patient_id"]])
+
+        cond, bad = map_labels(frame[col["condition"]], self.condition_table)
+        allowed = sorted(set(self.condition_table.values()))
+        if bad.any():
+            for value in pd.unique(frame[col["condition"]][bad].astype("string")):
+                m = bad & (frame[col["condition"]].astype("string") == value).fillna(
+                    False
+                ).to_numpy(bool)
+                self._add(
+                    m,
+                    col["condition"],
+                    "condition",
+                    frame[col["condition"]],
+                    "unknown_condition",
+                    "is not a known condition",
+                    _FIXES["condition"].format(allowed=", ".join(allowed), value=value),
+                )
+        bad_key |= bad
+        out["condition"] = pd.Categorical(cond, categories=allowed)
+
+        has_time = np.zeros(n, dtype=bool)
+        if "session_date" in col:
+            raw = frame[col["session_date"]]
+            dates, bad = parse_dates(raw, self.date_format)
+            fmt = (
+                f"in the format {self.date_format!r}"
+                if self.date_format
+                else "in ISO form YYYY-MM-DD"
+            )
+            self._add(
+                bad,
+                col["session_date"],
+                "session_date",
+                raw,
+                "invalid_date",
+                f"is not a real date {fmt}",
+                "write dates as YYYY-MM-DD (e.g. 2025-03-14), or pass date_format='%d/%m/%Y' "
+                "if the whole column uses that form",
+            )
+            early = dates < np.datetime64(schema.MIN_SESSION_DATE)
+            late = dates > np.datetime64(self.export_date.normalize().to_datetime64())
+            self._add(
+                early,
+                col["session_date"],
+                "session_date",
+                raw,
+                "date_out_of_range",
+                f"is before {schema.MIN_SESSION_DATE}",
+                "correct the date (typing error?)",
+            )
+            self._add(
+                late,
+                col["session_date"],
+                "session_date",
+                raw,
+                "date_out_of_range",
+                f"is after the export date {self.export_date.date()}",
+                "correct the date, or pass export_date= if the export is newer",
+            )
+            dates = np.where(early | late, np.datetime64("NaT"), dates)
+            out["session_date"] = pd.Series(dates, dtype="datetime64[ns]")
+            has_time |= ~np.isnat(dates)
+            bad_key |= bad | early | late if "session_number" not in col else np.zeros(n, bool)
+        else:
+            out["session_date"] = pd.Series(np.full(n, np.datetime64("NaT"), "datetime64[ns]"))
+        if "session_number" in col:
+            raw = frame[col["session_number"]]
+            num, bad = parse_numbers(raw)
+            frac = ~np.isnan(num) & (num != np.round(num))
+            self._add(
+                bad | frac,
+                col["session_number"],
+                "session_number",
+                raw,
+                "invalid_number",
+                "is not a whole number",
+                "write the session number as 1, 2, 3, ...",
+            )
+            low = ~np.isnan(num) & ~frac & (num < 1)
+            self._add(
+                low,
+                col["session_number"],
+                "session_number",
+                raw,
+                "out_of_range",
+                "is below 1",
+                "number sessions from 1",
+            )
+            num = np.where(bad | frac | low, np.nan, num)
+            out["session_number"] = pd.array(num, dtype="Float64").astype("Int64")
+            has_time |= ~np.isnan(num)
+            if "session_date" not in col:
+                bad_key |= bad | frac | low
+        else:
+            out["session_number"] = pd.array(np.full(n, np.nan), dtype="Float64").astype("Int64")
+        no_time = ~has_time & ~bad_key
+        if "session_date" in col and "session_number" in col:
+            cols = f"'{col['session_date']}' and '{col['session_number']}'"
+            blank_both = (
+                no_time
+                & _is_blank(frame[col["session_date"]])
+                & _is_blank(frame[col["session_number"]])
+            )
+            self._add(
+                blank_both,
+                col["session_date"],
+                "session_date",
+                frame[col["session_date"]],
+                "missing_value",
+                f"is blank, as is the session number ({cols})",
+                "give the session date or number",
+            )
+        else:
+            c = col.get("session_date", col.get("session_number"))
+            canonical = "session_date" if "session_date" in col else "session_number"
+            self._add(
+                no_time & _is_blank(frame[c]),
+                c,
+                canonical,
+                frame[c],
+                "missing_value",
+                "is blank, and this column is required",
+                "give the session date or number",
+            )
+        bad_key |= ~has_time
+
+        for key in ("session_id", "episode_id", "clinic_id"):
+            out[key] = (
+                _ids(frame[col[key]])
+                if key in col
+                else pd.Series(pd.NA, index=range(n), dtype="string")
+            )
+
+        for key, table, cats in (
+            ("practitioner_role", schema.PRACTITIONER_ROLE_ALIASES, schema.PRACTITIONER_ROLES),
+            ("sex", schema.SEX_ALIASES, schema.SEXES),
+        ):
+            if key in col:
+                vals, bad = map_labels(frame[col[key]], table)
+                self._add(
+                    bad,
+                    col[key],
+                    key,
+                    frame[col[key]],
+                    "invalid_category",
+                    "is not allowed",
+                    _FIXES[key],
+                )
+                out[key] = pd.Categorical(vals, categories=list(cats))
+            else:
+                out[key] = pd.Categorical([None] * n, categories=list(cats))
+        if "twitch_response" in col:
+            vals, bad = map_labels(frame[col["twitch_response"]], schema.BOOLEAN_VALUES)
+            self._add(
+                bad,
+                col["twitch_response"],
+                "twitch_response",
+                frame[col["twitch_response"]],
+                "invalid_boolean",
+                "is not yes or no",
+                _FIXES["twitch_response"],
+            )
+            out["twitch_response"] = pd.array(vals, dtype="boolean")
+        else:
+            out["twitch_response"] = pd.array([pd.NA] * n, dtype="boolean")
+        for key, fn in (
+            ("adverse_events", _adverse),
+            ("muscles", _muscles),
+            ("age_band", _age_band),
+        ):
+            if key in col:
+                vals, bad = _map_unique(frame[col[key]], fn)
+                self._add(
+                    bad,
+                    col[key],
+                    key,
+                    frame[col[key]],
+                    "invalid_category",
+                    "is not allowed",
+                    _FIXES.get(key, ""),
+                )
+                out[key] = pd.array(vals, dtype="string")
+            else:
+                out[key] = pd.array([pd.NA] * n, dtype="string")
+        bands = pd.unique(out["age_band"].dropna())
+        order = sorted(bands, key=lambda b: int(str(b).split("-")[0].rstrip("+")))
+        out["age_band"] = pd.Categorical(out["age_band"], categories=order, ordered=True)
+        if "needle_count" in col:
+            raw = frame[col["needle_count"]]
+            num, bad = parse_numbers(raw)
+            frac = ~np.isnan(num) & (num != np.round(num))
+            self._add(
+                bad | frac,
+                col["needle_count"],
+                "needle_count",
+                raw,
+                "invalid_number",
+                "is not a whole number",
+                "write the number of needles as 0, 1, 2, ...",
+            )
+            neg = ~np.isnan(num) & (num < 0)
+            self._add(
+                neg,
+                col["needle_count"],
+                "needle_count",
+                raw,
+                "out_of_range",
+                "is below 0",
+                "the needle count cannot be negative; correct it",
+            )
+            out["needle_count"] = pd.array(
+                np.where(bad | frac | neg, np.nan, num), dtype="Float64"
+            ).astype("Int64")
+        else:
+            out["needle_count"] = pd.array([pd.NA] * n, dtype="Int64")
+
+        out["source_row"] = self.rows
+        sessions = pd.DataFrame(out)
+        if sessions["session_id"].isna().all():
+            sessions["session_id"] = pd.Series(self.rows, dtype="int64").astype("string").radd("S")
+        else:
+            blank = sessions["session_id"].isna().to_numpy()
+            self._add(
+                blank,
+                col["session_id"],
+                "session_id",
+                frame[col["session_id"]],
+                "missing_value",
+                "is blank, but the file gives session ids",
+                "fill in the session id",
+            )
+            bad_key |= blank
+        self._exclude(bad_key, "missing or invalid patient, condition or session date/number")
+        return sessions, ~bad_key
+
+    # -- measures ------------------------------------------------------------
+    def _check_values(
+        self,
+        values: np.ndarray,
+        measure: np.ndarray | str,
+        raw: pd.Series,
+        column: str,
+        file: str | None = None,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Range checks of measure values (on the declared pain scale); returns the out-of-range mask."""
+        if isinstance(measure, str):
+            spec = schema.measure_spec(measure)
+            lows, highs = np.full(len(values), spec.low), np.full(len(values), spec.high)
+            if spec.kind == "pain":
+                highs[:] = schema.PAIN_SCALES[self.pain_scale][0]
+            groups = {measure: np.ones(len(values), dtype=bool)}
+        else:
+            codes, uniq = pd.factorize(measure)
+            specs = [schema.measure_spec(str(u)) for u in uniq]
+            lo = np.array([s.low for s in specs])
+            hi = np.array(
+                [
+                    schema.PAIN_SCALES[self.pain_scale][0] if s.kind == "pain" else s.high
+                    for s in specs
+                ]
+            )
+            lows, highs = lo[codes], hi[codes]
+            groups = {str(u): codes == i for i, u in enumerate(uniq)}
+        out = ~np.isnan(values) & ((values < lows) | (values > highs))
+        for name, in_group in groups.items():
+            mask = out & in_group
+            if not mask.any():
+                continue
+            spec = schema.measure_spec(name)
+            top = schema.PAIN_SCALES[self.pain_scale][0] if spec.kind == "pain" else spec.high
+            unit = {"nprs": "points", "deg": "degrees", "mm": "mm", "points": "points"}[spec.unit]
+            if spec.kind == "pain" and self.pain_scale == "nprs":
+                fix = (
+                    "pain is NPRS 0-10; correct the value, or if this file records VAS 0-100 mm, "
+                    "pass pain_scale='vas100'"
+                )
+            elif spec.kind == "pain":
+                fix = "VAS is 0-100 mm; correct the value"
+            else:
+                fix = f"{spec.label} must lie in {spec.low:g}-{top:g} {unit}; correct the value"
+            self._add(
+                mask,
+                column,
+                name,
+                raw,
+                "out_of_range",
+                f"is outside {spec.low:g}-{top:g} {unit} for {name}",
+                fix,
+                file=file,
+                rows=rows,
+            )
+        return out
+
+    def _wide_measures(self, frame: pd.DataFrame, plan: Any) -> pd.DataFrame:
+        parts = []
+        divisor = schema.PAIN_SCALES[self.pain_scale][1]
+        for col, measure, timing in plan.measures:
+            raw = frame[col]
+            values, bad = parse_numbers(raw)
+            self._add(
+                bad,
+                col,
+                measure,
+                raw,
+                "invalid_number",
+                "is not a number",
+                "write a number with a point as decimal separator, or leave the cell blank",
+            )
+            out = self._check_values(values, measure, raw, col)
+            values = np.where(out, np.nan, values)
+            if measure == "pain":
+                values = values / divisor
+            keep = np.flatnonzero(~np.isnan(values))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "_pos": keep,
+                        "measure": measure,
+                        "timing": timing,
+                        "value": values[keep],
+                        "unit": schema.measure_spec(measure).unit,
+                        "source_row": self.rows[keep],
+                        "_column": col,
+                    }
+                )
+            )
+        if not parts:
+            return pd.DataFrame(
+                {
+                    "_pos": pd.Series(dtype="int64"),
+                    "measure": pd.Series(dtype="string"),
+                    "timing": pd.Series(dtype="string"),
+                    "value": pd.Series(dtype="float64"),
+                    "unit": pd.Series(dtype="string"),
+                    "source_row": pd.Series(dtype="int64"),
+                    "_column": pd.Series(dtype="string"),
+                }
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    def _long_measures(self, sessions: pd.DataFrame, valid: np.ndarray) -> pd.DataFrame:
+        assert self.measures_raw is not None
+        mraw = self.measures_raw
+        frame = mraw.frame
+        file = mraw.file
+        rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+        self._identifiers(frame, file)
+        cols: dict[str, str] = {}
+        user = {schema.normalise_name(k): v for k, v in (self.column_map or {}).items()}
+        for c in frame.columns:
+            norm = schema.normalise_name(c)
+            target = schema.normalise_name(user.get(norm, norm))
+            canonical = MEASURE_TABLE_ALIASES.get(target) or schema.COLUMN_ALIASES.get(target)
+            if canonical and canonical not in cols:
+                cols[canonical] = str(c)
+        need = ["measure", "timing", "value"]
+        keys = (
+            ["session_id"]
+            if "session_id" in cols
+            else [k for k in ("patient_id", "session_date", "session_number") if k in cols]
+        )
+        missing = [c for c in need if c not in cols]
+        if "session_id" not in cols and ("patient_id" not in cols or len(keys) < 2):
+            missing.append("session_id (or patient_id with session_date or session_number)")
+        for c in missing:
+            self.issues.add(
+                file=file,
+                rows=None,
+                column=c,
+                canonical=c,
+                values="",
+                check="missing_column",
+                problem="a required column of the measures table is missing",
+                fix="add it, or name yours with column_map={'Your name': '" + c.split()[0] + "'}",
+            )
+        if missing:
+            return self._wide_measures(frame.iloc[:0], plan_columns([]))
+        mlabel = frame[cols["measure"]]
+        measure, bad_m = _map_unique(
+            mlabel, lambda t: (schema.canonical_measure(t), schema.canonical_measure(t) is not None)
+        )
+        self._add(
+            bad_m,
+            cols["measure"],
+            "measure",
+            mlabel,
+            "unknown_measure",
+            "is not a known measure",
+            "use pain, rom:<site>[_left|_right] or function:<instrument> (see the data dictionary)",
+            file=file,
+            rows=rows,
+        )
+        timing, bad_t = map_labels(frame[cols["timing"]], schema.TIMING_ALIASES)
+        blank_t = _is_blank(frame[cols["timing"]])
+        self._add(
+            bad_t | blank_t,
+            cols["timing"],
+            "timing",
+            frame[cols["timing"]],
+            "unknown_timing",
+            "is not a timing",
+            "use pre, post or followup",
+            file=file,
+            rows=rows,
+        )
+        values, bad_v = parse_numbers(frame[cols["value"]])
+        self._add(
+            bad_v,
+            cols["value"],
+            "value",
+            frame[cols["value"]],
+            "invalid_number",
+            "is not a number",
+            "write a number with a point as decimal separator",
+            file=file,
+            rows=rows,
+        )
+        ok = ~bad_m & ~bad_t & ~blank_t & ~np.isnan(values)
+        measure_s = np.where(ok, measure, "pain").astype(object)
+        out = self._check_values(
+            np.where(ok, values, np.nan),
+            measure_s,
+            frame[cols["value"]],
+            cols["value"],
+            file=file,
+            rows=rows,
+        )
+        ok &= ~out
+        if "unit" in cols:
+            unit_raw = frame[cols["unit"]]
+            units, _ = _map_unique(unit_raw, lambda t: (schema.normalise_name(t), True))
+            spec_units = (
+                pd.Series(measure_s).map(lambda m: schema.measure_spec(m).unit).to_numpy(object)
+            )
+            pain_unit = "nprs" if self.pain_scale == "nprs" else "vas100"
+            unit_norm = pd.Series(units, dtype=object)
+            canon = self._units_vectorised(unit_norm, spec_units)
+            expect = np.where(spec_units == "nprs", pain_unit, spec_units)
+            mismatch = ok & pd.notna(unit_norm).to_numpy() & (canon != expect)
+            self._add(
+                mismatch,
+                cols["unit"],
+                "unit",
+                unit_raw,
+                "unit_mismatch",
+                "does not match the measure's unit",
+                f"pain values are on the declared scale ({pain_unit}); ROM in deg (mouth opening in mm); "
+                "function in points. Convert the value or correct the unit",
+                file=file,
+                rows=rows,
+            )
+            ok &= ~mismatch
+        pain = ok & (measure_s == "pain")
+        values = np.where(pain, values / schema.PAIN_SCALES[self.pain_scale][1], values)
+
+        # join to sessions
+        sess = sessions.loc[valid]
+        if keys == ["session_id"]:
+            sid = _ids(frame[cols["session_id"]])
+            lookup = pd.Series(np.flatnonzero(valid), index=sess["session_id"].to_numpy())
+            lookup = lookup[~lookup.index.duplicated()]
+            pos = lookup.reindex(sid.to_numpy()).to_numpy()
+            key_col = cols["session_id"]
+        else:
+            key_frame = pd.DataFrame({"patient_id": _ids(frame[cols["patient_id"]])})
+            skeys = pd.DataFrame(
+                {"patient_id": sess["patient_id"].to_numpy(), "_pos": np.flatnonzero(valid)}
+            )
+            if "session_date" in cols:
+                d, _ = parse_dates(frame[cols["session_date"]], self.date_format)
+                key_frame["session_date"] = d
+                skeys["session_date"] = sess["session_date"].to_numpy()
+            if "session_number" in cols:
+                num, _ = parse_numbers(frame[cols["session_number"]])
+                key_frame["session_number"] = num
+                skeys["session_number"] = sess["session_number"].to_numpy(
+                    dtype=np.float64, na_value=np.nan
+                )
+            on = [k for k in ("patient_id", "session_date", "session_number") if k in key_frame]
+            skeys = skeys.drop_duplicates(on)
+            pos = key_frame.merge(skeys, on=on, how="left")["_pos"].to_numpy(dtype=np.float64)
+            key_col = cols["patient_id"]
+        unmatched = np.isnan(pos)
+        self._add(
+            unmatched & ok,
+            key_col,
+            "session_id",
+            frame[key_col],
+            "unknown_session",
+            "matches no valid session in the session table",
+            "check the session key, or fix the session row it refers to",
+            file=file,
+            rows=rows,
+        )
+        ok &= ~unmatched
+        result = pd.DataFrame(
+            {
+                "_pos": pos[ok].astype(np.int64),
+                "measure": measure_s[ok],
+                "timing": timing[ok],
+                "value": values[ok],
+                "unit": pd.Series(measure_s[ok])
+                .map(lambda m: schema.measure_spec(m).unit)
+                .to_numpy(object)
+                if ok.any()
+                else np.array([], dtype=object),
+                "source_row": rows[ok],
+                "_column": cols["value"],
+                "_file": file,
+            }
+        )
+        dup = result.duplicated(["_pos", "measure", "timing"], keep="first").to_numpy()
+        self._add(
+            dup,
+            cols["measure"],
+            "measure",
+            pd.Series(result["measure"].to_numpy()),
+            "duplicate_measure",
+            "is recorded twice for the same session and timing",
+            "keep one value per session, measure and timing",
+            file=file,
+            rows=result["source_row"].to_numpy(),
+        )
+        return result[~dup]
+
+    @staticmethod
+    def _units_vectorised(unit_norm: pd.Series, spec_units: np.ndarray) -> np.ndarray:
+        out = np.empty(len(unit_norm), dtype=object)
+        for su in ("nprs", "deg", "mm", "points"):
+            table = schema.UNIT_ALIASES["pain" if su == "nprs" else su]
+            m = spec_units == su
+            out[m] = unit_norm[m].map(table).to_numpy(object)
+        return out
+
+    # -- rules across rows ---------------------------------------------------
+    def _cross_row(
+        self, sessions: pd.DataFrame, valid: np.ndarray, measures: pd.DataFrame
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        vs = sessions.loc[valid]
+        vpos = np.flatnonzero(valid)
+        ep = assign_episodes(vs, episode_gap_days=self.episode_gap_days)
+        sessions = sessions.copy()
+        sessions.loc[valid, "episode_id"] = ep["episode_id"].to_numpy()
+        sessions.loc[valid, "session_number"] = ep["session_number"].to_numpy()
+        order = np.full(len(sessions), -1, dtype=np.int64)
+        order[vpos] = ep["order"].to_numpy()
+
+        dup = np.zeros(len(sessions), dtype=bool)
+        dup[vpos] = ep["duplicate"].to_numpy()
+        # a given session id that repeats is a duplicate too
+        given_ids = self.raw.frame.columns.size and sessions["session_id"].notna().all()
+        if given_ids:
+            dup |= sessions["session_id"].duplicated(keep="first").to_numpy() & valid
+        key_col = plan_columns([str(c) for c in self.raw.frame.columns], self.column_map).session
+        shown = key_col.get("session_date", key_col.get("session_number", key_col["patient_id"]))
+        self._add(
+            dup,
+            shown,
+            "session_id",
+            self.raw.frame[shown],
+            "duplicate_session",
+            "repeats a session already in the file (same patient, episode and session)",
+            "remove the repeated row, or correct its date or session number",
+        )
+        self._exclude(dup, "duplicate session")
+        keep = valid & ~dup
+
+        gap = np.zeros(len(sessions), dtype=bool)
+        gap[vpos] = ep["gap_days"].notna().to_numpy()
+        if gap.any() and "session_date" in key_col:
+            self._add(
+                gap & keep,
+                key_col["session_date"],
+                "session_date",
+                self.raw.frame[key_col["session_date"]],
+                "long_gap",
+                f"comes more than {self.episode_gap_days} days after the patient's previous "
+                "session for this condition, so a new episode starts here",
+                "nothing to do if this is a new course of treatment; otherwise pass episode_gap_days=",
+                severity="warning",
+            )
+
+        # within-session rules on measures
+        if len(measures):
+            mpos = measures["_pos"].to_numpy()
+            live = keep[mpos]
+            measures = measures[live]
+            measures = self._pre_post_rules(measures)
+        counts = pd.Series(sessions.loc[keep, "episode_id"]).value_counts()
+        single = keep & sessions["episode_id"].map(counts).eq(1).fillna(False).to_numpy(bool)
+        self._add(
+            single,
+            key_col["patient_id"],
+            "episode_id",
+            self.raw.frame[key_col["patient_id"]],
+            "single_session_episode",
+            "has only one session in its episode",
+            "nothing to do if the patient came once; its change is the within-session change",
+            severity="warning",
+        )
+
+        sessions["_order"] = order
+        sessions = sessions.loc[keep].sort_values("_order", kind="stable").drop(columns="_order")
+        sessions = sessions.reset_index(drop=True)[list(schema.SESSION_COLUMNS)]
+        if not self.coerce and not self.issues.report([]).ok:
+            return sessions, measures
+        measures = measures.assign(session_id=self._session_ids(sessions, measures))
+        measures = measures.dropna(subset=["session_id"])
+        tim = pd.Categorical(measures["timing"], categories=list(schema.TIMINGS), ordered=True)
+        out = pd.DataFrame(
+            {
+                "session_id": measures["session_id"].astype("string").to_numpy(),
+                "measure": pd.Categorical(measures["measure"]),
+                "timing": tim,
+                "value": measures["value"].to_numpy(np.float64),
+                "unit": pd.Categorical(measures["unit"]),
+                "source_row": measures["source_row"].to_numpy(np.int64),
+            }
+        )
+        return sessions, out.reset_index(drop=True)
+
+    def _session_ids(self, sessions: pd.DataFrame, measures: pd.DataFrame) -> np.ndarray:
+        by_row = pd.Series(
+            sessions["session_id"].to_numpy(), index=sessions["source_row"].to_numpy()
+        )
+        return by_row.reindex(self.rows[measures["_pos"].to_numpy()]).to_numpy()
+
+    def _pre_post_rules(self, measures: pd.DataFrame) -> pd.DataFrame:
+        m = measures
+        is_within = (m["measure"] == "pain") | m["measure"].astype("string").str.startswith(
+            "rom:"
+        ).fillna(False)
+        pre = m[is_within & (m["timing"] == "pre")][["_pos", "measure", "value"]]
+        post = m[is_within & (m["timing"] == "post")][
+            ["_pos", "measure", "value", "source_row", "_column"]
+        ]
+        if "_file" in m:
+            post = post.join(m["_file"])
+        joined = post.reset_index().merge(
+            pre, on=["_pos", "measure"], how="left", suffixes=("", "_pre")
+        )
+        no_pre = joined["value_pre"].isna().to_numpy()
+        drop_idx: list[int] = []
+        for (column, file), grp in (
+            joined[no_pre].groupby(
+                [
+                    "_column",
+                    joined.get("_file", pd.Series(self.raw.file, index=joined.index)).fillna(
+                        self.raw.file
+                    ),
+                ],
+                sort=False,
+            )
+            if no_pre.any()
+            else []
+        ):
+            self.issues.add(
+                file=str(file),
+                rows=grp["source_row"].to_numpy(),
+                column=str(column),
+                canonical=str(grp["measure"].iloc[0]),
+                values=_as_text(grp["value"].reset_index(drop=True)),
+                check="post_without_pre",
+                problem="is a post-needling value without the pre-needling value of the same session",
+                fix="add the pre value, or remove the post value (a within-session change needs both)",
+            )
+            drop_idx.extend(grp["index"].tolist())
+        delta = (joined["value"] - joined["value_pre"]).to_numpy()
+        is_pain = (joined["measure"] == "pain").to_numpy()
+        rise = is_pain & (delta > schema.PAIN_RISE_WARNING)
+        jump = ~is_pain & (np.abs(delta) > schema.ROM_JUMP_WARNING)
+        for mask, text in (
+            (rise, f"rises by more than {schema.PAIN_RISE_WARNING:g} points within one session"),
+            (jump, f"changes by more than {schema.ROM_JUMP_WARNING:g} within one session"),
+        ):
+            if mask.any():
+                sub = joined[mask]
+                for column, grp in sub.groupby("_column", sort=False):
+                    self.issues.add(
+                        file=self.raw.file
+                        if "_file" not in grp or pd.isna(grp["_file"].iloc[0])
+                        else str(grp["_file"].iloc[0]),
+                        rows=grp["source_row"].to_numpy(),
+                        column=str(column),
+                        canonical=str(grp["measure"].iloc[0]),
+                        values=_as_text(grp["value"].reset_index(drop=True)),
+                        check="implausible_change",
+                        problem=text + " (possible but unusual)",
+                        fix="check the pre and post values",
+                        severity="warning",
+                    )
+        if drop_idx:
+            m = m.drop(index=drop_idx)
+        return m
+
+    def _counts(self, sessions: pd.DataFrame, measures: pd.DataFrame) -> dict[str, Any]:
+        excl = (
+            pd.concat(self.excluded, ignore_index=True)
+            if self.excluded
+            else pd.DataFrame(
+                {
+                    "file": pd.Series(dtype="string"),
+                    "row": pd.Series(dtype="int64"),
+                    "reason": pd.Series(dtype="string"),
+                }
+            )
+        )
+        excl = excl.drop_duplicates(["file", "row"], keep="first").reset_index(drop=True)
+        self.exclusions = excl
+        return {
+            "rows_excluded": len(excl),
+            "n_sessions": len(sessions),
+            "n_patients": int(sessions["patient_id"].nunique()),
+            "n_measures": len(measures),
+        }
+
+
+# ---------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------
+
+
+def _prepare(
+    source: Source,
+    measures: Source | None,
+    *,
+    pain_scale: str,
+    errors: str,
+    export_date: str | _dt.date | None,
+    sheet: str | int | None,
+    encoding: str,
+) -> tuple[RawTable, RawTable | None, pd.Timestamp]:
+    if pain_scale not in schema.PAIN_SCALES:
+        raise ValueError(
+            f"pain_scale must be one of {sorted(schema.PAIN_SCALES)}, not {pain_scale!r}"
+        )
+    if errors not in ("raise", "coerce"):
+        raise ValueError(f"errors must be 'raise' or 'coerce', not {errors!r}")
+    stamp = pd.Timestamp(export_date) if export_date is not None else pd.Timestamp(_dt.date.today())
+    raw = read_table(source, sheet=sheet, encoding=encoding)
+    mraw = read_table(measures, encoding=encoding) if measures is not None else None
+    return raw, mraw, stamp
+
+
+def validate(
+    source: Source,
+    *,
+    measures: Source | None = None,
+    column_map: Mapping[str, str] | None = None,
+    pain_scale: Literal["nprs", "vas100"] = "nprs",
+    conditions: Mapping[str, str] | None = None,
+    errors: Literal["raise", "coerce"] = "raise",
+    allow_columns: Iterable[str] = (),
+    date_format: str | None = None,
+    export_date: str | _dt.date | None = None,
+    episode_gap_days: int = schema.EPISODE_GAP_DAYS,
+    open_after_days: int = schema.OPEN_AFTER_DAYS,
+    sheet: str | int | None = None,
+    encoding: str = "utf-8-sig",
+) -> ValidationReport:
+    """Check a session dataset and report every problem; never raise for problems in the data.
+
+    Takes the same arguments as :func:`load_sessions` (``errors`` is accepted and has no
+    effect here). A file that cannot be read at all is reported as ``unreadable_file``;
+    a path that does not exist still raises ``FileNotFoundError``.
+
+    Returns
+    -------
+    ValidationReport
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.datasets import sample_path
+    >>> validate(sample_path("sessions.csv"), export_date="2026-11-24").ok
+    True
+    """
+    try:
+        raw, mraw, stamp = _prepare(
+            source,
+            measures,
+            pain_scale=pain_scale,
+            errors=errors,
+            export_date=export_date,
+            sheet=sheet,
+            encoding=encoding,
+        )
+    except SchemaError as exc:
+        name = str(source) if not isinstance(source, pd.DataFrame) else DATAFRAME_LABEL
+        collector = _Collector()
+        collector.add(
+            file=os.path.basename(name),
+            rows=None,
+            column="",
+            canonical="",
+            values="",
+            check="unreadable_file",
+            problem=str(exc),
+            fix="see the message",
+        )
+        return collector.report([name])
+    build = _Build(
+        raw,
+        mraw,
+        column_map=column_map,
+        pain_scale=pain_scale,
+        conditions=conditions,
+        coerce=False,
+        allow_columns=allow_columns,
+        date_format=date_format,
+        export_date=stamp,
+        episode_gap_days=episode_gap_days,
+        open_after_days=open_after_days,
+        raise_identifiers=False,
+    )
+    report, *_ = build.run()
+    return report
+
+
+def load_sessions(
+    source: Source,
+    *,
+    measures: Source | None = None,
+    column_map: Mapping[str, str] | None = None,
+    pain_scale: Literal["nprs", "vas100"] = "nprs",
+    conditions: Mapping[str, str] | None = None,
+    errors: Literal["raise", "coerce"] = "raise",
+    allow_columns: Iterable[str] = (),
+    date_format: str | None = None,
+    export_date: str | _dt.date | None = None,
+    episode_gap_days: int = schema.EPISODE_GAP_DAYS,
+    open_after_days: int = schema.OPEN_AFTER_DAYS,
+    sheet: str | int | None = None,
+    encoding: str = "utf-8-sig",
+) -> SessionData:
+    """Load, check and privacy-check a session dataset into a :class:`SessionData`.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        The session table: wide (one row per session, with measure columns such as
+        ``pain_pre``, ``rom_cervical_rotation_left_post``, ``ndi_pre``) or a session
+        index for a long measures table. CSV, TSV, XLSX or Parquet.
+    measures : path or DataFrame, optional
+        A long measures table (``session_id`` or ``patient_id`` + date/number, ``measure``,
+        ``timing``, ``value``, optional ``unit``).
+    column_map : mapping, optional
+        Your column name -> canonical name, for names the alias table does not know.
+    pain_scale : {"nprs", "vas100"}, default "nprs"
+        The scale pain is recorded on; VAS 0-100 mm is converted to 0-10 on load
+        (value / 10) and the original scale kept in ``metadata["pain_scale"]``.
+    conditions : mapping, optional
+        Extra condition labels -> canonical (or new) condition names; new names extend
+        the vocabulary.
+    errors : {"raise", "coerce"}, default "raise"
+        ``"raise"``: refuse data with errors (:class:`SchemaError` lists the first problems
+        and the total). ``"coerce"``: set each offending value missing (rows whose patient,
+        condition or session key is unusable are excluded) and keep the report in
+        ``SessionData.report``; every change is recorded there.
+    allow_columns : iterable of str
+        Columns to exempt from the identifier guard, with intent.
+    date_format : str, optional
+        A ``strptime`` format for non-ISO dates (e.g. ``"%d/%m/%Y"``); never guessed.
+    export_date : str or date, optional
+        Dates after it are errors (default: today).
+    episode_gap_days : int, default 90
+        A longer gap between sessions starts a new episode.
+    open_after_days : int, default 30
+        Episodes whose last session is within this many days of the data's end are open.
+    sheet : str or int, optional
+        The Excel sheet to read (default: the first).
+    encoding : str, default "utf-8-sig"
+        Text encoding of CSV/TSV files.
+
+    Returns
+    -------
+    SessionData
+
+    Raises
+    ------
+    IdentifierError
+        When the data carries direct identifiers (names, e-mails, phone numbers, ...).
+    SchemaError
+        When ``errors="raise"`` and the data has errors.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.datasets import sample_path
+    >>> data = load_sessions(sample_path("sessions.csv"), export_date="2026-11-24")
+    >>> data.sessions.columns[:4].tolist()
+    ['session_id', 'patient_id', 'episode_id', 'session_date']
+    """
+    from tpdn_outcomes.data import SessionData
+
+    raw, mraw, stamp = _prepare(
+        source,
+        measures,
+        pain_scale=pain_scale,
+        errors=errors,
+        export_date=export_date,
+        sheet=sheet,
+        encoding=encoding,
+    )
+    build = _Build(
+        raw,
+        mraw,
+        column_map=column_map,
+        pain_scale=pain_scale,
+        conditions=conditions,
+        coerce=errors == "coerce",
+        allow_columns=allow_columns,
+        date_format=date_format,
+        export_date=stamp,
+        episode_gap_days=episode_gap_days,
+        open_after_days=open_after_days,
+        raise_identifiers=True,
+    )
+    report, sessions, measure_table, meta = build.run()
+    if sessions is None or measure_table is None or (errors == "raise" and not report.ok):
+        errs = report.errors
+        lines = [
+            f"{' and '.join(report.files)}: {format_count(len(errs), 'error')} "
+            f"({format_count(len(report.warnings), 'warning')}); the data was not loaded."
+        ]
+        lines += [f"- {m}" for m in errs["message"].head(MAX_LISTED)]
+        if len(errs) > MAX_LISTED:
+            lines.append(
+                f"... and {len(errs) - MAX_LISTED} more: run tpdn_outcomes.validate(...) for the full report."
+            )
+        lines.append("Fix the file, or pass errors='coerce' to load with these values set missing.")
+        raise SchemaError("\n".join(lines), report=report)
+    if len(report.warnings):
+        warnings.warn(
+            f"{' and '.join(report.files)}: {format_count(len(report.warnings), 'data-quality warning')} "
+            "(implausible values, long gaps, one-session episodes); see data.report",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    return SessionData(
+        sessions, measure_table, metadata=meta, report=report, exclusions=build.exclusions
+    )
