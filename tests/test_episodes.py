@@ -1,0 +1,315 @@
+"""Episodes, within-session changes and SessionData, checked on small hand-made data.
+
+The expected values below are worked out by hand from the definitions in DATA.md
+("Derived: episodes"): baseline = first pre, final = last post after it,
+change = final - baseline, pct_change = 100 * change / baseline.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tpdn_outcomes import SessionData, load_sessions, quarter_bounds
+from tpdn_outcomes.derive import assign_episodes
+from tpdn_outcomes.errors import DataQualityWarning
+
+EXPORT = "2026-11-24"
+
+
+def _load(frame: pd.DataFrame, **kw: object) -> SessionData:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        return load_sessions(frame, export_date=EXPORT, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def small() -> pd.DataFrame:
+    # P1: neck pain, 3 weekly sessions, then a new episode after a 5-month gap (2 sessions)
+    # P2: TMD, 2 sessions, ROM mouth opening; last post missing in session 2 -> final is s1 post
+    # P3: CLBP, one session, pre only -> no final
+    return pd.DataFrame(
+        {
+            "patient_id": ["P1", "P1", "P1", "P1", "P1", "P2", "P2", "P3"],
+            "condition": ["neck_pain"] * 5 + ["tmj_dysfunction"] * 2 + ["chronic_low_back_pain"],
+            "session_date": [
+                "2025-01-06",
+                "2025-01-13",
+                "2025-01-20",
+                "2025-06-23",
+                "2025-06-30",
+                "2025-02-03",
+                "2025-02-10",
+                "2025-03-03",
+            ],
+            "clinic_id": ["C1"] * 5 + ["C2"] * 3,
+            "twitch_response": ["no", "yes", "no", "no", "no", "no", "no", "yes"],
+            "pain_pre": [8, 6, 5, 7, 6, 6, 5, 4],
+            "pain_post": [6, 5, 3, 5, 4, 4, None, None],
+            "rom_mouth_opening_pre": [None] * 5 + [30, 33, None],
+            "rom_mouth_opening_post": [None] * 5 + [35, None, None],
+        }
+    )
+
+
+def test_episodes_split_on_gap_and_hand_computed_changes(small: pd.DataFrame) -> None:
+    data = _load(small)
+    ep = data.episodes("pain").set_index("episode_id")
+    assert list(ep.index) == [
+        "P1:neck_pain:1",
+        "P1:neck_pain:2",
+        "P2:tmj_dysfunction:1",
+        "P3:chronic_low_back_pain:1",
+    ]
+    # P1 episode 1: baseline 8 (s1 pre), final 3 (s3 post): change -5, -62.5 %
+    e1 = ep.loc["P1:neck_pain:1"]
+    cols = ["baseline", "final", "change", "pct_change", "improvement"]
+    assert e1[cols].tolist() == [8, 3, -5, -62.5, 5]
+    assert e1["n_sessions"] == 3 and e1["n_values"] == 6
+    assert e1["twitch_response"]  # any twitch in the episode
+    # P1 episode 2: 7 -> 4
+    assert ep.loc["P1:neck_pain:2", "change"] == -3
+    # P2: final is the last post value that exists (session 1 post = 4)
+    assert ep.loc["P2:tmj_dysfunction:1", ["baseline", "final", "change"]].tolist() == [6, 4, -2]
+    # P3: no post at all -> no change, and the note says why
+    p3 = ep.loc["P3:chronic_low_back_pain:1"]
+    assert np.isnan(p3["change"])
+    assert p3["note"] == "no final value: no post value after the baseline"
+    assert (ep["note"] == "").sum() == 3
+
+
+def test_final_last_takes_any_timing(small: pd.DataFrame) -> None:
+    data = _load(small)
+    ep = data.episodes("pain", final="last").set_index("episode_id")
+    # P2: the last value of any timing is session 2 pre = 5
+    assert ep.loc["P2:tmj_dysfunction:1", "final"] == 5
+    # P3: a single pre value is not a change
+    assert np.isnan(ep.loc["P3:chronic_low_back_pain:1", "change"])
+    with pytest.raises(ValueError, match="final must be"):
+        data.episodes("pain", final="first")
+
+
+def test_rom_episode_direction_and_missing_measure_note(small: pd.DataFrame) -> None:
+    data = _load(small)
+    ep = data.episodes("rom:mouth_opening").set_index("episode_id")
+    tmd = ep.loc["P2:tmj_dysfunction:1"]
+    assert tmd[["baseline", "final", "change", "improvement", "unit"]].tolist() == [
+        30,
+        35,
+        5,
+        5,
+        "mm",
+    ]
+    assert ep.loc["P1:neck_pain:1", "note"] == "no values of this measure"
+    assert ep.loc["P1:neck_pain:1", "n_values"] == 0
+
+
+def test_open_episodes_relative_to_data_end(small: pd.DataFrame) -> None:
+    data = _load(small)
+    ep = data.episodes("pain").set_index("episode_id")
+    # data end 2025-06-30: only P1's second episode ends within 30 days of it
+    assert ep["open"].tolist() == [False, True, False, False]
+    assert _load(small, open_after_days=150).episodes()["open"].tolist() == [
+        False,
+        True,
+        True,
+        True,
+    ]  # 161, 0, 140, 119 days
+
+
+def test_session_changes(small: pd.DataFrame) -> None:
+    sc = _load(small).session_changes("pain")
+    assert sc["change"].tolist()[:5] == [-2, -1, -2, -2, -2]
+    assert sc["improvement"].tolist()[:5] == [2, 1, 2, 2, 2]
+    assert sc["note"].tolist()[-2:] == ["no post value", "no post value"]
+    assert len(sc) == 8
+
+
+def test_session_numbers_derived_from_dates(small: pd.DataFrame) -> None:
+    s = _load(small).sessions
+    assert s["session_number"].tolist() == [1, 2, 3, 1, 2, 1, 2, 1]
+
+
+def test_given_session_numbers_without_dates() -> None:
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["A", "A", "A"],
+            "condition": ["fibromyalgia"] * 3,
+            "session_number": [2, 1, 3],
+            "pain_pre": [6, 7, 5],
+            "pain_post": [5, 6, 3],
+        }
+    )
+    data = _load(frame)
+    assert data.sessions["source_row"].tolist() == [3, 2, 4]  # ordered by session number
+    ep = data.episodes()
+    assert ep[["baseline", "final", "change"]].iloc[0].tolist() == [7, 3, -4]
+    assert ep["open"].isna().all()  # no dates: openness unknown
+
+
+def test_given_episode_ids_are_kept() -> None:
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["A", "A", "A"],
+            "episode_id": ["A-1", "A-1", "A-2"],
+            "condition": ["neck_pain"] * 3,
+            "session_date": ["2025-01-01", "2025-01-08", "2025-01-15"],
+            "pain_pre": [6, 5, 7],
+            "pain_post": [5, 4, 6],
+        }
+    )
+    ep = _load(frame).episodes()
+    assert ep["episode_id"].tolist() == ["A-1", "A-2"]
+    assert ep["change"].tolist() == [-2, -1]
+
+
+def test_pct_change_missing_when_baseline_zero() -> None:
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["A", "A"],
+            "condition": ["neck_pain"] * 2,
+            "session_number": [1, 2],
+            "pain_pre": [0, 1],
+            "pain_post": [0, 2],
+        }
+    )
+    ep = _load(frame).episodes()
+    assert ep["change"].iloc[0] == 2
+    assert np.isnan(ep["pct_change"].iloc[0])
+
+
+def test_vas_converted_and_metadata(small: pd.DataFrame) -> None:
+    vas = small.assign(pain_pre=small["pain_pre"] * 10, pain_post=small["pain_post"] * 10)
+    data = _load(vas, pain_scale="vas100")
+    assert data.metadata["pain_scale"] == "vas100"
+    assert data.episodes()["change"].iloc[0] == pytest.approx(-5)
+    for key in ("sha256", "rows_read", "rows_excluded", "package_version", "source"):
+        assert key in data.metadata
+    assert data.metadata["rows_read"] == 8 and data.metadata["rows_excluded"] == 0
+
+
+def test_filter_by_quarter_condition_clinic(small: pd.DataFrame) -> None:
+    data = _load(small)
+    q1 = data.filter(quarter="2025Q1")
+    assert q1.sessions["session_date"].max() <= pd.Timestamp("2025-03-31")
+    assert len(q1.sessions) == 6
+    assert set(q1.measures["session_id"]) <= set(q1.sessions["session_id"])
+    assert q1.metadata["filter"]["quarter"] == "2025Q1"
+    assert len(data.filter(condition=["neck_pain", "tmj_dysfunction"]).sessions) == 7
+    assert len(data.filter(clinic_id="C2").sessions) == 3
+    assert len(data.sessions) == 8  # the original is unchanged
+    with pytest.raises(ValueError, match="unknown condition"):
+        data.filter(condition="gout")
+    with pytest.raises(ValueError, match="not both"):
+        data.filter(quarter="2025Q1", start="2025-01-01")
+
+
+def test_quarter_bounds() -> None:
+    assert quarter_bounds("2026-Q4") == (pd.Timestamp("2026-10-01"), pd.Timestamp("2026-12-31"))
+    with pytest.raises(ValueError, match="2026Q3"):
+        quarter_bounds("Q3 2026")
+
+
+def test_measure_names_and_repr(small: pd.DataFrame) -> None:
+    data = _load(small)
+    assert data.measure_names() == ["pain", "rom:mouth_opening"]
+    assert "3 patients" in repr(data) and "4 episodes" in repr(data)
+    assert "<table>" in data._repr_html_()
+
+
+def test_assign_episodes_duplicates_marked_after_first() -> None:
+    s = pd.DataFrame(
+        {
+            "patient_id": ["A", "A", "A"],
+            "condition": ["neck_pain"] * 3,
+            "session_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-01"]),
+        }
+    )
+    assert assign_episodes(s)["duplicate"].tolist() == [False, True, True]
+
+
+# -- properties ---------------------------------------------------------------
+
+_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["P1", "P2", "P3"]),
+        st.sampled_from(["neck_pain", "fibromyalgia"]),
+        st.integers(0, 400),  # day offset
+        st.integers(0, 10),
+        st.integers(0, 10),
+    ),
+    min_size=1,
+    max_size=25,
+    unique_by=lambda r: (r[0], r[1], r[2]),
+)
+
+
+def _frame(rows: list[tuple[str, str, int, int, int]]) -> pd.DataFrame:
+    start = pd.Timestamp("2025-01-01")
+    return pd.DataFrame(
+        {
+            "patient_id": [r[0] for r in rows],
+            "condition": [r[1] for r in rows],
+            "session_date": [(start + pd.Timedelta(days=r[2])).strftime("%Y-%m-%d") for r in rows],
+            "pain_pre": [r[3] for r in rows],
+            "pain_post": [r[4] for r in rows],
+        }
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(_rows, st.randoms(use_true_random=False))
+def test_row_order_does_not_matter(rows: list[tuple[str, str, int, int, int]], rnd: object) -> None:
+    frame = _frame(rows)
+    shuffled = frame.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    a = (
+        _load(frame)
+        .episodes()
+        .drop(columns="note")
+        .sort_values("episode_id")
+        .reset_index(drop=True)
+    )
+    b = (
+        _load(shuffled)
+        .episodes()
+        .drop(columns="note")
+        .sort_values("episode_id")
+        .reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_rows)
+def test_rom_shift_leaves_change_unchanged(rows: list[tuple[str, str, int, int, int]]) -> None:
+    # ROM in degrees: adding a constant to every value leaves every change unchanged
+    frame = _frame(rows).rename(
+        columns={
+            "pain_pre": "rom_cervical_rotation_left_pre",
+            "pain_post": "rom_cervical_rotation_left_post",
+        }
+    )
+    shifted = frame.assign(
+        rom_cervical_rotation_left_pre=frame["rom_cervical_rotation_left_pre"] + 50,
+        rom_cervical_rotation_left_post=frame["rom_cervical_rotation_left_post"] + 50,
+    )
+    m = "rom:cervical_rotation_left"
+    a, b = _load(frame).episodes(m), _load(shifted).episodes(m)
+    pd.testing.assert_series_equal(a["change"], b["change"])
+    pd.testing.assert_series_equal(a["baseline"] + 50, b["baseline"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(_rows)
+def test_swapping_pre_and_post_flips_within_session_change(
+    rows: list[tuple[str, str, int, int, int]],
+) -> None:
+    frame = _frame(rows)
+    swapped = frame.rename(columns={"pain_pre": "pain_post", "pain_post": "pain_pre"})
+    a, b = _load(frame).session_changes(), _load(swapped).session_changes()
+    pd.testing.assert_series_equal(a["change"], -b["change"])
