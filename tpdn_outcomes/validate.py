@@ -658,9 +658,9 @@ class _Build:
     def _identifiers(self, frame: pd.DataFrame, file: str) -> None:
         from tpdn_outcomes.privacy import check_identifiers, find_identifiers
 
-        if self.raise_identifiers:
-            check_identifiers(frame, source=file, allow_columns=self.allow_columns)
         findings = find_identifiers(frame, source=file, allow_columns=self.allow_columns)
+        if self.raise_identifiers and len(findings):
+            check_identifiers(frame, source=file, allow_columns=self.allow_columns)  # raises
         self.identifier_columns = [str(c) for c in findings["column"]]
         for f in findings.itertuples(index=False):
             row = getattr(f, "first_row", None)
