@@ -810,3 +810,59 @@ def test_suppress_small_cells_rejects_bad_thresholds(bad):
 def test_suppress_small_cells_rejects_negative_counts():
     with pytest.raises(ValueError, match="negative"):
         suppress_small_cells([3, -1])
+
+
+# ---------------------------------------------------------------------------
+# more red team: dtypes, compounds, REDCap
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["patientname", "username", "Patientname", "clientnames"])
+def test_one_word_name_compounds_are_refused(column):
+    frame = frame_of(patient_id=["P1", "P2"], **{column: PERSON_NAMES[:2]})
+    assert_refused(frame, column, "person_name", PERSON_NAMES[:2], n=2, row=2)
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["record_id", "hospital_id", "clinicname", "filename", "redcap_event_name", "Unnamed: 0"],
+)
+def test_redcap_and_facility_columns_pass(column):
+    assert_clean(frame_of(patient_id=["P1", "P2"], **{column: ["1", "baseline_arm_1"]}))
+
+
+def test_categorical_columns_are_scanned():
+    frame = pd.DataFrame(
+        {
+            "patient_id": pd.Categorical(["P1", "P2", "x@example.org", "P1"]),
+            "age_band": pd.Categorical(["18-29", "93", "90+", "18-29"]),
+        }
+    )
+    found = assert_refused(frame, "patient_id", "email", ["x@example.org"], n=1, row=4)
+    assert ("age_band", "exact_age") in kinds_by_column(found)
+
+
+def test_unused_categories_are_not_reported():
+    values = pd.Categorical(["P1", "P2"], categories=["P1", "P2", "x@example.org"])
+    assert_clean(pd.DataFrame({"patient_id": values}))
+
+
+def test_pyarrow_string_columns_are_scanned():
+    import pyarrow as pa
+
+    frame = pd.DataFrame(
+        {"contact": pd.Series(["", "+44 20 7946 0958"], dtype=pd.ArrowDtype(pa.string()))}
+    )
+    assert_refused(frame, "contact", "phone", ["+44 20 7946 0958"], n=1, row=3)
+
+
+def test_object_columns_of_lists_and_mixed_values_are_scanned():
+    frame = pd.DataFrame(
+        {
+            "muscles": pd.Series([["upper_trapezius"], ["x@example.org"], None], dtype=object),
+            "mixed": pd.Series([1, "P2", 3.5], dtype=object),
+        }
+    )
+    found = find_identifiers(frame)
+    assert kinds_by_column(found) == {("muscles", "email")}
+    assert found["first_row"].tolist() == [3]

@@ -31,8 +31,9 @@ kind                       names (any of these words or phrases in the name)
 ``national_id``            national insurance, ni number, nino, national id,
                            passport, driving licence, chi number, itin, tax id,
                            insurance / medicare / medicaid number, health card
-``medical_record_number``  mrn, medical record, med rec, hospital number,
-                           chart number, record number, emr / ehr id
+``medical_record_number``  mrn, medical record, med rec, hospital number / no,
+                           chart number, emr / ehr id or number (REDCap's
+                           ``record_id`` and a facility's ``hospital_id`` pass)
 ``postcode``               postcode, post code, postal code, zip, zip code -
                            refused when any value is a *full* code; a column
                            holding only UK districts or sectors (``SW1A``,
@@ -46,7 +47,9 @@ kind                       names (any of these words or phrases in the name)
                            ``clinic_name``, ``condition_name``, ``site_name``
                            ... pass (see ``_NON_PERSON_QUALIFIERS``), while
                            ``name``, ``patient_name``, ``client_name``,
-                           ``therapist_name`` are refused
+                           ``therapist_name`` are refused (fail closed: an
+                           unknown ``x_name`` is refused; one-word compounds
+                           such as ``PatientName`` / ``clinicname`` likewise)
 ``free_text``              notes, note, comments, comment, remarks, narrative,
                            memo, free text
 ``exact_age``              age, age_years, age_at_visit, age_band, ... - refused
@@ -236,6 +239,10 @@ def _is_person_name(tokens: Sequence[str]) -> bool:
         return True
     for i, t in enumerate(tokens):
         if t not in ("name", "names"):
+            # one-word compounds: patientname, username -> refused; clinicname -> passes
+            stem = t[:-5] if t.endswith("names") else t[:-4] if t.endswith("name") else ""
+            if stem and stem not in _NON_PERSON_QUALIFIERS:
+                return True
             continue
         qualifier = None
         if i > 0:
@@ -301,7 +308,9 @@ def _name_kind(tokens: Sequence[str]) -> str | None:
         "medical record",
         "med rec",
         "medrec",
-        *(f"{a} {b}" for a in ("hospital", "hosp", "chart", "record", "emr", "ehr") for b in num),
+        # not "record id" (REDCap's study record) nor "hospital id" (a facility code)
+        *(f"{a} {b}" for a in ("hospital", "hosp", "chart") for b in _NUMBERISH[:4]),
+        *(f"{a} {b}" for a in ("emr", "ehr") for b in num),
     )
     if _has(tokens, *mrn) or _joined_has(tokens, "medicalrecord"):
         return "medical_record_number"
@@ -632,7 +641,11 @@ def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
         if _is_text_dtype(cats.dtype):
             uniq = cats
     elif _is_text_dtype(col.dtype):
-        uniq = pd.Series(col.unique()).dropna().reset_index(drop=True)
+        try:
+            uniq = pd.Series(col.unique()).dropna().reset_index(drop=True)
+        except TypeError:  # unhashable objects (lists, dicts): scan their text
+            col = col.where(col.isna(), col.astype(str))
+            uniq = pd.Series(col.unique()).dropna().reset_index(drop=True)
     text = _as_arrow_str(uniq) if len(uniq) else None
 
     def rows_of(mask: np.ndarray) -> tuple[int, int]:
