@@ -1,0 +1,293 @@
+"""Readers, column mapping and safe writers (tpdn_outcomes.io).
+
+DATA.md: column names are matched case- and space-insensitively and through an alias
+table, a user's ``column_map`` wins; the input file is never modified; outputs are written
+to a temp file and moved into place. io.py: CSV/TSV cells are read as text, only the
+listed missing markers are missing, and formula-like cells are neutralised in CSV and
+Excel output.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tpdn_outcomes.errors import DataQualityWarning, SchemaError
+from tpdn_outcomes.io import (
+    MISSING_MARKERS,
+    atomic_write,
+    neutralise_formulas,
+    plan_columns,
+    read_table,
+    write_table,
+)
+from tpdn_outcomes.validate import load_sessions, validate
+
+BAD = Path(__file__).parent / "data" / "bad"
+EXPORT = "2026-11-24"
+
+TEXT_FRAME = pd.DataFrame(
+    {
+        "Patient ID": ["007", "P002", "P003"],
+        "Condition": ["neck pain", "TMD", None],
+        "Session date": ["2026-01-05", "03/04/2025", "2026-02-01"],
+        "NPRS pre": ["6", "1e3", None],
+        "Adverse events": ["none", "soreness;bruising", "TRUE"],
+    }
+)
+
+
+def _cells(frame: pd.DataFrame) -> list[list[object]]:
+    """Cell values as plain Python objects, missing as None."""
+    return [[None if pd.isna(v) else v for v in row] for row in frame.astype(object).to_numpy()]
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    kind = path.suffix
+    if kind == ".csv":
+        frame.to_csv(path, index=False)
+    elif kind == ".tsv":
+        frame.to_csv(path, index=False, sep="\t")
+    elif kind == ".xlsx":
+        frame.to_excel(path, index=False, engine="openpyxl")
+    else:
+        frame.to_parquet(path, index=False)
+
+
+# ---------------------------------------------------------------------------
+# read_table
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ext", [".csv", ".tsv", ".xlsx", ".parquet"])
+def test_read_table_gives_the_same_frame_for_every_format(ext: str, tmp_path: Path) -> None:
+    path = tmp_path / f"export{ext}"
+    _write(TEXT_FRAME, path)
+    before = (path.read_bytes(), os.stat(path).st_mtime_ns)
+    raw = read_table(path)
+    assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
+    assert raw.file == path.name
+    assert raw.path == str(path)
+    assert len(raw.sha256) == 64
+    assert list(raw.frame.columns) == list(TEXT_FRAME.columns)
+    assert _cells(raw.frame) == _cells(TEXT_FRAME)
+
+
+def test_csv_cells_are_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("Patient ID,Session date,NPRS pre,flag\n007,03/04/2025,06,TRUE\n")
+    frame = read_table(path).frame
+    assert frame.iloc[0].tolist() == ["007", "03/04/2025", "06", "TRUE"]
+    assert all(pd.api.types.is_string_dtype(t) for t in frame.dtypes)
+
+
+@pytest.mark.parametrize("marker", sorted(MISSING_MARKERS))
+def test_missing_markers_are_missing(marker: str, tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(f"patient_id,adverse_events\nP1,{marker}\n")
+    assert read_table(path).frame["adverse_events"].isna().tolist() == [True]
+
+
+def test_the_documented_markers_are_in_the_list() -> None:
+    assert {"", "NA", "N/A", "null"} <= set(MISSING_MARKERS)
+
+
+@pytest.mark.parametrize("value", ["none", "None", "-", "missing", "0", "n.a.", "nil", "NONE"])
+def test_nothing_else_is_missing(value: str, tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(f"patient_id,adverse_events\nP1,{value}\n")
+    assert read_table(path).frame["adverse_events"].tolist() == [value]
+
+
+def test_none_in_adverse_events_is_a_value_on_load() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = load_sessions(BAD / "_base_valid.csv", export_date=EXPORT)
+    events = dict(zip(data.sessions["source_row"], data.sessions["adverse_events"], strict=True))
+    assert events[3] == "none"
+    assert events[2] == "soreness"
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (BAD / "_base_valid.csv").read_bytes())
+    raw = read_table(path)
+    assert raw.frame.columns[0] == "Patient ID"
+    report = validate(path, export_date=EXPORT)
+    assert len(report) == 0
+
+
+def test_read_table_takes_a_dataframe_as_it_is() -> None:
+    frame = TEXT_FRAME.copy()
+    raw = read_table(frame)
+    assert raw.frame is frame
+    assert raw.file == "<DataFrame>"
+    assert raw.path is None
+    pd.testing.assert_frame_equal(frame, TEXT_FRAME)
+
+
+def test_read_table_missing_path_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        read_table(tmp_path / "absent.csv")
+    with pytest.raises(SchemaError, match="folder"):
+        read_table(tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# plan_columns
+# ---------------------------------------------------------------------------
+
+
+def test_plan_columns_matches_aliases_case_and_space_insensitively() -> None:
+    plan = plan_columns(
+        [
+            "  PATIENT id ",
+            "DX",
+            "Visit  Date",
+            "session NO",
+            "nprs PRE",
+            "Pain_Post",
+            "ROM Cervical Rotation Left post",
+            "HIT-6",
+            "Twitch",
+            "Mystery",
+        ]
+    )
+    assert plan.session == {
+        "patient_id": "  PATIENT id ",
+        "condition": "DX",
+        "session_date": "Visit  Date",
+        "session_number": "session NO",
+        "twitch_response": "Twitch",
+    }
+    assert plan.measures == [
+        ("nprs PRE", "pain", "pre"),
+        ("Pain_Post", "pain", "post"),
+        ("ROM Cervical Rotation Left post", "rom:cervical_rotation_left", "post"),
+        ("HIT-6", "function:hit6", "pre"),
+    ]
+    assert plan.unknown == ["Mystery"]
+    assert plan.duplicates == {}
+
+
+def test_column_map_wins_over_the_alias_table() -> None:
+    columns = ["pid", "Subject", "Condition", "Date", "Session", "Score A"]
+    plan = plan_columns(
+        columns,
+        column_map={"subject": "clinic_id", "SESSION": "episode_id", "score a": "pain_pre"},
+    )
+    assert plan.session == {
+        "patient_id": "pid",
+        "clinic_id": "Subject",
+        "condition": "Condition",
+        "session_date": "Date",
+        "episode_id": "Session",
+    }
+    assert plan.measures == [("Score A", "pain", "pre")]
+    assert plan.duplicates == {}  # without the map, pid and Subject would clash
+    assert plan_columns(columns).duplicates == {"patient_id": ["pid", "Subject"]}
+
+
+def test_plan_columns_reports_duplicate_measures() -> None:
+    plan = plan_columns(["patient_id", "NPRS pre", "pain_pre"])
+    assert plan.duplicates == {"pain pre": ["NPRS pre", "pain_pre"]}
+    assert plan.measures == [("NPRS pre", "pain", "pre")]
+
+
+# ---------------------------------------------------------------------------
+# write_table: atomic, formula-safe
+# ---------------------------------------------------------------------------
+
+RISKY = pd.DataFrame({"note": ["=cmd|' /C calc'!A0", "+1", "@SUM(A1)", "ok"], "n": [-1, 2, 3, 4]})
+
+
+@pytest.mark.parametrize(
+    ("ext", "method"),
+    [(".csv", "to_csv"), (".tsv", "to_csv"), (".xlsx", "to_excel"), (".parquet", "to_parquet")],
+)
+def test_write_table_is_atomic(
+    ext: str, method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / f"out{ext}"
+    target.write_bytes(b"previous contents")
+    before = target.read_bytes()
+
+    def half_then_fail(self: pd.DataFrame, path: object, *args: object, **kwargs: object) -> None:
+        Path(str(path)).write_bytes(b"half a fi")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, method, half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_table(RISKY, target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temp file left
+
+
+def test_atomic_write_replaces_whole_file_and_cleans_up(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "out.txt"
+    atomic_write(target, lambda p: p.write_text("first"))
+    atomic_write(target, lambda p: p.write_text("second"))
+    assert target.read_text() == "second"
+    assert [p.name for p in target.parent.iterdir()] == ["out.txt"]
+
+    def interrupted(p: Path) -> None:
+        p.write_text("partial")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, interrupted)
+    assert target.read_text() == "second"
+    assert [p.name for p in target.parent.iterdir()] == ["out.txt"]
+
+
+@pytest.mark.parametrize("ext", [".csv", ".tsv"])
+def test_write_table_neutralises_formulas_in_text_output(ext: str, tmp_path: Path) -> None:
+    path = write_table(RISKY, tmp_path / f"out{ext}")
+    back = pd.read_csv(path, sep="," if ext == ".csv" else "\t", dtype=str)
+    assert back["note"].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(A1)", "ok"]
+    assert back["n"].tolist() == ["-1", "2", "3", "4"]  # numbers are untouched
+
+
+def test_write_table_neutralises_formulas_in_xlsx(tmp_path: Path) -> None:
+    path = write_table(RISKY, tmp_path / "out.xlsx", sheet_name="results")
+    book = openpyxl.load_workbook(path)
+    sheet = book["results"]
+    cells = [sheet.cell(row=r, column=1) for r in range(2, 6)]
+    assert [c.value for c in cells] == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(A1)", "ok"]
+    assert all(c.data_type != "f" for c in cells)  # no formula cells
+    assert [sheet.cell(row=r, column=2).value for r in range(2, 6)] == [-1, 2, 3, 4]
+
+
+def test_write_table_keeps_parquet_values_as_they_are(tmp_path: Path) -> None:
+    path = write_table(RISKY, tmp_path / "out.parquet")
+    back = pd.read_parquet(path)
+    assert back["note"].tolist() == RISKY["note"].tolist()
+    assert back["n"].tolist() == [-1, 2, 3, 4]
+
+
+def test_write_table_does_not_change_the_frame_and_refuses_unknown_types(tmp_path: Path) -> None:
+    frame = RISKY.copy()
+    write_table(frame, tmp_path / "out.csv")
+    pd.testing.assert_frame_equal(frame, RISKY)
+    with pytest.raises(ValueError, match="cannot write"):
+        write_table(frame, tmp_path / "out.txt")
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_neutralise_formulas_quotes_text_only() -> None:
+    out = neutralise_formulas(
+        pd.DataFrame({"a": ["=1+1", "-x", "\tTAB", "fine", None], "b": [-1.5, 2, 3, 4, 5]})
+    )
+    assert out["a"].tolist()[:4] == ["'=1+1", "'-x", "'\tTAB", "fine"]
+    assert pd.isna(out["a"].iloc[4])
+    assert out["b"].tolist() == [-1.5, 2, 3, 4, 5]
+
+
+def test_csv_round_trip_keeps_text(tmp_path: Path) -> None:
+    path = write_table(TEXT_FRAME, tmp_path / "round.csv")
+    assert _cells(read_table(path).frame) == _cells(TEXT_FRAME)
