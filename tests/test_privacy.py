@@ -866,3 +866,17 @@ def test_object_columns_of_lists_and_mixed_values_are_scanned():
     found = find_identifiers(frame)
     assert kinds_by_column(found) == {("muscles", "email")}
     assert found["first_row"].tolist() == [3]
+
+
+def test_nhs_number_after_a_failing_ten_digit_group_in_the_same_value():
+    assert not nhs_check_digit_ok("1234567890")
+    value = "ref 1234567890 / NHS 943 476 5919"
+    frame = frame_of(patient_id=["P1", "P2"], clinic_id=["CLN-01", value])
+    assert_refused(frame, "clinic_id", "nhs_number", ["943 476 5919"], n=1, row=3)
+
+
+def test_large_column_of_unique_pseudonyms_is_clean_and_vectorised():
+    """200 000 unique P-numbers, repeated: a smoke test of the distinct-value path."""
+    ids = pd.Series([f"P{i:07d}" for i in range(200_000)] * 2, dtype="str")
+    found = find_identifiers(pd.DataFrame({"patient_id": ids}))
+    assert found.empty

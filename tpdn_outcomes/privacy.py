@@ -112,6 +112,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -365,7 +367,7 @@ _SSN = (
 )
 _NHS_DIGITS = r"[0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{4}"
 _NHS_CANDIDATE = _B + _NHS_DIGITS + _E
-_NHS_EXTRACT = _B + "(" + _NHS_DIGITS + ")" + _E
+_NHS_EXTRACT = _B + "(?P<d>" + _NHS_DIGITS + ")" + _E
 _PHONE = "|".join(
     (
         # international, with +: country code then at least 7 more digits
@@ -386,19 +388,29 @@ _UK_POSTCODE = _B + _UK_OUTWARD + r" [0-9][ABD-HJLNP-UW-Z]{2}" + _E
 _UK_POSTCODE_LOOSE = r"(?i)" + _B + _UK_OUTWARD + r" ?[0-9][ABD-HJLNP-UW-Z]{2}" + _E
 _ZIP4 = _B + r"[0-9]{5}-[0-9]{4}" + _E
 _ZIP5 = _B + r"[0-9]{5}" + _E
-_WORDS6 = r"(?:[^\s;|]+\s+){5}[^\s;|]"
-_BLANK = r"^\s*$"
-_PARTIAL_POSTCODE = r"(?i)^\s*(?:" + _UK_OUTWARD + r"(?: [0-9])?|[0-9]{3}(?:xx|\*\*)?)\s*$"
+# ASCII whitespace spelled out: RE2's \s is much slower on long unspaced values (UUIDs)
+_WS = r"[ \t\r\n\f\v]"
+_WORDS6 = r"(?:[^ \t\r\n\f\v;|]+" + _WS + r"+){5}[^ \t\r\n\f\v;|]"
+_BLANK = "^" + _WS + "*$"
+_PARTIAL_POSTCODE = (
+    r"(?i)^" + _WS + "*(?:" + _UK_OUTWARD + r"(?: [0-9])?|[0-9]{3}(?:xx|\*\*)?)" + _WS + "*$"
+)
 
-_AGE_NUMBER = r"(?i)^\s*([0-9]{1,3}(?:\.[0-9]+)?)\s*(?:y|yo|y/o|yrs?|years?(?: old)?)?\.?\s*$"
-_AGE_CLOSED = r"(?i)^\s*[\[(]?\s*([0-9]{1,3})\s*(?:-|–|to|\.\.)\s*([0-9]{1,3})\s*[\])]?\s*(?:y|yrs?|years)?\s*$"
-_AGE_OPEN = r"^\s*(?:([0-9]{1,3})\s*\+|(?:>=|≥|=>)\s*([0-9]{1,3})|>\s*([0-9]{1,3}))\s*$"
+_AGE_NUMBER = r"(?i)^ *([0-9]{1,3}(?:\.[0-9]+)?) *(?:y|yo|y/o|yrs?|years?(?: old)?)?\.? *$"
+_AGE_CLOSED = (
+    r"(?i)^ *[\[(]? *([0-9]{1,3}) *(?:-|–|to|\.\.) *([0-9]{1,3}) *[\])]? *(?:y|yrs?|years)? *$"
+)
+_AGE_OPEN = r"^ *(?:([0-9]{1,3}) *\+|(?:>=|≥|=>) *([0-9]{1,3})|> *([0-9]{1,3})) *$"
 
-# Cheap first pass over values that are not purely alphanumeric: every value pattern
-# above needs one of these (an @, a +, a parenthesis, whitespace, digits joined by a
-# separator, or 10 digits in a row). Purely alphanumeric values (P0001, hex hashes) can
-# only be a bare 10-digit number (NHS), or a ZIP / postcode in a place-named column.
-_PREFILTER = r"[@+( \t\n\r]|[0-9][.)-]+[0-9]|[0-9]{10}"
+# Cheap first passes. Purely alphanumeric values (P0001, hex hashes) can only be a bare
+# 10-digit number (NHS), or a ZIP / postcode in a place-named column. Other values are
+# sorted by what each pattern needs: an @ (e-mail); whitespace (free text, postcodes);
+# a + or ( or groups of 3-5 digits joined by a separator, or 10 digits in a row (phone,
+# SSN, NHS, ZIP+4). Dates (2025-03-14 09:30) and UUIDs rarely pass the last one.
+_HAS_AT = "@"
+_HAS_WS = _WS
+_HAS_DIGIT_GROUPS = r"[+(]|" + _B + r"(?:[0-9]{3}[ .-][0-9]{2}|[0-9]{3,5}[ .-][0-9]{3})|[0-9]{10}"
+_PREFILTER = "|".join((_HAS_AT, _HAS_WS, _HAS_DIGIT_GROUPS))
 
 #: Below this many 10-digit candidates in a column every checksum pass is reported.
 _NHS_MIN_CANDIDATES = 20
@@ -426,44 +438,77 @@ def _is_text_dtype(dtype: Any) -> bool:
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         return True
     if isinstance(dtype, pd.ArrowDtype):
-        import pyarrow as pa
-
         t = dtype.pyarrow_dtype
         return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
     return False
 
 
-def _as_arrow_str(values: pd.Series) -> pd.Series:
-    """Distinct values as a pyarrow-backed string Series (RE2 regex, fast)."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return values
+def _as_arrow(values: pd.Series) -> pa.Array:
+    """Distinct values as one pyarrow string array (matched with RE2 through pyarrow)."""
     try:
-        return values.astype(pd.StringDtype("pyarrow"))
-    except (TypeError, ValueError):  # mixed objects: str() each distinct value
-        return values.astype(str).astype(pd.StringDtype("pyarrow"))
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # mixed objects
+        arr = None
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pa.array(values.astype(str), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr
 
 
-def _contains(s: pd.Series, pattern: str) -> np.ndarray:
-    return s.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+def _contains(arr: pa.Array, pattern: str) -> np.ndarray:
+    """Boolean mask: ``pattern`` (RE2 syntax) is found in each value."""
+    return np.asarray(pc.fill_null(pc.match_substring_regex(arr, pattern), False), dtype=bool)
 
 
-def _nhs_valid(candidates: pd.Series) -> pd.Series:
-    """For each value, True when a 10-digit group in it passes the NHS mod-11 check."""
-    found = candidates.str.extractall(_NHS_EXTRACT)
-    if found.empty:
-        return pd.Series(False, index=candidates.index)
-    digits = found[0].astype(str).str.replace(r"[- ]", "", regex=True)
-    raw = "".join(digits.tolist()).encode("ascii")
+def _nhs_check(numbers: list[str]) -> np.ndarray:
+    """NHS modulus-11 check of 10-digit strings (separators already removed)."""
+    raw = "".join(numbers).encode("ascii")
     d = (np.frombuffer(raw, dtype=np.uint8).reshape(-1, 10) - 48).astype(np.int64)
     check = 11 - (d[:, :9] @ np.arange(10, 1, -1)) % 11
     check = np.where(check == 11, 0, check)
-    ok = (check != 10) & (check == d[:, 9])
-    per_value = pd.Series(ok, index=found.index).groupby(level=0).any()
-    return per_value.reindex(candidates.index, fill_value=False)
+    return np.asarray((check != 10) & (check == d[:, 9]), dtype=bool)
 
 
-def _age_over_89(values: pd.Series, scale: float) -> np.ndarray:
+def _nhs_valid(candidates: pa.Array) -> np.ndarray:
+    """For each value, True when a 10-digit group in it passes the NHS mod-11 check.
+
+    A value that is just the number (``9434765919``, ``943 476 5919``) is checked
+    directly; in longer values the first group is checked, then (if it fails) the
+    next, up to four groups a value.
+    """
+    valid = np.zeros(len(candidates), dtype=bool)
+    whole = _contains(candidates, "^" + _NHS_DIGITS + "$")
+    if whole.any():
+        digits = pc.replace_substring(candidates.filter(pa.array(whole)), " ", "")
+        digits = pc.replace_substring(digits, "-", "")
+        valid[whole] = _nhs_check(digits.to_pylist())
+    todo = np.flatnonzero(~whole)
+    values = candidates.take(pa.array(todo))
+    for _ in range(4):
+        if not len(todo):
+            break
+        found = pc.extract_regex(values, _NHS_EXTRACT)
+        has = np.asarray(pc.is_valid(found), dtype=bool)
+        if not has.any():
+            break
+        keep = np.flatnonzero(has)
+        groups = pc.replace_substring_regex(
+            pc.struct_field(found.filter(pa.array(has)), "d"), "[- ]", ""
+        )
+        ok = _nhs_check(groups.to_pylist())
+        valid[todo[keep[ok]]] = True
+        retry = keep[~ok]
+        todo = todo[retry]
+        values = pc.replace_substring_regex(
+            values.take(pa.array(retry)), _NHS_CANDIDATE, "", max_replacements=1
+        )
+    return valid
+
+
+def _age_over_89(arr: pa.Array, scale: float) -> np.ndarray:
     """Mask of string values that are exact ages (or bands finer than '90+') over 89."""
+    values = pd.Series(arr.to_pylist(), dtype=object)  # the few distinct ages
     num = pd.to_numeric(values.str.extract(_AGE_NUMBER)[0], errors="coerce")
     exact = (num / scale >= 90).to_numpy(dtype=bool, na_value=False)
     closed = values.str.extract(_AGE_CLOSED)
@@ -646,7 +691,7 @@ def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
         except TypeError:  # unhashable objects (lists, dicts): scan their text
             col = col.where(col.isna(), col.astype(str))
             uniq = pd.Series(col.unique()).dropna().reset_index(drop=True)
-    text = _as_arrow_str(uniq) if len(uniq) else None
+    text = _as_arrow(uniq) if len(uniq) else None
 
     def rows_of(mask: np.ndarray) -> tuple[int, int]:
         """Count and first position of the rows holding the distinct values in mask."""
@@ -698,46 +743,51 @@ def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
         return found
     named = {f[0] for f in found}
     location = any(t in _LOCATION_WORDS for t in tokens)
-    alnum = text.str.isalnum().to_numpy(dtype=bool, na_value=False)
+    n_text = len(text)
+    alnum = np.asarray(pc.utf8_is_alnum(text), dtype=bool)
     if location:
-        suspect = np.ones(len(text), dtype=bool)
+        at = ws = digity = np.ones(n_text, dtype=bool)
     else:
-        lengths = text.str.len().to_numpy(dtype=np.int64, na_value=0)
-        digits = text.str.isdigit().to_numpy(dtype=bool, na_value=False)
-        suspect = alnum & digits & (lengths == 10)
+        at = np.zeros(n_text, dtype=bool)
+        ws = np.zeros(n_text, dtype=bool)
+        digity = alnum & np.asarray(pc.utf8_is_digit(text), dtype=bool)
+        digity &= np.asarray(pc.utf8_length(text), dtype=np.int64) == 10
         rest = np.flatnonzero(~alnum)
         if len(rest):
-            suspect[rest] = _contains(text.iloc[rest], _PREFILTER)
-    if not suspect.any():
-        return found
-    idx = np.flatnonzero(suspect)
-    sub = text.iloc[idx].reset_index(drop=True)
+            rest = rest[_contains(text.take(pa.array(rest)), _PREFILTER)]
+        if len(rest):
+            sub_rest = text.take(pa.array(rest))
+            at[rest] = np.asarray(pc.match_substring(sub_rest, _HAS_AT), dtype=bool)
+            ws[rest] = _contains(sub_rest, _HAS_WS)
+            digity[rest] = _contains(sub_rest, _HAS_DIGIT_GROUPS)
 
-    def on_all(sub_mask: np.ndarray) -> np.ndarray:
-        full = np.zeros(len(text), dtype=bool)
-        full[idx[sub_mask]] = True
-        return full
+    def search(where: np.ndarray, pattern: str) -> np.ndarray:
+        """Mask over all distinct values: pattern found, searched only ``where``."""
+        out = np.zeros(n_text, dtype=bool)
+        idx = np.flatnonzero(where)
+        if len(idx):
+            out[idx] = _contains(text.take(pa.array(idx)), pattern)
+        return out
 
     masks: dict[str, np.ndarray] = {}
-    masks["email"] = _contains(sub, _EMAIL)
-    masks["ssn"] = _contains(sub, _SSN)
-    nhs_cand = _contains(sub, _NHS_CANDIDATE)
-    nhs = np.zeros(len(sub), dtype=bool)
-    if nhs_cand.any():
-        cand_idx = np.flatnonzero(nhs_cand)
-        valid = _nhs_valid(sub.iloc[cand_idx].reset_index(drop=True)).to_numpy(dtype=bool)
-        n_cand, n_valid = len(cand_idx), int(valid.sum())
+    masks["email"] = search(at, _EMAIL)
+    masks["ssn"] = search(digity, _SSN)
+    nhs_cand = np.flatnonzero(search(digity, _NHS_CANDIDATE))
+    nhs = np.zeros(n_text, dtype=bool)
+    if len(nhs_cand):
+        valid = _nhs_valid(text.take(pa.array(nhs_cand)))
+        n_cand, n_valid = len(nhs_cand), int(valid.sum())
         if n_valid and (n_cand < _NHS_MIN_CANDIDATES or n_valid >= 0.5 * n_cand):
-            nhs[cand_idx[valid]] = True
+            nhs[nhs_cand[valid]] = True
     masks["nhs_number"] = nhs
-    masks["phone"] = _contains(sub, _PHONE) & ~nhs
-    post = _contains(sub, _UK_POSTCODE) | _contains(sub, _ZIP4)
+    masks["phone"] = search(digity, _PHONE) & ~nhs
+    post = search(ws, _UK_POSTCODE) | search(digity, _ZIP4)
     if location:
-        post = post | _contains(sub, _UK_POSTCODE_LOOSE) | _contains(sub, _ZIP5)
+        post |= search(alnum | ws, _UK_POSTCODE_LOOSE) | search(digity, _ZIP5)
     masks["postcode"] = post
-    long_text = _contains(sub, _WORDS6)
+    long_text = search(ws, _WORDS6)
     if long_text.any() and "free_text" not in named:
-        long_rows = col.isin(uniq.iloc[idx[long_text]]).to_numpy(dtype=bool)
+        long_rows = col.isin(uniq[long_text]).to_numpy(dtype=bool)
         n_long = int(long_rows.sum())
         n_distinct = int(long_text.sum())
         n_nonempty = int(nonmissing().sum())
@@ -749,7 +799,7 @@ def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
     for k in order:
         if k in named or not masks[k].any():
             continue
-        n, pos = rows_of(on_all(masks[k]))
+        n, pos = rows_of(masks[k])
         if n:
             found.append((k, n, pos, "values"))
     return found
