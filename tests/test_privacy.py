@@ -211,6 +211,8 @@ PERSON_NAMES = ["Jane Smith", "Oluwaseun Adeyemi", "María José García"]
         "name_of_patient",
         "Forename",
         "initials",
+        "Next of kin",
+        "Emergency contact",
     ],
 )
 @pytest.mark.parametrize("dtype", TEXT_DTYPES)
@@ -825,7 +827,15 @@ def test_one_word_name_compounds_are_refused(column):
 
 @pytest.mark.parametrize(
     "column",
-    ["record_id", "hospital_id", "clinicname", "filename", "redcap_event_name", "Unnamed: 0"],
+    [
+        "record_id",
+        "hospital_id",
+        "clinicname",
+        "filename",
+        "redcap_event_name",
+        "Unnamed: 0",
+        "rename",
+    ],
 )
 def test_redcap_and_facility_columns_pass(column):
     assert_clean(frame_of(patient_id=["P1", "P2"], **{column: ["1", "baseline_arm_1"]}))

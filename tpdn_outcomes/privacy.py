@@ -40,7 +40,8 @@ kind                       names (any of these words or phrases in the name)
                            ``SW1A 1``) or 3-digit ZIP prefixes (``021``) passes
 ``street_address``         address, addr, street, house number
 ``person_name``            surname, forename, first / last / full / given /
-                           family / middle / maiden name, initials, nickname;
+                           family / middle / maiden name, initials, nickname,
+                           next of kin, emergency contact;
                            and any other ``..._name`` column unless the word
                            before ``name`` (or after ``name of``) is a thing
                            rather than a person: ``muscle_name``,
@@ -237,13 +238,15 @@ _PERSON_NAME_WORDS = frozenset(
 def _is_person_name(tokens: Sequence[str]) -> bool:
     if any(t in _PERSON_NAME_WORDS for t in tokens):
         return True
+    if _has(tokens, "next of kin", "nok", "emergency contact"):
+        return True
     if _joined_has(tokens, "surname", "firstname", "lastname", "fullname", "forename"):
         return True
     for i, t in enumerate(tokens):
         if t not in ("name", "names"):
             # one-word compounds: patientname, username -> refused; clinicname -> passes
             stem = t[:-5] if t.endswith("names") else t[:-4] if t.endswith("name") else ""
-            if stem and stem not in _NON_PERSON_QUALIFIERS:
+            if len(stem) >= 3 and stem not in _NON_PERSON_QUALIFIERS:
                 return True
             continue
         qualifier = None
