@@ -281,7 +281,7 @@ def test_row_order_does_not_matter(rows: list[tuple[str, str, int, int, int]], r
         .sort_values("episode_id")
         .reset_index(drop=True)
     )
-    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, b, check_categorical=False)  # category order follows the file
 
 
 @settings(max_examples=40, deadline=None)

@@ -39,6 +39,14 @@ def _codes(values: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _labels_at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
+    """Text labels of ``values`` at ``positions``, without materialising the whole column."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = np.asarray(values.cat.categories, dtype=object)
+        return cats[np.asarray(values.cat.codes)[positions]]
+    return values.to_numpy(dtype=object)[positions]
+
+
 def _day_numbers(dates: pd.Series) -> np.ndarray:
     """Dates as int64 day numbers; missing -> a very small number."""
     as_days = dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
@@ -98,7 +106,7 @@ def assign_episodes(
     given_episode = "episode_id" in sessions and sessions["episode_id"].notna().any()
 
     if given_episode:
-        episode = _codes(sessions["episode_id"].astype("string").fillna(""))
+        episode = _codes(sessions["episode_id"])
         # sort: episode, date, number, file order
         order = np.lexsort((row, number_key, days, episode, patient))
         ep_sorted = episode[order]
@@ -142,29 +150,27 @@ def assign_episodes(
 
     # episode ids: built once per episode, then spread over sessions
     if given_episode:
-        ep_ids = sessions["episode_id"].astype("string").to_numpy()[order]
+        given = sessions["episode_id"].astype("category")
+        categories = given.cat.categories
+        ep_codes = np.asarray(given.cat.codes)[order][starts]
     else:
         first = starts
-        k = np.ones(len(first), dtype=np.int64)
         # k-th episode of the same patient and condition
         same_prev = np.zeros(len(first), dtype=bool)
         same_prev[1:] = (p[first][1:] == p[first][:-1]) & (c[first][1:] == c[first][:-1])
         block = np.cumsum(~same_prev) - 1
         block_start = np.flatnonzero(~same_prev)
         k = np.arange(len(first)) - block_start[block] + 1
-        pid = sessions["patient_id"].astype("string").to_numpy()[order][first]
-        cond = sessions["condition"].astype("string").to_numpy()[order][first]
-        labels = (
-            pd.Series(pid, dtype="string")
-            + ":"
-            + pd.Series(cond, dtype="string")
-            + ":"
-            + pd.Series(k).astype("string")
-        ).to_numpy()
-        ep_ids = labels[ep_index]
+        pid = _labels_at(sessions["patient_id"], order[first])
+        cond = _labels_at(sessions["condition"], order[first])
+        categories = pd.Index(
+            (pd.Series(pid, dtype=object) + ":" + cond + ":" + pd.Series(k).astype(str)).to_numpy(),
+            dtype=object,
+        )
+        ep_codes = np.arange(len(first))
 
-    out_episode = np.empty(n, dtype=object)
-    out_episode[order] = ep_ids
+    out_episode = np.empty(n, dtype=np.int64)
+    out_episode[order] = ep_codes[ep_index]
     out_number = np.empty(n, dtype=np.float64)
     out_number[order] = derived
     out_dup = np.empty(n, dtype=bool)
@@ -175,7 +181,7 @@ def assign_episodes(
     out_order[order] = row
     return pd.DataFrame(
         {
-            "episode_id": pd.array(out_episode, dtype="string"),
+            "episode_id": pd.Categorical.from_codes(out_episode, categories=categories),
             "session_number": pd.array(out_number, dtype="Float64").astype("Int64"),
             "duplicate": out_dup,
             "gap_days": pd.array(out_gap, dtype="Float64").astype("Int64"),
@@ -274,7 +280,7 @@ def episode_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100.0 * ep["change"] / ep["baseline"]
     ep["pct_change"] = pct.where(ep["baseline"] != 0)
-    ep["improvement"] = ep["change"] if spec.higher_is_better else -ep["change"]
+    ep["improvement"] = ep["change"] if spec.higher_is_better else 0.0 - ep["change"]
     note = np.full(len(ep), "", dtype=object)
     no_final_text = (
         "no final value: no post value after the baseline"
@@ -320,7 +326,7 @@ def session_change_table(
     out["pre"] = pre.reindex(out["session_id"]).to_numpy()
     out["post"] = post.reindex(out["session_id"]).to_numpy()
     out["change"] = out["post"] - out["pre"]
-    out["improvement"] = out["change"] if spec.higher_is_better else -out["change"]
+    out["improvement"] = out["change"] if spec.higher_is_better else 0.0 - out["change"]
     note = np.full(len(out), "", dtype=object)
     note[out["post"].isna().to_numpy()] = "no post value"
     note[out["pre"].isna().to_numpy()] = "no pre value"
