@@ -8,7 +8,7 @@ can be checked against known values. The numbers are illustrative, not clinical
 evidence.
 
 * :func:`synthesize` makes a wide session table (the file format of ``sessions.csv``),
-  fully vectorised: a million patients take seconds.
+  fully vectorised (no loop over patients or sessions).
 * :func:`to_long` turns it into the long pair (session index + measures table).
 * :func:`make_messy` turns a small clean table into a messy clinic export with planted
   problems, and lists them.
@@ -36,6 +36,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -75,6 +76,7 @@ MESSY_ROWS = 120
 #: (the data run from 2025-01-01 to 2026-06-30). Passing it makes loading the sample
 #: independent of today's date.
 SAMPLE_EXPORT_DATE = "2026-07-01"
+_EXCEL_MAX_ROWS = 1_048_576  # rows of an Excel sheet, the header included
 #: The files :func:`write_sample` writes, in order.
 SAMPLE_FILES: tuple[str, ...] = (
     "sessions.csv",
@@ -653,7 +655,8 @@ def synthesize(
 ) -> pd.DataFrame:
     """Make a realistic, anonymised wide session table (one row per needling session).
 
-    Fully vectorised: 1.5 million patients (about 7 million sessions) take seconds.
+    Fully vectorised: 1.5 million patients (about 7 million sessions) take 10-15 s on
+    a two-core machine.
     The same seed gives the same table.
 
     Parameters
@@ -1186,11 +1189,11 @@ def make_messy(wide: pd.DataFrame, seed: int = MESSY_SEED) -> tuple[pd.DataFrame
     messy = text.iloc[order].reset_index(drop=True)
     shift = {p: p + (1 if p > src else 0) for p in range(n)}
     rows = [(shift[p] + 2, MESSY_COLUMN_NAMES[c], v, chk, sev) for p, c, v, chk, sev in plants]
-    rows.append(
+    rows.append(  # the repeated key is the session number (the date repeats too)
         (
             src + 1 + 2,
-            MESSY_COLUMN_NAMES["session_date"],
-            str(text.loc[src, "session_date"]),
+            MESSY_COLUMN_NAMES["session_number"],
+            str(text.loc[src, "session_number"]),
             "duplicate_session",
             "error",
         )
@@ -1343,7 +1346,9 @@ def write_sample(
     n_patients : int, default 600
         Patients of the synthetic sample.
     seed : int, default 20260101
-        Seed of :func:`synthesize` (the messy file always uses seed 7 for its problems).
+        Seed of :func:`synthesize` (the messy file always uses seed 7 for its problems;
+        when ``n_patients`` is too small to hold every planted problem, the messy file
+        is cut from a 600-patient draw with the same seed).
 
     Returns
     -------
@@ -1353,6 +1358,8 @@ def write_sample(
         and ``measures_long.csv`` (:func:`to_long`), ``sessions_with_errors.csv``
         (:func:`make_messy` on a 120-row slice) and ``README.md``. CSVs are UTF-8 with
         ``\\n`` line endings, ISO dates, ``yes``/``no``, blank for missing, no index.
+        The XLSX is skipped (with a warning) when the table has more rows than an Excel
+        sheet holds.
 
     Examples
     --------
@@ -1364,14 +1371,24 @@ def write_sample(
     out = Path(out_dir)
     wide = synthesize(n_patients=n_patients, seed=seed)
     index, measures = to_long(wide)
-    messy, planted = make_messy(_messy_slice(wide), seed=MESSY_SEED)
-    paths = {
-        "sessions.csv": _write_csv(wide, out / "sessions.csv"),
-        "sessions.xlsx": _write_xlsx(wide, out / "sessions.xlsx"),
-        "sessions_index.csv": _write_csv(index, out / "sessions_index.csv"),
-        "measures_long.csv": _write_csv(measures, out / "measures_long.csv"),
-        "sessions_with_errors.csv": _write_csv(messy, out / "sessions_with_errors.csv"),
-    }
+    try:
+        messy, planted = make_messy(_messy_slice(wide), seed=MESSY_SEED)
+    except ValueError:  # too few patients for every planted problem: use a standard-size draw
+        base = synthesize(n_patients=DEFAULT_PATIENTS, seed=seed)
+        messy, planted = make_messy(_messy_slice(base), seed=MESSY_SEED)
+    paths = {"sessions.csv": _write_csv(wide, out / "sessions.csv")}
+    if len(wide) < _EXCEL_MAX_ROWS:
+        paths["sessions.xlsx"] = _write_xlsx(wide, out / "sessions.xlsx")
+    else:
+        warnings.warn(
+            f"sessions.xlsx not written: {len(wide)} sessions do not fit in one Excel sheet "
+            f"({_EXCEL_MAX_ROWS - 1} rows at most)",
+            UserWarning,
+            stacklevel=2,
+        )
+    paths["sessions_index.csv"] = _write_csv(index, out / "sessions_index.csv")
+    paths["measures_long.csv"] = _write_csv(measures, out / "measures_long.csv")
+    paths["sessions_with_errors.csv"] = _write_csv(messy, out / "sessions_with_errors.csv")
     readme = _readme(
         n_patients=n_patients,
         seed=seed,
