@@ -161,7 +161,8 @@ def _assert_message(message: str, p: Problem, file: str) -> None:
     assert (p.file or file) in message
     if p.row is not None:
         assert re.search(rf"\brow {p.row}\b", message), message
-    assert f"column '{p.column}'" in message, message
+    if p.column:  # whole-file problems (unreadable_file) name no column
+        assert f"column '{p.column}'" in message, message
     if p.value:
         assert f"value '{p.value}'" in message, message
     assert "Fix:" in message, message
@@ -236,27 +237,6 @@ def _params(cases: list[Case], test: str) -> list[Any]:
 _WHOLE = {"row": None, "value": ""}
 _MISSING_COLUMN = "a required column is missing"
 
-BUG_DATE_GAP = (
-    "BUG: a session date set missing (invalid or out of range) in a file that also has "
-    "session numbers sorts first and counts as a gap of millions of days: spurious long_gap "
-    "and single_session_episode warnings, and with errors='coerce' the episode is split "
-    "(derive.assign_episodes: gap_len uses the missing-date sentinel)"
-)
-BUG_DUP_RENUMBER = (
-    "BUG: with errors='coerce' the excluded duplicate copies still count when session numbers "
-    "are derived from dates, so later sessions of the episode are renumbered 4, 5 instead of "
-    "2, 3 (derive.assign_episodes derives numbers before duplicates are dropped)"
-)
-BUG_DUP_COLUMN = (
-    "BUG: a repeated session number with a different date is reported on the date column "
-    "with the (distinct) date as value, not on the session-number column that holds the "
-    "repeated value (validate._Build._cross_row picks the date column whenever present)"
-)
-BUG_LONG_MISSING_COLUMN = (
-    "BUG: errors='coerce' loads the sessions with no measures at all when the measures table "
-    "lacks a required column, while a session table lacking one is refused; the dropped "
-    "values are not counted (validate._Build._long_measures returns an empty table)"
-)
 
 CASES: list[Case] = [
     # -- unreadable files ----------------------------------------------------------
@@ -322,6 +302,7 @@ CASES: list[Case] = [
         "duplicate_patient_column.csv",
         (Problem(1, "pid", "pid", "duplicate_column"),),
         hints=("'Patient ID'", "patient_id"),
+        whole_file=True,  # which column to keep is the user's choice: refused even with coerce
     ),
     # -- required values and vocabularies ----------------------------------------------
     Case(
@@ -424,7 +405,6 @@ CASES: list[Case] = [
         (Problem(3, "Session date", "2025-02-30", "invalid_date"),),
         blanked=((3, "session_date"),),
         hints=("YYYY-MM-DD",),
-        bugs={"test_report_has_nothing_else": BUG_DATE_GAP, "test_coerce": BUG_DATE_GAP},
     ),
     Case(
         "non-iso-date-without-date-format",
@@ -454,7 +434,6 @@ CASES: list[Case] = [
         (Problem(8, "Session date", "2027-01-10", "date_out_of_range"),),
         blanked=((8, "session_date"),),
         hints=("2026-11-24", "export_date="),
-        bugs={"test_report_has_nothing_else": BUG_DATE_GAP, "test_coerce": BUG_DATE_GAP},
     ),
     Case(
         "date-before-1990",
@@ -462,7 +441,6 @@ CASES: list[Case] = [
         (Problem(2, "Session date", "1989-12-31", "date_out_of_range"),),
         blanked=((2, "session_date"),),
         hints=("1990-01-01",),
-        bugs={"test_report_has_nothing_else": BUG_DATE_GAP, "test_coerce": BUG_DATE_GAP},
     ),
     # -- sessions ------------------------------------------------------------------------
     Case(
@@ -473,19 +451,12 @@ CASES: list[Case] = [
             Problem(10, "Session date", "2026-01-05", "duplicate_session"),
         ),
         excluded=((9, "duplicate"), (10, "duplicate")),
-        bugs={"test_coerce": BUG_DUP_RENUMBER},
     ),
     Case(
         "duplicate-session-number-in-episode",
         "duplicate_session_number.csv",
         (Problem(3, "Session", "1", "duplicate_session"),),
         excluded=((3, "duplicate"),),
-        bugs={
-            "test_report_names_each_problem": BUG_DUP_COLUMN,
-            "test_report_has_nothing_else": BUG_DUP_COLUMN,
-            "test_load_refuses": BUG_DUP_COLUMN,
-            "test_coerce": BUG_DUP_COLUMN,
-        },
     ),
     Case(
         "post-without-pre",
@@ -596,7 +567,6 @@ CASES: list[Case] = [
         long=True,
         whole_file=True,
         hints=("measures table is missing",),
-        bugs={"test_coerce": BUG_LONG_MISSING_COLUMN},
     ),
 ]
 
@@ -733,15 +703,6 @@ def test_cp1252_file_loads_with_its_encoding() -> None:
     assert data.sessions.loc[data.sessions["source_row"] == 3, "clinic_id"].tolist() == ["Clínica"]
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: load_sessions on an unreadable file raises read_table's bare SchemaError: no "
-        "'1 error' total and no .report, unlike every other refusal (load_sessions docstring: "
-        "'SchemaError lists the first problems and the total'); validate._prepare should be "
-        "wrapped like validate() does and the one problem raised through the usual message"
-    ),
-    strict=True,
-)
 def test_unreadable_file_refusal_counts_the_problem() -> None:
     with pytest.raises(SchemaError) as info:
         load_sessions(BAD / "empty.csv", export_date=EXPORT)
@@ -846,15 +807,6 @@ def test_age_band_90_99_is_refused_as_identifier_and_as_category() -> None:
     assert pd.isna(s.loc[7, "age_band"]) and str(s.loc[8, "age_band"]) == "60-69"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: an exact age over 89 is withheld in the 'identifier' row but echoed in the "
-        "'invalid_category' row of the same column (value '93' and its message); values of a "
-        "column flagged by the identifier guard should be '<withheld>' in every problem "
-        "(validate._Build._add / _Collector.add should mask identifier columns)"
-    ),
-    strict=True,
-)
 def test_identifying_age_is_never_echoed() -> None:
     report = validate(BAD / "age_93.csv", export_date=EXPORT)
     assert set(report.table["check"]) == {"identifier", "invalid_category"}

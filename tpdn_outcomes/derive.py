@@ -47,11 +47,14 @@ def _labels_at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
     return values.to_numpy(dtype=object)[positions]
 
 
+_NO_DAY = np.iinfo(np.int64).min // 2
+
+
 def _day_numbers(dates: pd.Series) -> np.ndarray:
-    """Dates as int64 day numbers; missing -> a very small number."""
+    """Dates as int64 day numbers; missing -> ``_NO_DAY`` (sorts first)."""
     as_days = dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
     out = as_days.astype(np.int64)
-    out[np.isnat(as_days)] = np.iinfo(np.int64).min // 2
+    out[np.isnat(as_days)] = _NO_DAY
     return out
 
 
@@ -95,7 +98,7 @@ def assign_episodes(
     condition = _codes(sessions["condition"])
     has_date = "session_date" in sessions and sessions["session_date"].notna().any()
     has_number = "session_number" in sessions and sessions["session_number"].notna().any()
-    days = _day_numbers(sessions["session_date"]) if has_date else np.zeros(n, np.int64)
+    days = _day_numbers(sessions["session_date"]) if has_date else np.full(n, _NO_DAY)
     number = (
         sessions["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
         if has_number
@@ -104,70 +107,83 @@ def assign_episodes(
     number_key = np.where(np.isnan(number), -1.0, number)
     row = np.arange(n)
     given_episode = "episode_id" in sessions and sessions["episode_id"].notna().any()
+    out_gap = np.full(n, np.nan)
 
-    if given_episode:
-        episode = _codes(sessions["episode_id"])
-        # sort: episode, date, number, file order
-        order = np.lexsort((row, number_key, days, episode, patient))
-        ep_sorted = episode[order]
-        new_ep = np.ones(n, dtype=bool)
-        new_ep[1:] = (ep_sorted[1:] != ep_sorted[:-1]) | (patient[order][1:] != patient[order][:-1])
-        gap = np.zeros(n, dtype=bool)
-        gap_len = np.zeros(n, dtype=np.int64)
-    else:
-        order = np.lexsort((row, number_key, days, condition, patient))
-        p, c, d = patient[order], condition[order], days[order]
-        same_pc = np.zeros(n, dtype=bool)
-        same_pc[1:] = (p[1:] == p[:-1]) & (c[1:] == c[:-1])
-        gap_len = np.zeros(n, dtype=np.int64)
-        gap_len[1:] = d[1:] - d[:-1]
-        gap = same_pc & (gap_len > episode_gap_days) if has_date else np.zeros(n, dtype=bool)
-        new_ep = ~same_pc | gap
-    ep_index = np.cumsum(new_ep) - 1  # episode ordinal in sorted order
-
-    # session number: given, or derived from the sorted position within the episode
-    starts = np.flatnonzero(new_ep)
-    pos_in_ep = row - starts[ep_index]
-    if has_number:
-        number_sorted = number[order]
-        derived = np.where(np.isnan(number_sorted), np.nan, number_sorted)
-    else:
-        derived = (pos_in_ep + 1).astype(np.float64)
-
-    # duplicates: same episode and same session number (or same date when numbers derive from dates)
-    dup = np.zeros(n, dtype=bool)
-    if has_number:
-        # re-sort within episode by number then file order, to find repeats of a number
-        sub = np.lexsort((order, number_key[order], ep_index))
-        ns = number_key[order][sub]
-        same = (ep_index[sub][1:] == ep_index[sub][:-1]) & (ns[1:] == ns[:-1]) & (ns[1:] >= 0)
-        dup_sorted = np.zeros(n, dtype=bool)
-        dup_sorted[sub[1:][same]] = True
-        dup = dup_sorted
-    elif has_date:
-        ds = days[order]
-        dup[1:] = ~new_ep[1:] & (ds[1:] == ds[:-1])
-
-    # episode ids: built once per episode, then spread over sessions
+    # 1. episodes
     if given_episode:
         given = sessions["episode_id"].astype("category")
-        categories = given.cat.categories
-        ep_codes = np.asarray(given.cat.codes)[order][starts]
+        episode = np.asarray(given.cat.codes, dtype=np.int64)
+        order = np.lexsort((row, days, number_key, episode, patient))
+        e_s, p_s = episode[order], patient[order]
+        new_ep = np.ones(n, dtype=bool)
+        new_ep[1:] = (e_s[1:] != e_s[:-1]) | (p_s[1:] != p_s[:-1])
     else:
-        first = starts
-        # k-th episode of the same patient and condition
-        same_prev = np.zeros(len(first), dtype=bool)
-        same_prev[1:] = (p[first][1:] == p[first][:-1]) & (c[first][1:] == c[first][:-1])
-        block = np.cumsum(~same_prev) - 1
+        # patient, condition, date: a gap between two known dates starts a new episode
+        order = np.lexsort((row, number_key, days, condition, patient))
+        p_s, c_s, d_s = patient[order], condition[order], days[order]
+        same_pc = np.zeros(n, dtype=bool)
+        same_pc[1:] = (p_s[1:] == p_s[:-1]) & (c_s[1:] == c_s[:-1])
+        gap_len = np.zeros(n, dtype=np.int64)
+        gap_len[1:] = d_s[1:] - d_s[:-1]
+        known = np.zeros(n, dtype=bool)
+        known[1:] = (d_s[1:] != _NO_DAY) & (d_s[:-1] != _NO_DAY)
+        gap = same_pc & known & (gap_len > episode_gap_days)
+        new_ep = ~same_pc | gap
+        out_gap[order[gap]] = gap_len[gap]
+    ep_index = np.cumsum(new_ep) - 1
+    first_rows = order[new_ep]  # one row per episode (its first in date order)
+
+    # 2. within an episode: by date when every session of the episode is dated, else by the
+    #    given session number (a date or a number set missing by errors="coerce" then
+    #    does not move a session to the front)
+    if has_number:
+        dated = np.minimum.reduceat(
+            (days[order] != _NO_DAY).astype(np.int8), np.flatnonzero(new_ep)
+        )
+        all_dated = dated.astype(bool)[ep_index]
+        primary = np.where(all_dated, days[order].astype(np.float64), number_key[order])
+        secondary = np.where(all_dated, number_key[order], days[order].astype(np.float64))
+        sub = np.lexsort((order, secondary, primary, ep_index))
+        order, ep_index = order[sub], ep_index[sub]
+        new_ep = np.ones(n, dtype=bool)
+        new_ep[1:] = ep_index[1:] != ep_index[:-1]
+    starts = np.flatnonzero(new_ep)
+
+    # 3. session numbers (given, or the dense rank of distinct dates) and duplicates
+    d_s = days[order]
+    same_day = np.zeros(n, dtype=bool)
+    same_day[1:] = ~new_ep[1:] & (d_s[1:] == d_s[:-1])
+    dup = np.zeros(n, dtype=bool)
+    if has_number:
+        derived = number[order]
+        # a repeated number within an episode; the first copy in file order is kept
+        n_s = number_key[order]
+        by_number = np.lexsort((order, n_s, ep_index))
+        e_b, n_b = ep_index[by_number], n_s[by_number]
+        repeat = (e_b[1:] == e_b[:-1]) & (n_b[1:] == n_b[:-1]) & (n_b[1:] >= 0)
+        dup[by_number[1:][repeat]] = True
+    else:
+        dense = np.cumsum(~same_day)
+        derived = (dense - dense[starts][ep_index] + 1).astype(np.float64)
+        dup = same_day & has_date
+
+    # 4. episode labels, built once per episode
+    if given_episode:
+        categories = given.cat.categories
+        ep_codes = episode[first_rows]
+    else:
+        pf, cf = patient[first_rows], condition[first_rows]
+        same_prev = np.zeros(len(first_rows), dtype=bool)
+        same_prev[1:] = (pf[1:] == pf[:-1]) & (cf[1:] == cf[:-1])
         block_start = np.flatnonzero(~same_prev)
-        k = np.arange(len(first)) - block_start[block] + 1
-        pid = _labels_at(sessions["patient_id"], order[first])
-        cond = _labels_at(sessions["condition"], order[first])
+        k = np.arange(len(first_rows)) - block_start[np.cumsum(~same_prev) - 1] + 1
+        pid = _labels_at(sessions["patient_id"], first_rows)
+        cond = _labels_at(sessions["condition"], first_rows)
         categories = pd.Index(
             (pd.Series(pid, dtype=object) + ":" + cond + ":" + pd.Series(k).astype(str)).to_numpy(),
             dtype=object,
         )
-        ep_codes = np.arange(len(first))
+        ep_codes = np.arange(len(first_rows))
 
     out_episode = np.empty(n, dtype=np.int64)
     out_episode[order] = ep_codes[ep_index]
@@ -175,8 +191,6 @@ def assign_episodes(
     out_number[order] = derived
     out_dup = np.empty(n, dtype=bool)
     out_dup[order] = dup
-    out_gap = np.full(n, np.nan)
-    out_gap[order] = np.where(gap, gap_len, np.nan)
     out_order = np.empty(n, dtype=np.int64)
     out_order[order] = row
     return pd.DataFrame(

@@ -127,14 +127,14 @@ def read_table(
             f"{path}: no such file; check the path (working folder: {Path.cwd()})"
         )
     if path.is_dir():
-        raise SchemaError(f"{path}: is a folder; give the path of a session file inside it")
+        raise SchemaError(f"{path}: is a folder. Fix: give the path of a session file inside it")
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         allowed = ", ".join(sorted(READERS))
-        hint = " (save it as .xlsx in Excel)" if path.suffix.lower() == ".xls" else ""
+        hint = " (in Excel, save it as .xlsx)" if path.suffix.lower() == ".xls" else ""
         raise SchemaError(
-            f"{path.name}: files of type {path.suffix or '(none)'!r} cannot be read{hint}; "
-            f"save the table as one of {allowed}"
+            f"{path.name}: files of type {path.suffix or '(none)'!r} cannot be read. "
+            f"Fix: save the table as one of {allowed}{hint}"
         )
     try:
         if kind in ("csv", "tsv"):
@@ -153,21 +153,21 @@ def read_table(
             frame = pd.read_parquet(path)
     except UnicodeDecodeError as exc:
         raise SchemaError(
-            f"{path.name}: the file is not {encoding} text ({exc.reason} at byte {exc.start}); "
-            "save it as 'CSV UTF-8' in Excel, or pass encoding='cp1252' (or the file's encoding)"
+            f"{path.name}: the file is not {encoding} text ({exc.reason} at byte {exc.start}). "
+            "Fix: save it as 'CSV UTF-8' in Excel, or pass encoding='cp1252' (or the file's encoding)"
         ) from exc
     except pd.errors.EmptyDataError as exc:
         raise SchemaError(
-            f"{path.name}: the file is empty; export the table with its header row"
+            f"{path.name}: the file is empty. Fix: export the table with its header row"
         ) from exc
     except pd.errors.ParserError as exc:
         raise SchemaError(
-            f"{path.name}: cannot be read as {kind.upper()} ({exc}); check the separator and quoting, "
-            "or re-export the table"
+            f"{path.name}: cannot be read as {kind.upper()} ({exc}). Fix: check the separator and "
+            "quoting, or re-export the table"
         ) from exc
     except (ValueError, OSError, KeyError) as exc:
         raise SchemaError(
-            f"{path.name}: cannot be read as {kind} ({exc}); re-export the table"
+            f"{path.name}: cannot be read as {kind} ({exc}). Fix: re-export the table"
         ) from exc
     return RawTable(frame, path.name, str(path), _sha256_file(path))
 

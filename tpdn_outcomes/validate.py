@@ -147,7 +147,9 @@ class ValidationReport:
             lines.append(f"  {r.n:>7}  {r.severity:<7}  {r.check}")
         ordered = pd.concat([self.errors, self.warnings])
         lines.append("")
-        for msg, sev in zip(ordered["message"].head(max_rows), ordered["severity"].head(max_rows), strict=True):
+        for msg, sev in zip(
+            ordered["message"].head(max_rows), ordered["severity"].head(max_rows), strict=True
+        ):
             lines.append(f"- [{sev}] {msg}")
         if len(ordered) > max_rows:
             lines.append(f"... and {len(ordered) - max_rows} more (see report.table)")
@@ -184,6 +186,8 @@ class _Collector:
 
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
+        #: (file, column) pairs flagged by the identifier guard: their values are never echoed
+        self.withheld: set[tuple[str, str]] = set()
 
     def add(
         self,
@@ -197,8 +201,12 @@ class _Collector:
         problem: str,
         fix: str,
         severity: str = "error",
+        message: str | None = None,
     ) -> None:
-        """Record one problem per row in ``rows`` (``None``: a whole-file problem)."""
+        """Record one problem per row in ``rows`` (``None``: a whole-file problem).
+
+        ``message`` replaces the composed message when the problem text is already whole.
+        """
         if rows is None:
             rows_s = pd.Series([pd.NA], dtype="Int64")
             vals = pd.Series([values], dtype="string")
@@ -207,6 +215,8 @@ class _Collector:
                 return
             rows_s = pd.Series(np.asarray(rows), dtype="Int64")
             vals = _as_text(pd.Series(values))
+        if (file, column) in self.withheld:
+            vals = pd.Series("<withheld>", index=vals.index, dtype="string")
         where = f"{file}, row " + rows_s.astype("string").fillna("-")
         msg = (
             where
@@ -214,7 +224,9 @@ class _Collector:
             + vals.fillna("").str.slice(0, 60)
             + f"' {problem}. Fix: {fix}"
         )
-        if rows is None:
+        if message is not None:
+            msg = pd.Series([message] * len(rows_s), dtype="string")
+        elif rows is None:
             msg = pd.Series([f"{file}, column '{column}': {problem}. Fix: {fix}"], dtype="string")
         self.parts.append(
             pd.DataFrame(
@@ -679,6 +691,7 @@ class _Build:
         if self.raise_identifiers and len(findings):
             check_identifiers(frame, source=file, allow_columns=self.allow_columns)  # raises
         self.identifier_columns = [str(c) for c in findings["column"]]
+        self.issues.withheld |= {(file, c) for c in self.identifier_columns}
         for f in findings.itertuples(index=False):
             row = getattr(f, "first_row", None)
             self.issues.add(
@@ -688,9 +701,9 @@ class _Build:
                 canonical="",
                 values=pd.Series(["<withheld>"]),
                 check="identifier",
-                problem=str(f.reason),
-                fix="remove the column or pseudonymise it before loading; "
-                "pass allow_columns=['" + str(f.column) + "'] only if it holds no identifier",
+                problem="",
+                fix="",
+                message=f"{file}, column '{f.column}': {f.reason}",  # the reason carries the fix
             )
 
     # -- session columns ---------------------------------------------------
@@ -843,7 +856,9 @@ class _Build:
             out[key] = (
                 _ids(frame[col[key]])
                 if key in col
-                else pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
+                else pd.Categorical.from_codes(
+                    np.full(n, -1), categories=pd.Index([], dtype=object)
+                )
             )
 
         for key, table, cats in (
@@ -985,6 +1000,8 @@ class _Build:
             spec = schema.measure_spec(name)
             top = schema.PAIN_SCALES[self.pain_scale][0] if spec.kind == "pain" else spec.high
             unit = {"nprs": "points", "deg": "degrees", "mm": "mm", "points": "points"}[spec.unit]
+            if spec.kind == "pain" and self.pain_scale == "vas100":
+                unit = "mm"
             if spec.kind == "pain" and self.pain_scale == "nprs":
                 fix = (
                     "pain is NPRS 0-10; correct the value, or if this file records VAS 0-100 mm, "
@@ -1272,7 +1289,8 @@ class _Build:
         if given_ids:
             dup |= sessions["session_id"].duplicated(keep="first").to_numpy() & valid
         key_col = plan_columns([str(c) for c in self.raw.frame.columns], self.column_map).session
-        shown = key_col.get("session_date", key_col.get("session_number", key_col["patient_id"]))
+        # duplicates are defined by the session number when the file gives one, else by the date
+        shown = key_col.get("session_number", key_col.get("session_date", key_col["patient_id"]))
         self._add(
             dup,
             shown,
@@ -1457,9 +1475,62 @@ def _prepare(
     if errors not in ("raise", "coerce"):
         raise ValueError(f"errors must be 'raise' or 'coerce', not {errors!r}")
     stamp = pd.Timestamp(export_date) if export_date is not None else pd.Timestamp(_dt.date.today())
-    raw = read_table(source, sheet=sheet, encoding=encoding)
-    mraw = read_table(measures, encoding=encoding) if measures is not None else None
+    raw = _read(source, sheet=sheet, encoding=encoding)
+    mraw = _read(measures, sheet=None, encoding=encoding) if measures is not None else None
     return raw, mraw, stamp
+
+
+def _read(source: Source, *, sheet: str | int | None, encoding: str) -> RawTable:
+    """read_table, remembering which file failed on the exception."""
+    try:
+        return read_table(source, sheet=sheet, encoding=encoding)
+    except SchemaError as exc:
+        name = (
+            DATAFRAME_LABEL if isinstance(source, pd.DataFrame) else os.path.basename(str(source))
+        )
+        exc.file = name  # type: ignore[attr-defined]
+        raise
+
+
+def _unreadable_report(exc: SchemaError) -> ValidationReport:
+    name = getattr(exc, "file", "")
+    collector = _Collector()
+    collector.add(
+        file=name,
+        rows=None,
+        column="",
+        canonical="",
+        values="",
+        check="unreadable_file",
+        problem="",
+        fix="",
+        message=str(exc),  # already names the file and the fix
+    )
+    return collector.report([name])
+
+
+#: Problems with the shape of a file, which errors="coerce" cannot set missing.
+STRUCTURAL_CHECKS = frozenset({"unreadable_file", "missing_column", "duplicate_column"})
+
+
+def _refusal(report: ValidationReport) -> SchemaError:
+    errs = report.errors
+    lines = [
+        f"{' and '.join(report.files)}: {format_count(len(errs), 'error')} "
+        f"({format_count(len(report.warnings), 'warning')}); the data was not loaded."
+    ]
+    lines += [f"- {m}" for m in errs["message"].head(MAX_LISTED)]
+    if len(errs) > MAX_LISTED:
+        lines.append(
+            f"... and {len(errs) - MAX_LISTED} more: run tpdn_outcomes.validate(...) for the full report."
+        )
+    if set(errs["check"]) & STRUCTURAL_CHECKS:
+        lines.append(
+            "Fix the file itself first (its type, encoding or columns); errors='coerce' cannot repair that."
+        )
+    else:
+        lines.append("Fix the file, or pass errors='coerce' to load with these values set missing.")
+    return SchemaError("\n".join(lines), report=report)
 
 
 def validate(
@@ -1505,19 +1576,7 @@ def validate(
             encoding=encoding,
         )
     except SchemaError as exc:
-        name = str(source) if not isinstance(source, pd.DataFrame) else DATAFRAME_LABEL
-        collector = _Collector()
-        collector.add(
-            file=os.path.basename(name),
-            rows=None,
-            column="",
-            canonical="",
-            values="",
-            check="unreadable_file",
-            problem=str(exc),
-            fix="see the message",
-        )
-        return collector.report([name])
+        return _unreadable_report(exc)
     build = _Build(
         raw,
         mraw,
@@ -1611,15 +1670,18 @@ def load_sessions(
     """
     from tpdn_outcomes.data import SessionData
 
-    raw, mraw, stamp = _prepare(
-        source,
-        measures,
-        pain_scale=pain_scale,
-        errors=errors,
-        export_date=export_date,
-        sheet=sheet,
-        encoding=encoding,
-    )
+    try:
+        raw, mraw, stamp = _prepare(
+            source,
+            measures,
+            pain_scale=pain_scale,
+            errors=errors,
+            export_date=export_date,
+            sheet=sheet,
+            encoding=encoding,
+        )
+    except SchemaError as exc:
+        raise _refusal(_unreadable_report(exc)) from exc
     build = _Build(
         raw,
         mraw,
@@ -1635,19 +1697,14 @@ def load_sessions(
         raise_identifiers=True,
     )
     report, sessions, measure_table, meta = build.run()
-    if sessions is None or measure_table is None or (errors == "raise" and not report.ok):
-        errs = report.errors
-        lines = [
-            f"{' and '.join(report.files)}: {format_count(len(errs), 'error')} "
-            f"({format_count(len(report.warnings), 'warning')}); the data was not loaded."
-        ]
-        lines += [f"- {m}" for m in errs["message"].head(MAX_LISTED)]
-        if len(errs) > MAX_LISTED:
-            lines.append(
-                f"... and {len(errs) - MAX_LISTED} more: run tpdn_outcomes.validate(...) for the full report."
-            )
-        lines.append("Fix the file, or pass errors='coerce' to load with these values set missing.")
-        raise SchemaError("\n".join(lines), report=report)
+    structural = bool(set(report.errors["check"]) & STRUCTURAL_CHECKS)
+    if (
+        sessions is None
+        or measure_table is None
+        or structural
+        or (errors == "raise" and not report.ok)
+    ):
+        raise _refusal(report)
     if len(report.warnings):
         warnings.warn(
             f"{' and '.join(report.files)}: {format_count(len(report.warnings), 'data-quality warning')} "
