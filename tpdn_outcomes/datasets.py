@@ -1305,8 +1305,7 @@ as `Patient ID`, `Date`, `Session No`, `Diagnosis`, `NPRS pre`, `HIT-6 post`; la
 such as `Low back pain`, `TMD`, `tension headache`, `PT`, `F`, `Y` (all accepted by the
 loader). Apart from the planted problems below it is clean. Rows are counted as in a
 spreadsheet: the header is row 1, the first data row row 2. The validator should report
-each of these (`tpdn-outcomes validate data/sample/sessions_with_errors.csv`); a row whose
-date is unusable may also give the next session a knock-on warning (such as `long_gap`).
+each of these and nothing else (`tpdn-outcomes validate data/sample/sessions_with_errors.csv`).
 Rows with a blank or unknown patient or diagnosis are left out when loading with
 `errors="coerce"`.
 
