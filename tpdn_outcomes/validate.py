@@ -26,7 +26,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -298,13 +298,78 @@ def _spread(codes: np.ndarray, per_unique: np.ndarray, fill: Any) -> np.ndarray:
     return out
 
 
+def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
+    """A view of the input with every text column as a categorical (codes + distinct values).
+
+    Every later step then works on distinct values only; the input frame is not modified.
+    """
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            s = pd.Series(
+                pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object)),
+                index=frame.index,
+                name=col,
+            )
+        out[col] = s
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _is_blank(raw: pd.Series) -> np.ndarray:
     """Missing cells, and text cells holding only white space."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        codes = np.asarray(raw.cat.codes)
+        blank_cat = np.array([_label(c).strip() == "" for c in raw.cat.categories], dtype=bool)
+        return (codes < 0) | (blank_cat[codes] if blank_cat.size else False)
     blank = raw.isna().to_numpy().copy()
     if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
         text = raw.astype("string")
         blank |= (text.str.strip() == "").fillna(True).to_numpy(dtype=bool)
     return blank
+
+
+def _recode(
+    raw: pd.Series, fn: Any, categories: list[Any] | None = None
+) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """Map each distinct value with ``fn(text) -> (value or None, ok)`` into category codes.
+
+    Returns ``(codes, categories, invalid mask)``: codes index ``categories`` (given, or the
+    sorted distinct mapped values), -1 for missing or invalid.
+    """
+    codes, uniques = _factorize(raw)
+    mapped: list[Any] = []
+    bad_u = np.zeros(len(uniques), dtype=bool)
+    for i, u in enumerate(uniques):  # distinct values only
+        text = _label(u).strip()
+        if text == "":
+            mapped.append(None)
+            continue
+        value, ok = fn(text)
+        mapped.append(value if ok else None)
+        bad_u[i] = not ok
+    if categories is None:
+        categories = sorted({m for m in mapped if m is not None}, key=str)
+    index = {c: i for i, c in enumerate(categories)}
+    code_u = np.array([index.get(m, -1) if m is not None else -1 for m in mapped], dtype=np.int64)
+    ok = codes >= 0
+    out = np.full(len(codes), -1, dtype=np.int64)
+    bad = np.zeros(len(codes), dtype=bool)
+    if len(code_u):
+        out[ok] = code_u[codes[ok]]
+        bad[ok] = bad_u[codes[ok]]
+    return out, categories, bad
+
+
+def _lookup(table: Mapping[str, Any]) -> Any:
+    """``fn`` for :func:`_recode` that maps through an alias table."""
+
+    def fn(text: str) -> tuple[Any, bool]:
+        hit = table.get(schema.normalise_name(text))
+        return hit, hit is not None
+
+    return fn
 
 
 def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -465,7 +530,7 @@ def _age_band(text: str) -> tuple[str | None, bool]:
     return f"{lo}-{hi}", True
 
 
-def _ids(raw: pd.Series) -> pd.Categorical:
+def _ids(raw: pd.Series) -> Any:
     """Identifier text as a categorical, stripped of surrounding white space; blank -> missing.
 
     Work is done on the distinct values only, so ten million rows with 1.5 million
@@ -485,9 +550,14 @@ def _row_labels(prefix: str, rows: np.ndarray) -> pd.Categorical:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.binary_join_element_wise(prefix, pc.cast(pa.array(rows), pa.string()), "")
+    width = max(7, len(str(int(rows.max())))) if len(rows) else 7  # stable below 10M rows
+    digits = pc.utf8_lpad(pc.cast(pa.array(rows), pa.string()), width=width, padding="0")
+    text = pc.binary_join_element_wise(prefix, digits, "")
+    # zero-padded rows sort in file order, so pandas checks their uniqueness in one scan
     categories = pd.Index(text.to_numpy(zero_copy_only=False), dtype=object)
-    return pd.Categorical.from_codes(np.arange(len(rows)), dtype=pd.CategoricalDtype(categories))
+    return pd.Categorical.from_codes(
+        np.arange(len(rows)), dtype=cast(pd.CategoricalDtype, pd.CategoricalDtype(categories))
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -609,7 +679,7 @@ class _Build:
     def run(
         self,
     ) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None, dict[str, Any]]:
-        frame = self.raw.frame
+        frame = _categorize(self.raw.frame)
         self.rows = np.arange(2, len(frame) + 2, dtype=np.int64)
         files = [self.raw.file] + ([self.measures_raw.file] if self.measures_raw else [])
         self._identifiers(frame, self.raw.file)
@@ -727,24 +797,26 @@ class _Build:
             bad_key |= blank
         out["patient_id"] = _ids(frame[col["patient_id"]])
 
-        cond, bad = map_labels(frame[col["condition"]], self.condition_table)
         allowed = sorted(set(self.condition_table.values()))
+        cond_codes, _, bad = _recode(
+            frame[col["condition"]], _lookup(self.condition_table), categories=allowed
+        )
         if bad.any():
-            for value in pd.unique(frame[col["condition"]][bad].astype("string")):
-                m = bad & (frame[col["condition"]].astype("string") == value).fillna(
-                    False
-                ).to_numpy(bool)
+            raw_cond = frame[col["condition"]]
+            bad_codes, uniques = _factorize(raw_cond)
+            for code in np.unique(bad_codes[bad]):
+                value = _label(uniques[code])
                 self._add(
-                    m,
+                    bad & (bad_codes == code),
                     col["condition"],
                     "condition",
-                    frame[col["condition"]],
+                    raw_cond,
                     "unknown_condition",
                     "is not a known condition",
                     _FIXES["condition"].format(allowed=", ".join(allowed), value=value),
                 )
         bad_key |= bad
-        out["condition"] = pd.Categorical(cond, categories=allowed)
+        out["condition"] = pd.Categorical.from_codes(cond_codes, categories=allowed)
 
         has_time = np.zeros(n, dtype=bool)
         if "session_date" in col:
@@ -865,8 +937,9 @@ class _Build:
             ("practitioner_role", schema.PRACTITIONER_ROLE_ALIASES, schema.PRACTITIONER_ROLES),
             ("sex", schema.SEX_ALIASES, schema.SEXES),
         ):
+            codes = np.full(n, -1, dtype=np.int64)
             if key in col:
-                vals, bad = map_labels(frame[col[key]], table)
+                codes, _, bad = _recode(frame[col[key]], _lookup(table), categories=list(cats))
                 self._add(
                     bad,
                     col[key],
@@ -876,11 +949,13 @@ class _Build:
                     "is not allowed",
                     _FIXES[key],
                 )
-                out[key] = pd.Categorical(vals, categories=list(cats))
-            else:
-                out[key] = pd.Categorical([None] * n, categories=list(cats))
+            out[key] = pd.Categorical.from_codes(codes, categories=list(cats))
         if "twitch_response" in col:
-            vals, bad = map_labels(frame[col["twitch_response"]], schema.BOOLEAN_VALUES)
+            codes, _, bad = _recode(
+                frame[col["twitch_response"]],
+                _lookup(schema.BOOLEAN_VALUES),
+                categories=[False, True],
+            )
             self._add(
                 bad,
                 col["twitch_response"],
@@ -890,7 +965,7 @@ class _Build:
                 "is not yes or no",
                 _FIXES["twitch_response"],
             )
-            out["twitch_response"] = pd.array(vals, dtype="boolean")
+            out["twitch_response"] = pd.arrays.BooleanArray(codes == 1, codes < 0)
         else:
             out["twitch_response"] = pd.array([pd.NA] * n, dtype="boolean")
         for key, fn in (
@@ -898,8 +973,9 @@ class _Build:
             ("muscles", _muscles),
             ("age_band", _age_band),
         ):
+            codes, cats = np.full(n, -1, dtype=np.int64), []
             if key in col:
-                vals, bad = _map_unique(frame[col[key]], fn)
+                codes, cats, bad = _recode(frame[col[key]], fn)
                 self._add(
                     bad,
                     col[key],
@@ -909,12 +985,18 @@ class _Build:
                     "is not allowed",
                     _FIXES.get(key, ""),
                 )
-                out[key] = pd.array(vals, dtype="string")
+            if key == "age_band":  # ordered by the band's lower bound
+                rank = np.argsort(
+                    [int(str(b).split("-")[0].rstrip("+")) for b in cats], kind="stable"
+                )
+                remap = np.empty(len(cats), dtype=np.int64)
+                remap[rank] = np.arange(len(cats))
+                codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(cats) else -1, -1)
+                out[key] = pd.Categorical.from_codes(
+                    codes, categories=[cats[i] for i in rank], ordered=True
+                )
             else:
-                out[key] = pd.array([pd.NA] * n, dtype="string")
-        bands = pd.unique(out["age_band"].dropna())
-        order = sorted(bands, key=lambda b: int(str(b).split("-")[0].rstrip("+")))
-        out["age_band"] = pd.Categorical(out["age_band"], categories=order, ordered=True)
+                out[key] = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
         if "needle_count" in col:
             raw = frame[col["needle_count"]]
             num, bad = parse_numbers(raw)
@@ -1074,7 +1156,7 @@ class _Build:
     def _long_measures(self, sessions: pd.DataFrame, valid: np.ndarray) -> pd.DataFrame:
         assert self.measures_raw is not None
         mraw = self.measures_raw
-        frame = mraw.frame
+        frame = _categorize(mraw.frame)
         file = mraw.file
         rows = np.arange(2, len(frame) + 2, dtype=np.int64)
         self._identifiers(frame, file)
@@ -1275,7 +1357,9 @@ class _Build:
         sessions = sessions.copy()
         ep_codes = np.full(len(sessions), -1, dtype=np.int64)
         ep_codes[vpos] = ep["episode_id"].cat.codes.to_numpy()
-        sessions["episode_id"] = pd.Categorical.from_codes(ep_codes, dtype=ep["episode_id"].dtype)
+        sessions["episode_id"] = pd.Categorical.from_codes(
+            ep_codes, dtype=cast(pd.CategoricalDtype, ep["episode_id"].dtype)
+        )
         numbers = np.full(len(sessions), np.nan)
         numbers[vpos] = ep["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
         sessions["session_number"] = pd.array(numbers, dtype="Float64").astype("Int64")
@@ -1352,7 +1436,7 @@ class _Build:
         out = pd.DataFrame(
             {
                 "session_id": pd.Categorical.from_codes(
-                    sid.cat.codes.to_numpy()[target], dtype=sid.dtype
+                    sid.cat.codes.to_numpy()[target], dtype=cast(pd.CategoricalDtype, sid.dtype)
                 ),
                 "measure": pd.Categorical(measures["measure"]),
                 "timing": tim,
