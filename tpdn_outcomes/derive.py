@@ -50,6 +50,12 @@ def _labels_at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
 _NO_DAY = np.iinfo(np.int64).min // 2
 
 
+def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers held as float (NaN missing) -> a nullable Int64 array."""
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+
+
 def _day_numbers(dates: pd.Series) -> np.ndarray:
     """Dates as int64 day numbers; missing -> ``_NO_DAY`` (sorts first)."""
     as_days = dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
@@ -196,9 +202,9 @@ def assign_episodes(
     return pd.DataFrame(
         {
             "episode_id": pd.Categorical.from_codes(out_episode, categories=categories),
-            "session_number": pd.array(out_number, dtype="Float64").astype("Int64"),
+            "session_number": _int_array(out_number),
             "duplicate": out_dup,
-            "gap_days": pd.array(out_gap, dtype="Float64").astype("Int64"),
+            "gap_days": _int_array(out_gap),
             "order": out_order,
         },
         index=sessions.index,

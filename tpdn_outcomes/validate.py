@@ -33,7 +33,7 @@ import pandas as pd
 
 from tpdn_outcomes import schema
 from tpdn_outcomes._version import __version__
-from tpdn_outcomes.derive import assign_episodes
+from tpdn_outcomes.derive import _int_array, assign_episodes
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError, format_count
 from tpdn_outcomes.io import (
     DATAFRAME_LABEL,
@@ -321,7 +321,7 @@ def _is_blank(raw: pd.Series) -> np.ndarray:
     """Missing cells, and text cells holding only white space."""
     if isinstance(raw.dtype, pd.CategoricalDtype):
         codes = np.asarray(raw.cat.codes)
-        blank_cat = np.array([_label(c).strip() == "" for c in raw.cat.categories], dtype=bool)
+        blank_cat = (_texts(np.asarray(raw.cat.categories, dtype=object)) == "").to_numpy(bool)
         return (codes < 0) | (blank_cat[codes] if blank_cat.size else False)
     blank = raw.isna().to_numpy().copy()
     if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
@@ -530,6 +530,14 @@ def _age_band(text: str) -> tuple[str | None, bool]:
     return f"{lo}-{hi}", True
 
 
+def _texts(uniques: np.ndarray) -> pd.Series:
+    """Distinct values as stripped text (vectorised when they are all strings)."""
+    values = pd.Series(uniques, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.str.strip()
+    return pd.Series([_label(u).strip() for u in uniques], dtype=object)
+
+
 def _ids(raw: pd.Series) -> Any:
     """Identifier text as a categorical, stripped of surrounding white space; blank -> missing.
 
@@ -537,7 +545,7 @@ def _ids(raw: pd.Series) -> Any:
     patients cost one factorisation.
     """
     codes, uniques = _factorize(raw)
-    labels = pd.Series([_label(u).strip() for u in uniques], dtype=object)
+    labels = _texts(uniques)
     # sorted categories: results never depend on the order of rows in the file
     new_codes, categories = pd.factorize(labels.mask(labels == ""), use_na_sentinel=True, sort=True)
     mapped = new_codes[codes] if len(new_codes) else np.full(len(codes), -1, dtype=np.int64)
@@ -558,6 +566,52 @@ def _row_labels(prefix: str, rows: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(
         np.arange(len(rows)), dtype=cast(pd.CategoricalDtype, pd.CategoricalDtype(categories))
     )
+
+
+def _measure_frame(
+    *,
+    pos: np.ndarray,
+    measure: np.ndarray,
+    measures: list[str],
+    timing: np.ndarray,
+    value: np.ndarray,
+    source_row: np.ndarray,
+    column: np.ndarray,
+    columns: list[str],
+    file: str,
+) -> pd.DataFrame:
+    """The loader's intermediate measures table: integer codes under categoricals."""
+    n = len(pos)
+    return pd.DataFrame(
+        {
+            "_pos": np.asarray(pos, dtype=np.int64),
+            "measure": pd.Categorical.from_codes(
+                np.asarray(measure, np.int64), categories=measures
+            ),
+            "timing": pd.Categorical.from_codes(
+                np.asarray(timing, np.int64), categories=list(schema.TIMINGS), ordered=True
+            ),
+            "value": np.asarray(value, dtype=np.float64),
+            "source_row": np.asarray(source_row, dtype=np.int64),
+            "_column": pd.Categorical.from_codes(np.asarray(column, np.int64), categories=columns),
+            "_file": pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), categories=[file]),
+        }
+    )
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate intermediate measures tables, uniting their categories (no object columns)."""
+    frames = [f for f in frames if len(f)] or frames[:1]
+    if len(frames) == 1:
+        return frames[0]
+    out = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            out[col] = pd.Series(pd.api.types.union_categoricals(parts))
+        else:
+            out[col] = pd.Series(np.concatenate([p.to_numpy() for p in parts]))
+    return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------------------
@@ -729,7 +783,7 @@ class _Build:
         measures = self._wide_measures(frame, plan)
         if self.measures_raw is not None:
             long = self._long_measures(sessions, valid)
-            measures = pd.concat([measures, long], ignore_index=True) if len(measures) else long
+            measures = _stack([measures, long])
 
         sessions, measures = self._cross_row(sessions, valid, measures)
         meta.update(self._counts(sessions, measures))
@@ -887,12 +941,12 @@ class _Build:
                 "number sessions from 1",
             )
             num = np.where(bad | frac | low, np.nan, num)
-            out["session_number"] = pd.array(num, dtype="Float64").astype("Int64")
+            out["session_number"] = _int_array(num)
             has_time |= ~np.isnan(num)
             if "session_date" not in col:
                 bad_key |= bad | frac | low
         else:
-            out["session_number"] = pd.array(np.full(n, np.nan), dtype="Float64").astype("Int64")
+            out["session_number"] = _int_array(np.full(n, np.nan))
         no_time = ~has_time & ~bad_key
         if "session_date" in col and "session_number" in col:
             cols = f"'{col['session_date']}' and '{col['session_number']}'"
@@ -967,7 +1021,7 @@ class _Build:
             )
             out["twitch_response"] = pd.arrays.BooleanArray(codes == 1, codes < 0)
         else:
-            out["twitch_response"] = pd.array([pd.NA] * n, dtype="boolean")
+            out["twitch_response"] = pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool))
         for key, fn in (
             ("adverse_events", _adverse),
             ("muscles", _muscles),
@@ -1020,11 +1074,9 @@ class _Build:
                 "is below 0",
                 "the needle count cannot be negative; correct it",
             )
-            out["needle_count"] = pd.array(
-                np.where(bad | frac | neg, np.nan, num), dtype="Float64"
-            ).astype("Int64")
+            out["needle_count"] = _int_array(np.where(bad | frac | neg, np.nan, num))
         else:
-            out["needle_count"] = pd.array([pd.NA] * n, dtype="Int64")
+            out["needle_count"] = _int_array(np.full(n, np.nan))
 
         out["source_row"] = self.rows
         sessions = pd.DataFrame(out)
@@ -1107,9 +1159,11 @@ class _Build:
         return out
 
     def _wide_measures(self, frame: pd.DataFrame, plan: Any) -> pd.DataFrame:
-        parts = []
         divisor = schema.PAIN_SCALES[self.pain_scale][1]
-        for col, measure, timing in plan.measures:
+        names = list(dict.fromkeys(m for _, m, _ in plan.measures))
+        columns = [c for c, _, _ in plan.measures]
+        parts: list[tuple[np.ndarray, ...]] = []
+        for c_code, (col, measure, timing) in enumerate(plan.measures):
             raw = frame[col]
             values, bad = parse_numbers(raw)
             self._add(
@@ -1126,32 +1180,30 @@ class _Build:
             if measure == "pain":
                 values = values / divisor
             keep = np.flatnonzero(~np.isnan(values))
+            k = len(keep)
             parts.append(
-                pd.DataFrame(
-                    {
-                        "_pos": keep,
-                        "measure": measure,
-                        "timing": timing,
-                        "value": values[keep],
-                        "unit": schema.measure_spec(measure).unit,
-                        "source_row": self.rows[keep],
-                        "_column": col,
-                    }
+                (
+                    keep,
+                    np.full(k, names.index(measure)),
+                    np.full(k, schema.TIMINGS.index(timing)),
+                    values[keep],
+                    self.rows[keep],
+                    np.full(k, c_code),
                 )
             )
-        if not parts:
-            return pd.DataFrame(
-                {
-                    "_pos": pd.Series(dtype="int64"),
-                    "measure": pd.Series(dtype="string"),
-                    "timing": pd.Series(dtype="string"),
-                    "value": pd.Series(dtype="float64"),
-                    "unit": pd.Series(dtype="string"),
-                    "source_row": pd.Series(dtype="int64"),
-                    "_column": pd.Series(dtype="string"),
-                }
-            )
-        return pd.concat(parts, ignore_index=True)
+        empty = np.array([], dtype=np.int64)
+        cat = [np.concatenate(x) for x in zip(*parts, strict=True)] if parts else [empty] * 6
+        return _measure_frame(
+            pos=cat[0],
+            measure=cat[1],
+            measures=names,
+            timing=cat[2],
+            value=cat[3],
+            source_row=cat[4],
+            column=cat[5],
+            columns=columns,
+            file=self.raw.file,
+        )
 
     def _long_measures(self, sessions: pd.DataFrame, valid: np.ndarray) -> pd.DataFrame:
         assert self.measures_raw is not None
@@ -1308,21 +1360,22 @@ class _Build:
             rows=rows,
         )
         ok &= ~unmatched
-        result = pd.DataFrame(
-            {
-                "_pos": pos[ok].astype(np.int64),
-                "measure": measure_s[ok],
-                "timing": timing[ok],
-                "value": values[ok],
-                "unit": pd.Series(measure_s[ok])
-                .map(lambda m: schema.measure_spec(m).unit)
-                .to_numpy(object)
-                if ok.any()
-                else np.array([], dtype=object),
-                "source_row": rows[ok],
-                "_column": cols["value"],
-                "_file": file,
-            }
+        m_codes, m_names = pd.factorize(pd.Series(measure_s[ok], dtype=object), sort=True)
+        t_codes, _, _ = _recode(
+            pd.Series(timing[ok], dtype=object),
+            _lookup(schema.TIMING_ALIASES),
+            list(schema.TIMINGS),
+        )
+        result = _measure_frame(
+            pos=pos[ok].astype(np.int64),
+            measure=m_codes,
+            measures=list(m_names),
+            timing=t_codes,
+            value=values[ok],
+            source_row=rows[ok],
+            column=np.zeros(int(ok.sum()), dtype=np.int64),
+            columns=[cols["value"]],
+            file=file,
         )
         dup = result.duplicated(["_pos", "measure", "timing"], keep="first").to_numpy()
         self._add(
@@ -1362,17 +1415,16 @@ class _Build:
         )
         numbers = np.full(len(sessions), np.nan)
         numbers[vpos] = ep["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
-        sessions["session_number"] = pd.array(numbers, dtype="Float64").astype("Int64")
+        sessions["session_number"] = _int_array(numbers)
         order = np.full(len(sessions), -1, dtype=np.int64)
         order[vpos] = ep["order"].to_numpy()
 
         dup = np.zeros(len(sessions), dtype=bool)
         dup[vpos] = ep["duplicate"].to_numpy()
         # a given session id that repeats is a duplicate too
-        given_ids = self.raw.frame.columns.size and sessions["session_id"].notna().all()
-        if given_ids:
-            dup |= sessions["session_id"].duplicated(keep="first").to_numpy() & valid
         key_col = plan_columns([str(c) for c in self.raw.frame.columns], self.column_map).session
+        if "session_id" in key_col:  # generated ids are unique by construction
+            dup |= sessions["session_id"].duplicated(keep="first").to_numpy() & valid
         # duplicates are defined by the session number when the file gives one, else by the date
         shown = key_col.get("session_number", key_col.get("session_date", key_col["patient_id"]))
         self._add(
@@ -1432,87 +1484,109 @@ class _Build:
         measures = measures[target >= 0]
         target = target[target >= 0]
         sid = sessions["session_id"]
-        tim = pd.Categorical(measures["timing"], categories=list(schema.TIMINGS), ordered=True)
+        measure = measures["measure"].cat.remove_unused_categories()
+        units = [schema.measure_spec(str(c)).unit for c in measure.cat.categories]
+        unit_names = sorted(set(units))
+        unit_of = np.array([unit_names.index(u) for u in units], dtype=np.int64)
+        m_codes = np.asarray(measure.cat.codes, dtype=np.int64)
         out = pd.DataFrame(
             {
                 "session_id": pd.Categorical.from_codes(
                     sid.cat.codes.to_numpy()[target], dtype=cast(pd.CategoricalDtype, sid.dtype)
                 ),
-                "measure": pd.Categorical(measures["measure"]),
-                "timing": tim,
+                "measure": measure.array,
+                "timing": measures["timing"].array,
                 "value": measures["value"].to_numpy(np.float64),
-                "unit": pd.Categorical(measures["unit"]),
+                "unit": pd.Categorical.from_codes(
+                    unit_of[m_codes] if len(unit_of) else m_codes, categories=unit_names
+                ),
                 "source_row": measures["source_row"].to_numpy(np.int64),
             }
         )
         return sessions, out.reset_index(drop=True)
 
     def _pre_post_rules(self, measures: pd.DataFrame) -> pd.DataFrame:
+        """Post without pre (error) and implausible within-session changes (warnings).
+
+        Pairs are found on integer keys (session position x measure code), not by merging.
+        """
         m = measures
-        is_within = (m["measure"] == "pain") | m["measure"].astype("string").str.startswith(
-            "rom:"
-        ).fillna(False)
-        pre = m[is_within & (m["timing"] == "pre")][["_pos", "measure", "value"]]
-        post = m[is_within & (m["timing"] == "post")][
-            ["_pos", "measure", "value", "source_row", "_column"]
-        ]
-        if "_file" in m:
-            post = post.join(m["_file"])
-        joined = post.reset_index().merge(
-            pre, on=["_pos", "measure"], how="left", suffixes=("", "_pre")
+        names = list(m["measure"].cat.categories)
+        m_code = np.asarray(m["measure"].cat.codes, dtype=np.int64)
+        within_cat = np.array([n == "pain" or n.startswith("rom:") for n in names], dtype=bool)
+        within = within_cat[m_code] if len(names) else np.zeros(len(m), dtype=bool)
+        timing = np.asarray(m["timing"].cat.codes)
+        key = m["_pos"].to_numpy(np.int64) * max(len(names), 1) + m_code
+        pre_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("pre")))
+        post_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("post")))
+        pre_keys = key[pre_idx]
+        sorter = np.argsort(pre_keys, kind="stable")
+        found = np.searchsorted(pre_keys, key[post_idx], sorter=sorter)
+        found = np.minimum(found, max(len(pre_keys) - 1, 0))
+        has_pre = len(pre_keys) > 0 and True
+        match = (
+            pre_keys[sorter[found]] == key[post_idx] if has_pre else np.zeros(len(post_idx), bool)
         )
-        no_pre = joined["value_pre"].isna().to_numpy()
-        drop_idx: list[int] = []
-        for (column, file), grp in (
-            joined[no_pre].groupby(
-                [
-                    "_column",
-                    joined.get("_file", pd.Series(self.raw.file, index=joined.index)).fillna(
-                        self.raw.file
-                    ),
-                ],
-                sort=False,
+        value = m["value"].to_numpy()
+        pre_value = np.full(len(post_idx), np.nan)
+        if has_pre:
+            pre_value[match] = value[pre_idx[sorter[found[match]]]]
+
+        def report(mask: np.ndarray, check: str, problem: str, fix: str, severity: str) -> None:
+            sub = m.iloc[post_idx[mask]]
+            for (column, file), grp in sub.groupby(["_column", "_file"], sort=False, observed=True):
+                self.issues.add(
+                    file=str(file),
+                    rows=grp["source_row"].to_numpy(),
+                    column=str(column),
+                    canonical=str(grp["measure"].iloc[0]),
+                    values=_as_text(grp["value"].reset_index(drop=True)),
+                    check=check,
+                    problem=problem,
+                    fix=fix,
+                    severity=severity,
+                )
+
+        no_pre = ~match
+        if no_pre.any():
+            report(
+                no_pre,
+                "post_without_pre",
+                "is a post-needling value without the pre-needling value of the same session",
+                "add the pre value, or remove the post value (a within-session change needs both)",
+                "error",
             )
-            if no_pre.any()
-            else []
-        ):
-            self.issues.add(
-                file=str(file),
-                rows=grp["source_row"].to_numpy(),
-                column=str(column),
-                canonical=str(grp["measure"].iloc[0]),
-                values=_as_text(grp["value"].reset_index(drop=True)),
-                check="post_without_pre",
-                problem="is a post-needling value without the pre-needling value of the same session",
-                fix="add the pre value, or remove the post value (a within-session change needs both)",
+        delta = value[post_idx] - pre_value
+        is_pain = (
+            np.array([n == "pain" for n in names], dtype=bool)[m_code[post_idx]]
+            if len(names)
+            else np.zeros(0, bool)
+        )
+        with np.errstate(invalid="ignore"):
+            rise = is_pain & (delta > schema.PAIN_RISE_WARNING)
+            jump = ~is_pain & (np.abs(delta) > schema.ROM_JUMP_WARNING)
+        if rise.any():
+            report(
+                rise,
+                "implausible_change",
+                f"rises by more than {schema.PAIN_RISE_WARNING:g} points within one session "
+                "(possible but unusual)",
+                "check the pre and post values",
+                "warning",
             )
-            drop_idx.extend(grp["index"].tolist())
-        delta = (joined["value"] - joined["value_pre"]).to_numpy()
-        is_pain = (joined["measure"] == "pain").to_numpy()
-        rise = is_pain & (delta > schema.PAIN_RISE_WARNING)
-        jump = ~is_pain & (np.abs(delta) > schema.ROM_JUMP_WARNING)
-        for mask, text in (
-            (rise, f"rises by more than {schema.PAIN_RISE_WARNING:g} points within one session"),
-            (jump, f"changes by more than {schema.ROM_JUMP_WARNING:g} within one session"),
-        ):
-            if mask.any():
-                sub = joined[mask]
-                for column, grp in sub.groupby("_column", sort=False):
-                    self.issues.add(
-                        file=self.raw.file
-                        if "_file" not in grp or pd.isna(grp["_file"].iloc[0])
-                        else str(grp["_file"].iloc[0]),
-                        rows=grp["source_row"].to_numpy(),
-                        column=str(column),
-                        canonical=str(grp["measure"].iloc[0]),
-                        values=_as_text(grp["value"].reset_index(drop=True)),
-                        check="implausible_change",
-                        problem=text + " (possible but unusual)",
-                        fix="check the pre and post values",
-                        severity="warning",
-                    )
-        if drop_idx:
-            m = m.drop(index=drop_idx)
+        if jump.any():
+            report(
+                jump,
+                "implausible_change",
+                f"changes by more than {schema.ROM_JUMP_WARNING:g} within one session "
+                "(possible but unusual)",
+                "check the pre and post values",
+                "warning",
+            )
+        if no_pre.any():
+            keep = np.ones(len(m), dtype=bool)
+            keep[post_idx[no_pre]] = False
+            m = m[keep]
         return m
 
     def _counts(self, sessions: pd.DataFrame, measures: pd.DataFrame) -> dict[str, Any]:
