@@ -92,8 +92,6 @@ class SessionData:
         )
 
     # -- derived tables ------------------------------------------------------
-    def _ordered(self) -> pd.DataFrame:
-        return self.sessions.assign(session_order=np.arange(len(self.sessions), dtype=np.int64))
 
     def _data_end(self) -> pd.Timestamp | None:
         end = self.metadata.get("data_end")
@@ -131,7 +129,7 @@ class SessionData:
         ''
         """
         return episode_table(
-            self._ordered(),
+            self.sessions,
             self.measures,
             measure=measure,
             final=final,
@@ -157,7 +155,7 @@ class SessionData:
         >>> bool((sc["improvement"] == -sc["change"]).dropna().all())
         True
         """
-        return session_change_table(self._ordered(), self.measures, measure=measure)
+        return session_change_table(self.sessions, self.measures, measure=measure)
 
     def measure_names(self) -> list[str]:
         """The measures present, pain first, then ROM sites, then function instruments.

@@ -211,14 +211,69 @@ def assign_episodes(
     )
 
 
-def _measure_rows(sessions: pd.DataFrame, measures: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """The measure's values joined to their session's episode and order."""
-    m = measures.loc[measures["measure"] == measure, ["session_id", "timing", "value"]]
-    keys = sessions[["session_id", "episode_id", "session_order"]]
-    m = m.merge(keys, on="session_id", how="inner", sort=False)
-    timing = m["timing"].astype("string").map(_TIMING_ORDER).to_numpy(dtype=np.int64)
-    m["_order"] = m["session_order"].to_numpy(np.int64) * 4 + timing
-    return m.sort_values("_order", kind="stable")
+def _session_positions(sessions: pd.DataFrame, measures: pd.DataFrame) -> np.ndarray:
+    """Row of each measure's session in ``sessions`` (-1 when it is not there).
+
+    Uses the codes of the shared ``session_id`` categories when both tables share them
+    (as every :class:`SessionData` does), so no join over text keys is needed.
+    """
+    sid, mid = sessions["session_id"], measures["session_id"]
+    if isinstance(sid.dtype, pd.CategoricalDtype) and isinstance(mid.dtype, pd.CategoricalDtype):
+        s_cats, m_cats = sid.cat.categories, mid.cat.categories
+        s_codes = np.asarray(sid.cat.codes, dtype=np.int64)
+        m_codes = np.asarray(mid.cat.codes, dtype=np.int64)
+        if s_cats is not m_cats:  # different category sets: translate measure codes once
+            m_codes = np.where(m_codes >= 0, s_cats.get_indexer(m_cats)[m_codes], -1)
+        where = np.full(len(s_cats) + 1, -1, dtype=np.int64)
+        where[s_codes[s_codes >= 0]] = np.flatnonzero(s_codes >= 0)
+        return where[np.where(m_codes >= 0, m_codes, len(s_cats))]
+    index = pd.Index(sid.astype(object))
+    return np.asarray(index.get_indexer(mid.astype(object)), dtype=np.int64)
+
+
+def _to_dates(days: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Day numbers -> datetime64[ns], NaT where ``missing``."""
+    dates = np.where(missing, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
+    dates[missing] = np.datetime64("NaT")
+    return dates
+
+
+def _group_min(keys: np.ndarray, values: np.ndarray, n_groups: int, fill: int) -> np.ndarray:
+    """Minimum of ``values`` per integer key (``fill`` where a key has none), hash-free."""
+    out = np.full(n_groups, fill, dtype=np.int64)
+    if len(keys):
+        order = np.lexsort((values, keys))
+        k = keys[order]
+        first = np.r_[True, k[1:] != k[:-1]]
+        out[k[first]] = values[order][first]
+    return out
+
+
+def _measure_index(
+    sessions: pd.DataFrame, measures: pd.DataFrame, measure: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the rows of one measure: (session row, timing code, value)."""
+    m_col = measures["measure"]
+    if isinstance(m_col.dtype, pd.CategoricalDtype):
+        code = m_col.cat.categories.get_indexer(pd.Index([measure]))[0]
+        rows = (
+            np.flatnonzero(np.asarray(m_col.cat.codes) == code) if code >= 0 else np.array([], int)
+        )
+    else:
+        rows = np.flatnonzero((m_col == measure).to_numpy(dtype=bool))
+    sub = measures.iloc[rows]
+    pos = _session_positions(sessions, sub)
+    timing = sub["timing"]
+    if isinstance(timing.dtype, pd.CategoricalDtype) and list(timing.cat.categories) == list(
+        schema.TIMINGS
+    ):
+        t_code = np.asarray(timing.cat.codes, dtype=np.int64)
+    else:
+        t_float = timing.astype(object).map(_TIMING_ORDER).to_numpy(dtype=np.float64)
+        t_code = np.where(np.isnan(t_float), -1, t_float).astype(np.int64)
+    value = sub["value"].to_numpy(dtype=np.float64)
+    keep = pos >= 0
+    return pos[keep], t_code[keep], value[keep]
 
 
 def episode_table(
@@ -235,8 +290,8 @@ def episode_table(
     Parameters
     ----------
     sessions, measures : DataFrame
-        Canonical tables, ``sessions`` with ``episode_id`` and ``session_order`` (a
-        global rank of sessions in time order within their episode).
+        Canonical tables; ``sessions`` in episode and session order (as
+        :class:`SessionData` keeps it), so that a session's row is its place in time.
     measure : str, default "pain"
         A canonical measure name (see :func:`tpdn_outcomes.schema.measure_spec`).
     final : {"post", "last"}, default "post"
@@ -251,15 +306,33 @@ def episode_table(
     DataFrame
         The columns of :data:`tpdn_outcomes.schema.EPISODE_COLUMNS`, one row per episode
         (every episode, also those without a change: ``note`` says why).
+
+    Notes
+    -----
+    Vectorised: sessions are reduced by runs of their episode code, and the measure's
+    values by integer keys (session row x 4 + timing); there is no join on text keys and
+    no Python loop over episodes.
     """
     if final not in ("post", "last"):
         raise ValueError(f"final must be 'post' or 'last', not {final!r}")
     spec = schema.measure_spec(measure)
     s = sessions
-    grouped = s.groupby("episode_id", sort=True, observed=True)
-    first_idx = grouped["session_order"].idxmin()
-    head = s.loc[
-        first_idx.to_numpy(),
+    n = len(s)
+    ep_col = s["episode_id"].astype("category")
+    ep = np.asarray(ep_col.cat.codes, dtype=np.int64)
+    if n and not np.all(ep[1:] >= ep[:-1]):  # keep time order within episodes
+        order = np.argsort(ep, kind="stable")
+    else:
+        order = np.arange(n)
+    ep_sorted = ep[order]
+    starts = (
+        np.flatnonzero(np.r_[True, ep_sorted[1:] != ep_sorted[:-1]]) if n else np.array([], int)
+    )
+    ends = np.r_[starts[1:], n] if n else np.array([], int)
+    first_row = order[starts]
+    n_ep = len(starts)
+
+    out = s.iloc[first_row][
         [
             "episode_id",
             "patient_id",
@@ -268,51 +341,75 @@ def episode_table(
             "practitioner_role",
             "age_band",
             "sex",
-        ],
-    ].set_index("episode_id")
-    ep = head.copy()
-    if "twitch_response" in s and s["twitch_response"].notna().any():
-        ep["twitch_response"] = grouped["twitch_response"].max().astype("boolean")
+        ]
+    ].reset_index(drop=True)
+    twitch = s["twitch_response"].astype("boolean") if "twitch_response" in s else None
+    if twitch is not None and twitch.notna().any():
+        t = np.where(twitch.isna().to_numpy(), -1, twitch.fillna(False).to_numpy(dtype=np.int8))[
+            order
+        ]
+        best = np.maximum.reduceat(t, starts) if n else np.array([], np.int8)
+        out["twitch_response"] = pd.arrays.BooleanArray(best == 1, best < 0)
     else:
-        ep["twitch_response"] = pd.array([pd.NA] * len(ep), dtype="boolean")
-    ep["first_date"] = grouped["session_date"].min()
-    ep["last_date"] = grouped["session_date"].max()
-    ep["n_sessions"] = grouped.size().astype("int64")
+        out["twitch_response"] = pd.arrays.BooleanArray(np.zeros(n_ep, bool), np.ones(n_ep, bool))
+    days = _day_numbers(s["session_date"])[order] if n else np.array([], np.int64)
+    known = days != _NO_DAY
+    hi = np.maximum.reduceat(np.where(known, days, _NO_DAY), starts) if n else days
+    lo = np.minimum.reduceat(np.where(known, days, -_NO_DAY), starts) if n else days
+    out["first_date"] = _to_dates(lo, lo == -_NO_DAY)
+    out["last_date"] = _to_dates(hi, hi == _NO_DAY)
+    out["n_sessions"] = (ends - starts).astype(np.int64)
     end = data_end if data_end is not None else s["session_date"].max()
     if pd.isna(end):
-        ep["open"] = pd.array([pd.NA] * len(ep), dtype="boolean")
+        out["open"] = pd.arrays.BooleanArray(np.zeros(n_ep, bool), np.ones(n_ep, bool))
     else:
-        ep["open"] = (ep["last_date"] >= end - pd.Timedelta(days=open_after_days)).astype("boolean")
+        is_open = out["last_date"] >= pd.Timestamp(end) - pd.Timedelta(days=open_after_days)
+        out["open"] = pd.arrays.BooleanArray(
+            is_open.to_numpy(bool), out["last_date"].isna().to_numpy()
+        )
 
-    m = _measure_rows(s, measures, measure)
-    ep["measure"] = measure
-    ep["unit"] = spec.unit
-    ep["n_values"] = m.groupby("episode_id", observed=True).size().reindex(ep.index, fill_value=0)
-    pre = m[m["timing"] == "pre"].drop_duplicates("episode_id", keep="first")
-    base = pre.set_index("episode_id")[["value", "_order"]]
-    cand = m if final == "last" else m[m["timing"] == "post"]
-    cand = cand.merge(base["_order"].rename("_base_order"), left_on="episode_id", right_index=True)
-    cand = cand[cand["_order"] > cand["_base_order"]]
-    fin = cand.drop_duplicates("episode_id", keep="last").set_index("episode_id")["value"]
-    ep["baseline"] = base["value"].reindex(ep.index)
-    ep["final"] = fin.reindex(ep.index)
-    ep["change"] = ep["final"] - ep["baseline"]
+    # the measure: each value's episode (as a position in `out`) and its place in time
+    pos, t_code, value = _measure_index(s, measures, measure)
+    ep_of_row = np.empty(n, dtype=np.int64)
+    ep_of_row[order] = np.repeat(np.arange(n_ep), ends - starts)
+    rank_of_row = np.empty(n, dtype=np.int64)
+    rank_of_row[order] = np.arange(n)
+    m_ep = ep_of_row[pos]
+    m_time = rank_of_row[pos] * 4 + t_code
+    big = np.iinfo(np.int64).max
+    pre = t_code == schema.TIMINGS.index("pre")
+    base_time = _group_min(m_ep[pre], m_time[pre], n_ep, big)
+    after = m_time > base_time[m_ep]
+    cand = after if final == "last" else after & (t_code == schema.TIMINGS.index("post"))
+    final_time = -_group_min(m_ep[cand], -m_time[cand], n_ep, -big)  # max via min of negatives
+    baseline = np.full(n_ep, np.nan)
+    final_value = np.full(n_ep, np.nan)
+    hit_base = pre & (m_time == base_time[m_ep])
+    baseline[m_ep[hit_base]] = value[hit_base]
+    hit_final = cand & (m_time == final_time[m_ep])
+    final_value[m_ep[hit_final]] = value[hit_final]
+
+    out["measure"] = measure
+    out["unit"] = spec.unit
+    out["n_values"] = np.bincount(m_ep, minlength=n_ep).astype(np.int64)
+    out["baseline"] = baseline
+    out["final"] = final_value
+    out["change"] = final_value - baseline
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = 100.0 * ep["change"] / ep["baseline"]
-    ep["pct_change"] = pct.where(ep["baseline"] != 0)
-    ep["improvement"] = ep["change"] if spec.higher_is_better else 0.0 - ep["change"]
-    note = np.full(len(ep), "", dtype=object)
+        pct = 100.0 * out["change"] / out["baseline"]
+    out["pct_change"] = pct.where(out["baseline"] != 0)
+    out["improvement"] = out["change"] if spec.higher_is_better else 0.0 - out["change"]
+    note = np.full(n_ep, "", dtype=object)
     no_final_text = (
         "no final value: no post value after the baseline"
         if final == "post"
-        else ("no final value: no value after the baseline")
+        else "no final value: no value after the baseline"
     )
-    note[ep["final"].isna().to_numpy()] = no_final_text
-    note[ep["baseline"].isna().to_numpy()] = "no baseline: no pre value"
-    note[(ep["n_values"] == 0).to_numpy()] = "no values of this measure"
-    ep["note"] = note
-    ep = ep.reset_index()
-    return ep[list(schema.EPISODE_COLUMNS)]
+    note[np.isnan(final_value)] = no_final_text
+    note[np.isnan(baseline)] = "no baseline: no pre value"
+    note[out["n_values"].to_numpy() == 0] = "no values of this measure"
+    out["note"] = note
+    return out[list(schema.EPISODE_COLUMNS)]
 
 
 def session_change_table(
@@ -328,9 +425,14 @@ def session_change_table(
         and ``note`` saying why a change is missing.
     """
     spec = schema.measure_spec(measure)
-    m = measures.loc[measures["measure"] == measure, ["session_id", "timing", "value"]]
-    pre = m[m["timing"] == "pre"].drop_duplicates("session_id").set_index("session_id")["value"]
-    post = m[m["timing"] == "post"].drop_duplicates("session_id").set_index("session_id")["value"]
+    pos, t_code, value = _measure_index(sessions, measures, measure)
+    n = len(sessions)
+    pre = np.full(n, np.nan)
+    post = np.full(n, np.nan)
+    is_pre = t_code == schema.TIMINGS.index("pre")
+    is_post = t_code == schema.TIMINGS.index("post")
+    pre[pos[is_pre]] = value[is_pre]
+    post[pos[is_post]] = value[is_post]
     cols = [
         "session_id",
         "episode_id",
@@ -340,16 +442,16 @@ def session_change_table(
         "session_date",
         "session_number",
     ]
-    out = sessions.sort_values("session_order", kind="stable")[cols].reset_index(drop=True)
+    out = sessions[cols].reset_index(drop=True)
     out["measure"] = measure
     out["unit"] = spec.unit
-    out["pre"] = pre.reindex(out["session_id"]).to_numpy()
-    out["post"] = post.reindex(out["session_id"]).to_numpy()
-    out["change"] = out["post"] - out["pre"]
+    out["pre"] = pre
+    out["post"] = post
+    out["change"] = post - pre
     out["improvement"] = out["change"] if spec.higher_is_better else 0.0 - out["change"]
-    note = np.full(len(out), "", dtype=object)
-    note[out["post"].isna().to_numpy()] = "no post value"
-    note[out["pre"].isna().to_numpy()] = "no pre value"
-    note[(out["pre"].isna() & out["post"].isna()).to_numpy()] = "no values of this measure"
+    note = np.full(n, "", dtype=object)
+    note[np.isnan(post)] = "no post value"
+    note[np.isnan(pre)] = "no pre value"
+    note[np.isnan(pre) & np.isnan(post)] = "no values of this measure"
     out["note"] = note
     return out[list(schema.SESSION_CHANGE_COLUMNS)]

@@ -309,7 +309,7 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             codes, uniques = pd.factorize(s, use_na_sentinel=True)
             s = pd.Series(
-                pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object)),
+                _from_codes(codes, categories=pd.Index(uniques, dtype=object)),
                 index=frame.index,
                 name=col,
             )
@@ -550,7 +550,7 @@ def _ids(raw: pd.Series) -> Any:
     new_codes, categories = pd.factorize(labels.mask(labels == ""), use_na_sentinel=True, sort=True)
     mapped = new_codes[codes] if len(new_codes) else np.full(len(codes), -1, dtype=np.int64)
     mapped = np.where(codes >= 0, mapped, -1)
-    return pd.Categorical.from_codes(mapped, categories=pd.Index(categories, dtype=object))
+    return _from_codes(mapped, categories=pd.Index(categories, dtype=object))
 
 
 def _row_labels(prefix: str, rows: np.ndarray) -> pd.Categorical:
@@ -563,8 +563,19 @@ def _row_labels(prefix: str, rows: np.ndarray) -> pd.Categorical:
     text = pc.binary_join_element_wise(prefix, digits, "")
     # zero-padded rows sort in file order, so pandas checks their uniqueness in one scan
     categories = pd.Index(text.to_numpy(zero_copy_only=False), dtype=object)
-    return pd.Categorical.from_codes(
+    return _from_codes(
         np.arange(len(rows)), dtype=cast(pd.CategoricalDtype, pd.CategoricalDtype(categories))
+    )
+
+
+def _from_codes(
+    codes: Any, categories: Any = None, ordered: bool = False, dtype: Any = None
+) -> pd.Categorical:
+    """``pd.Categorical.from_codes`` taking plain lists of categories (typed once, here)."""
+    if dtype is not None:
+        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), dtype=dtype)
+    return pd.Categorical.from_codes(
+        np.asarray(codes, dtype=np.int64), categories=pd.Index(categories), ordered=ordered
     )
 
 
@@ -585,16 +596,14 @@ def _measure_frame(
     return pd.DataFrame(
         {
             "_pos": np.asarray(pos, dtype=np.int64),
-            "measure": pd.Categorical.from_codes(
-                np.asarray(measure, np.int64), categories=measures
-            ),
-            "timing": pd.Categorical.from_codes(
+            "measure": _from_codes(np.asarray(measure, np.int64), categories=measures),
+            "timing": _from_codes(
                 np.asarray(timing, np.int64), categories=list(schema.TIMINGS), ordered=True
             ),
             "value": np.asarray(value, dtype=np.float64),
             "source_row": np.asarray(source_row, dtype=np.int64),
-            "_column": pd.Categorical.from_codes(np.asarray(column, np.int64), categories=columns),
-            "_file": pd.Categorical.from_codes(np.zeros(n, dtype=np.int64), categories=[file]),
+            "_column": _from_codes(np.asarray(column, np.int64), categories=columns),
+            "_file": _from_codes(np.zeros(n, dtype=np.int64), categories=[file]),
         }
     )
 
@@ -870,7 +879,7 @@ class _Build:
                     _FIXES["condition"].format(allowed=", ".join(allowed), value=value),
                 )
         bad_key |= bad
-        out["condition"] = pd.Categorical.from_codes(cond_codes, categories=allowed)
+        out["condition"] = _from_codes(cond_codes, categories=allowed)
 
         has_time = np.zeros(n, dtype=bool)
         if "session_date" in col:
@@ -982,9 +991,7 @@ class _Build:
             out[key] = (
                 _ids(frame[col[key]])
                 if key in col
-                else pd.Categorical.from_codes(
-                    np.full(n, -1), categories=pd.Index([], dtype=object)
-                )
+                else _from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
             )
 
         for key, table, cats in (
@@ -1003,7 +1010,7 @@ class _Build:
                     "is not allowed",
                     _FIXES[key],
                 )
-            out[key] = pd.Categorical.from_codes(codes, categories=list(cats))
+            out[key] = _from_codes(codes, categories=list(cats))
         if "twitch_response" in col:
             codes, _, bad = _recode(
                 frame[col["twitch_response"]],
@@ -1027,9 +1034,10 @@ class _Build:
             ("muscles", _muscles),
             ("age_band", _age_band),
         ):
-            codes, cats = np.full(n, -1, dtype=np.int64), []
+            codes = np.full(n, -1, dtype=np.int64)
+            labels: list[Any] = []
             if key in col:
-                codes, cats, bad = _recode(frame[col[key]], fn)
+                codes, labels, bad = _recode(frame[col[key]], fn)
                 self._add(
                     bad,
                     col[key],
@@ -1041,16 +1049,14 @@ class _Build:
                 )
             if key == "age_band":  # ordered by the band's lower bound
                 rank = np.argsort(
-                    [int(str(b).split("-")[0].rstrip("+")) for b in cats], kind="stable"
+                    [int(str(b).split("-")[0].rstrip("+")) for b in labels], kind="stable"
                 )
-                remap = np.empty(len(cats), dtype=np.int64)
-                remap[rank] = np.arange(len(cats))
-                codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(cats) else -1, -1)
-                out[key] = pd.Categorical.from_codes(
-                    codes, categories=[cats[i] for i in rank], ordered=True
-                )
+                remap = np.empty(len(labels), dtype=np.int64)
+                remap[rank] = np.arange(len(labels))
+                codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(labels) else -1, -1)
+                out[key] = _from_codes(codes, categories=[labels[i] for i in rank], ordered=True)
             else:
-                out[key] = pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
+                out[key] = _from_codes(codes, categories=pd.Index(labels, dtype=object))
         if "needle_count" in col:
             raw = frame[col["needle_count"]]
             num, bad = parse_numbers(raw)
@@ -1410,7 +1416,7 @@ class _Build:
         sessions = sessions.copy()
         ep_codes = np.full(len(sessions), -1, dtype=np.int64)
         ep_codes[vpos] = ep["episode_id"].cat.codes.to_numpy()
-        sessions["episode_id"] = pd.Categorical.from_codes(
+        sessions["episode_id"] = _from_codes(
             ep_codes, dtype=cast(pd.CategoricalDtype, ep["episode_id"].dtype)
         )
         numbers = np.full(len(sessions), np.nan)
@@ -1491,13 +1497,13 @@ class _Build:
         m_codes = np.asarray(measure.cat.codes, dtype=np.int64)
         out = pd.DataFrame(
             {
-                "session_id": pd.Categorical.from_codes(
+                "session_id": _from_codes(
                     sid.cat.codes.to_numpy()[target], dtype=cast(pd.CategoricalDtype, sid.dtype)
                 ),
                 "measure": measure.array,
                 "timing": measures["timing"].array,
                 "value": measures["value"].to_numpy(np.float64),
-                "unit": pd.Categorical.from_codes(
+                "unit": _from_codes(
                     unit_of[m_codes] if len(unit_of) else m_codes, categories=unit_names
                 ),
                 "source_row": measures["source_row"].to_numpy(np.int64),
