@@ -64,8 +64,11 @@ class SessionData:
     >>> from tpdn_outcomes import load_sample
     >>> data = load_sample()
     >>> ep = data.episodes("pain")
-    >>> bool((ep["change"] == ep["final"] - ep["baseline"]).dropna().all())
+    >>> done = ep[ep["note"] == ""]
+    >>> bool((done["change"] == done["final"] - done["baseline"]).all())
     True
+    >>> ep["note"].value_counts().to_dict()
+    {'': 657, 'no final value: no post value after the baseline': 2}
     """
 
     def __init__(
@@ -152,7 +155,8 @@ class SessionData:
         --------
         >>> from tpdn_outcomes import load_sample
         >>> sc = load_sample().session_changes("pain")
-        >>> bool((sc["improvement"] == -sc["change"]).dropna().all())
+        >>> both = sc[sc["note"] == ""]
+        >>> bool((both["improvement"] == -both["change"]).all())
         True
         """
         return session_change_table(self.sessions, self.measures, measure=measure)
