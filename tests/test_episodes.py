@@ -313,3 +313,20 @@ def test_swapping_pre_and_post_flips_within_session_change(
     swapped = frame.rename(columns={"pain_pre": "pain_post", "pain_post": "pain_pre"})
     a, b = _load(frame).session_changes(), _load(swapped).session_changes()
     pd.testing.assert_series_equal(a["change"], -b["change"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-3, 3), st.integers(0, 2**20), st.integers(-(2**40), 2**40)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_stable_order_matches_lexsort(rows: list[tuple[int, int, int]]) -> None:
+    from tpdn_outcomes.derive import _stable_order
+
+    a, b, c = (np.array(col, dtype=np.int64) for col in zip(*rows, strict=True))
+    expected = np.lexsort((np.arange(len(a)), c, b, a))  # a primary, ties in input order
+    np.testing.assert_array_equal(_stable_order(a, b, c), expected)
+    np.testing.assert_array_equal(_stable_order(a, b), np.lexsort((np.arange(len(a)), b, a)))

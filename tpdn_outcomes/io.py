@@ -82,6 +82,22 @@ def _sha256_frame(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """Parquet with text columns read dictionary-encoded (pandas categoricals).
+
+    Values are unchanged; the loader then works on each column's distinct values
+    without factorising ten million strings again.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    text = [
+        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
+    return pd.read_parquet(path, read_dictionary=text) if text else pd.read_parquet(path)
+
+
 def read_table(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -150,7 +166,7 @@ def read_table(
         elif kind == "excel":
             frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
         else:
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path)
     except UnicodeDecodeError as exc:
         raise SchemaError(
             f"{path.name}: the file is not {encoding} text ({exc.reason} at byte {exc.start}). "

@@ -255,6 +255,11 @@ class _Collector:
 
 def _as_text(values: pd.Series) -> pd.Series:
     """Values as text for messages (integral floats without '.0')."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # label only the categories in use
+        used = values.cat.remove_unused_categories()
+        labels = np.array([_label(c) for c in used.cat.categories] + [""], dtype=object)
+        codes = np.asarray(used.cat.codes)
+        return pd.Series(labels[np.where(codes >= 0, codes, len(labels) - 1)], dtype="string")
     if pd.api.types.is_float_dtype(values.dtype):
         v = values.astype("float64")
         text = v.map(
