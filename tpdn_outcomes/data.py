@@ -12,6 +12,7 @@ import pandas as pd
 
 from tpdn_outcomes import schema
 from tpdn_outcomes.derive import episode_table, session_change_table
+from tpdn_outcomes.errors import SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
     from tpdn_outcomes.validate import ValidationReport
@@ -79,6 +80,7 @@ class SessionData:
         metadata: Mapping[str, Any] | None = None,
         report: ValidationReport | None = None,
         exclusions: pd.DataFrame | None = None,
+        check: bool = True,
     ) -> None:
         self.sessions = sessions
         self.measures = measures
@@ -93,6 +95,49 @@ class SessionData:
             if exclusions is not None
             else pd.DataFrame({"file": [], "row": [], "reason": []})
         )
+        if check:
+            self.check()
+
+    def check(self) -> SessionData:
+        """Check both tables against the canonical schemas (pandera); return ``self``.
+
+        The loader's output satisfies them by construction (the test suite asserts it);
+        this guards a ``SessionData`` built by hand.
+
+        Raises
+        ------
+        SchemaError
+            Naming each failing column and check, with up to five failing values.
+
+        Examples
+        --------
+        >>> from tpdn_outcomes import load_sample
+        >>> load_sample().check().sessions.shape[1]
+        15
+        """
+        import pandera.errors as pa_errors
+
+        problems = []
+        for name, table, contract in (
+            ("sessions", self.sessions, schema.sessions_schema()),
+            ("measures", self.measures, schema.measures_schema()),
+        ):
+            try:
+                contract.validate(table, lazy=True)
+            except pa_errors.SchemaErrors as exc:
+                cases = exc.failure_cases
+                for (column, check), grp in cases.groupby(
+                    ["column", "check"], dropna=False, sort=False
+                ):
+                    values = ", ".join(map(str, grp["failure_case"].head(5)))
+                    problems.append(f"{name}.{column}: {check} (e.g. {values}; {len(grp)} cases)")
+        if problems:
+            raise SchemaError(
+                "SessionData does not meet the canonical schema:\n- "
+                + "\n- ".join(problems)
+                + "\nBuild SessionData with tpdn_outcomes.load_sessions(...), which converts and checks."
+            )
+        return self
 
     # -- derived tables ------------------------------------------------------
 
@@ -254,7 +299,12 @@ class SessionData:
         meta["n_patients"] = int(sessions["patient_id"].nunique())
         meta["n_measures"] = len(measures)
         return SessionData(
-            sessions, measures, metadata=meta, report=self.report, exclusions=self.exclusions
+            sessions,
+            measures,
+            metadata=meta,
+            report=self.report,
+            exclusions=self.exclusions,
+            check=False,  # a subset of valid tables is valid
         )
 
     # -- display ---------------------------------------------------------------

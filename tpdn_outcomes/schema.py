@@ -5,7 +5,9 @@ shape of TPDN session data lives here, so that the documentation (the data
 dictionary in the README) and the code can be kept in step by reading one file.
 
 Nothing in this module computes; it only declares. Functions here are small
-lookups over the declarations (normalising a column name, describing a measure).
+lookups over the declarations (normalising a column name, describing a measure), and
+the pandera schemas of the canonical tables (:func:`sessions_schema`,
+:func:`measures_schema`), the contract every :class:`SessionData` satisfies.
 
 Examples
 --------
@@ -24,6 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
 
 # ---------------------------------------------------------------------------
 # Canonical columns
@@ -656,3 +662,112 @@ PAIN_RISE_WARNING = 6.0
 ROM_JUMP_WARNING = 60.0
 #: Default minimum cell size in reports (patients).
 MIN_CELL = 11
+
+
+# ---------------------------------------------------------------------------
+# The canonical tables as pandera schemas (the contract of SessionData)
+# ---------------------------------------------------------------------------
+
+
+def _valid_measure(name: object) -> bool:
+    try:
+        measure_spec(str(name))
+    except KeyError:
+        return False
+    return True
+
+
+def _events_ok(s: pd.Series) -> bool:
+    allowed = set(ADVERSE_EVENTS)
+    return all(set(str(c).split(LIST_SEPARATOR)) <= allowed for c in s.cat.categories)
+
+
+def _bands_ok(s: pd.Series) -> bool:
+    return all(AGE_BAND_PATTERN.match(str(c)) for c in s.cat.categories)
+
+
+def _names_ok(s: pd.Series) -> bool:
+    return all(_valid_measure(c) for c in s.cat.categories)
+
+
+def _values_within_measure_range(df: pd.DataFrame) -> pd.Series:
+    """Element-wise: each value inside its measure's range (vectorised over codes)."""
+    cats = list(df["measure"].cat.categories)
+    if not all(map(_valid_measure, cats)):
+        return pd.Series(False, index=df.index)
+    specs = [measure_spec(str(c)) for c in cats]
+    codes = np.asarray(df["measure"].cat.codes)
+    lo = np.array([sp.low for sp in specs] + [np.nan])[codes]
+    hi = np.array([sp.high for sp in specs] + [np.nan])[codes]
+    v = df["value"].to_numpy(dtype=float)
+    return pd.Series((v >= lo) & (v <= hi), index=df.index)
+
+
+def sessions_schema() -> pa.DataFrameSchema:
+    """The pandera schema of ``SessionData.sessions``.
+
+    Returns
+    -------
+    pandera.pandas.DataFrameSchema
+        Columns, dtypes, nullability, uniqueness and vocabularies of the canonical session
+        table (conditions are open: the vocabulary can be extended on load).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> _ = sessions_schema().validate(load_sample().sessions)
+    """
+    cat = "category"
+    return pa.DataFrameSchema(
+        {
+            "session_id": pa.Column(cat, unique=True),
+            "patient_id": pa.Column(cat),
+            "episode_id": pa.Column(cat),
+            "session_date": pa.Column(
+                "datetime64[ns]", pa.Check.ge(pd.Timestamp(MIN_SESSION_DATE)), nullable=True
+            ),
+            "session_number": pa.Column("Int64", pa.Check.ge(1)),
+            "clinic_id": pa.Column(cat, nullable=True),
+            "condition": pa.Column(cat),
+            "practitioner_role": pa.Column(cat, pa.Check.isin(PRACTITIONER_ROLES), nullable=True),
+            "muscles": pa.Column(cat, nullable=True),
+            "needle_count": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "twitch_response": pa.Column("boolean", nullable=True),
+            "adverse_events": pa.Column(cat, pa.Check(_events_ok), nullable=True),
+            "age_band": pa.Column(cat, pa.Check(_bands_ok), nullable=True),
+            "sex": pa.Column(cat, pa.Check.isin(SEXES), nullable=True),
+            "source_row": pa.Column("int64", pa.Check.ge(2)),
+        },
+        strict=True,
+        ordered=True,
+        name="sessions",
+    )
+
+
+def measures_schema() -> pa.DataFrameSchema:
+    """The pandera schema of ``SessionData.measures``.
+
+    Values must lie in each measure's range (pain on NPRS 0-10 after any VAS conversion),
+    and there is one value per session, measure and timing.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> _ = measures_schema().validate(load_sample().measures)
+    """
+    cat = "category"
+    return pa.DataFrameSchema(
+        {
+            "session_id": pa.Column(cat),
+            "measure": pa.Column(cat, pa.Check(_names_ok)),
+            "timing": pa.Column(cat, pa.Check.isin(TIMINGS)),
+            "value": pa.Column("float64"),
+            "unit": pa.Column(cat, pa.Check.isin(("nprs", "deg", "mm", "points"))),
+            "source_row": pa.Column("int64", pa.Check.ge(2)),
+        },
+        checks=[pa.Check(_values_within_measure_range, name="value_within_measure_range")],
+        strict=True,
+        ordered=True,
+        unique=["session_id", "measure", "timing"],
+        name="measures",
+    )
