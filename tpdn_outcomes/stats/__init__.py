@@ -2,8 +2,28 @@
 
 Nothing here knows about sessions, patients or measures; :mod:`tpdn_outcomes.outcomes`
 applies these functions group by group.
+
+>>> from tpdn_outcomes import stats
+>>> sorted(stats.__all__)[:3]
+['mdc', 'p_adjust', 'paired_change']
 """
 
+from tpdn_outcomes.stats.multiplicity import p_adjust
 from tpdn_outcomes.stats.paired import paired_change
+from tpdn_outcomes.stats.proportions import proportion_ci
+from tpdn_outcomes.stats.reliability import (
+    mdc,
+    regression_to_mean,
+    reliable_change_index,
+    sem_from_icc,
+)
 
-__all__ = ["paired_change"]
+__all__ = [
+    "mdc",
+    "p_adjust",
+    "paired_change",
+    "proportion_ci",
+    "regression_to_mean",
+    "reliable_change_index",
+    "sem_from_icc",
+]
