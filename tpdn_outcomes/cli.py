@@ -189,23 +189,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(data)
     episodes = data.episodes("pain")
-    print("\nEpisodes (first 10 of", len(episodes), "), pain on NPRS 0-10:")
+    print(f"\nEpisodes (first 10 of {len(episodes)}), pain on NPRS 0-10:")
     cols = ["episode_id", "condition", "n_sessions", "baseline", "final", "change", "open", "note"]
+    summary = outcomes.change_summary(data, measure="pain", by="condition")
+    show = ["condition", "n", "n_excluded", "mean_baseline", "mean_change", "ci_low", "ci_high"]
+    table = summary[show].round(2)
+    table["p_adj"] = summary["p_adj"].map(lambda p: f"{p:.2g}")
     with pd.option_context("display.width", 140, "display.max_columns", 20):
         print(episodes[cols].head(10).to_string(index=False))
-        summary = outcomes.change_summary(data, measure="pain", by="condition")
-        show = [
-            "condition",
-            "n",
-            "n_excluded",
-            "mean_baseline",
-            "mean_change",
-            "ci_low",
-            "ci_high",
-            "p_adj",
-        ]
         print("\nMean pain change (final - baseline) by condition, 95% CI, Holm-adjusted p:")
-        print(summary[show].round(3).to_string(index=False))
+        print(table.to_string(index=False))
     print(
         "\nNegative change = less pain. Uncontrolled pre/post data: these are not treatment effects."
     )
@@ -217,8 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["--version"])  # doctest: +SKIP
-    tpdn-outcomes 0.1.0
+    >>> from tpdn_outcomes.datasets import sample_path
+    >>> main(["validate", str(sample_path("sessions_with_errors.csv")), "--format", "csv"]) > 0
+    file,row,column,canonical_column,value,check,severity,message
+    ...
+    True
     """
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -1,0 +1,99 @@
+"""Plots: assert what was drawn (values, labels, n), not pixels."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from tpdn_outcomes import load_sample
+from tpdn_outcomes.errors import DataQualityWarning
+from tpdn_outcomes.outcomes import change_summary
+from tpdn_outcomes.plots import (
+    PALETTE,
+    plot_change_by_condition,
+    plot_change_distribution,
+    plot_paired,
+)
+
+
+@pytest.fixture(scope="module")
+def sample():  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        return load_sample()
+
+
+@pytest.fixture(autouse=True)
+def _close() -> None:
+    yield
+    plt.close("all")
+
+
+def test_change_by_condition_draws_the_table(sample) -> None:  # type: ignore[no-untyped-def]
+    table = change_summary(sample)
+    ax = plot_change_by_condition(table, mcid=2)
+    line = ax.lines[0]  # the points of the errorbar
+    np.testing.assert_allclose(line.get_xdata(), table["mean_change"].to_numpy())
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    # first table row is drawn at the top
+    # the first table row is drawn at the top (ticks are listed as set: first row first)
+    assert labels[0] == f"Chronic low back pain  (n = {table['n'].iloc[0]})"
+    assert labels[-1] == f"TMJ dysfunction  (n = {table['n'].iloc[-1]})"
+    assert ax.get_xlabel() == "Change in Pain (points, NPRS 0-10)"
+    mcid_lines = [ln for ln in ax.lines if list(ln.get_xdata()) == [-2, -2]]
+    assert mcid_lines, "the MCID line is drawn at -2 for pain shown as change"
+    # error bars span the confidence interval
+    segments = ax.collections[0].get_segments()
+    lows = [min(s[0][0], s[1][0]) for s in segments]
+    np.testing.assert_allclose(sorted(lows), sorted(table["ci_low"]))
+
+
+def test_change_by_condition_improvement_flips_pain(sample) -> None:  # type: ignore[no-untyped-def]
+    table = change_summary(sample)
+    ax = plot_change_by_condition(table, improvement=True, mcid=2)
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), -table["mean_change"].to_numpy())
+    assert any(list(ln.get_xdata()) == [2, 2] for ln in ax.lines)
+    assert ax.get_xlabel().startswith("Improvement in Pain")
+
+
+def test_change_by_condition_refuses_two_measures_and_empty(sample) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    both = pd.concat([change_summary(sample), change_summary(sample, measure="rom:lumbar_flexion")])
+    with pytest.raises(ValueError, match="one measure at a time"):
+        plot_change_by_condition(both)
+    with pytest.raises(ValueError, match="empty"):
+        plot_change_by_condition(both.iloc[:0])
+
+
+def test_paired_draws_sample_and_mean(sample) -> None:  # type: ignore[no-untyped-def]
+    ax = plot_paired(sample, condition="neck_pain", n_patients=12, seed=1)
+    assert len(ax.lines) == 13
+    mean_line = ax.lines[-1]
+    ep = sample.episodes()
+    done = ep[(ep["condition"].astype(str) == "neck_pain") & ep["change"].notna()]
+    np.testing.assert_allclose(
+        mean_line.get_ydata(), [done["baseline"].mean(), done["final"].mean()]
+    )
+    assert mean_line.get_color() == PALETTE[0]
+    assert f"12 of {len(done)} episodes" in ax.get_title()
+
+
+def test_distribution_has_one_box_per_condition_with_n(sample) -> None:  # type: ignore[no-untyped-def]
+    ax = plot_change_distribution(sample)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    ep = sample.episodes()
+    assert len(labels) == ep["condition"].nunique()
+    n_neck = int(((ep["condition"].astype(str) == "neck_pain") & ep["change"].notna()).sum())
+    assert f"Neck pain  (n = {n_neck})" in labels
+
+
+def test_draws_on_a_given_axes(sample) -> None:  # type: ignore[no-untyped-def]
+    _, ax = plt.subplots()
+    assert plot_change_by_condition(change_summary(sample), ax=ax) is ax

@@ -1,0 +1,160 @@
+"""How much did pain, ROM and function change from episode baseline to final value?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import pandas as pd
+
+from tpdn_outcomes import schema
+from tpdn_outcomes.data import SessionData
+from tpdn_outcomes.outcomes._common import (
+    UNCONTROLLED_CAVEAT,
+    exclusion_text,
+    grouped,
+    grouping_keys,
+    with_quarter,
+)
+from tpdn_outcomes.stats import p_adjust, paired_change, regression_to_mean
+from tpdn_outcomes.stats.paired import PAIRED_CHANGE_COLUMNS
+
+
+def change_summary(
+    data: SessionData,
+    *,
+    measure: str = "pain",
+    by: str | Sequence[str] | None = "condition",
+    confidence: float = 0.95,
+    ci_method: Literal["t", "bootstrap"] = "t",
+    adjust: Literal["holm", "hochberg", "bonferroni", "bh", "by", "none"] = "holm",
+    final: Literal["post", "last"] = "post",
+    n_boot: int = 2000,
+    seed: int | None = None,
+    rtm: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Change of a measure from episode baseline to final value, by group.
+
+    Parameters
+    ----------
+    data : SessionData
+        The loaded dataset.
+    measure : str, default "pain"
+        ``pain``, ``rom:<site>`` or ``function:<instrument>`` (see ``data.measure_names()``).
+    by : str or list of str or None, default "condition"
+        Grouping variables (see :data:`GROUPINGS`); ``None`` for one overall row.
+    confidence : float, default 0.95
+        Confidence level of every interval.
+    ci_method : {"t", "bootstrap"}, default "t"
+        Interval of the mean change: Student t, or BCa bootstrap (seeded by ``seed``).
+    adjust : {"holm", "hochberg", "bonferroni", "bh", "by", "none"}, default "holm"
+        Multiplicity adjustment of the paired t p-values across the groups (``p_adj``).
+    final : {"post", "last"}, default "post"
+        Which value counts as final (see :meth:`SessionData.episodes`).
+    n_boot : int, default 2000
+        Bootstrap resamples when ``ci_method="bootstrap"``.
+    seed : int, optional
+        Seed of the bootstrap.
+    rtm : mapping, optional
+        When patients were selected on a high baseline, the population the baselines come
+        from: ``{"population_mean": ..., "population_sd": ..., "correlation": ...}``
+        (correlation = test-retest reliability without treatment). Adds ``rtm_effect``,
+        the change expected from regression to the mean alone for each group's mean
+        baseline (Barnett et al. 2005, via
+        :func:`tpdn_outcomes.stats.regression_to_mean`), signed like ``mean_change``,
+        and ``mean_change_beyond_rtm`` = ``mean_change - rtm_effect``.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: the grouping columns, then ``measure``, ``unit``,
+        ``higher_is_better``, ``n_episodes`` (all episodes of the group),
+        ``n_excluded`` (episodes without a change) and ``excluded_reasons`` (counts per
+        reason), every column of :func:`tpdn_outcomes.stats.paired_change` computed on
+        (baseline, final) of the included episodes — ``n``, ``mean_baseline``,
+        ``mean_final``, ``mean_change`` (final - baseline), ``sd_change``, ``ci_low``,
+        ``ci_high``, ``median_change``, ``q1_change``, ``q3_change``, ``statistic``
+        (paired t), ``dof``, ``p_val``, ``wilcoxon_statistic`` (V), ``wilcoxon_p_val``,
+        ``hl_estimate`` with ``hl_ci_low``/``hl_ci_high``, ``cohen_dz`` with its CI,
+        ``hedges_g_av`` with its CI, ``effect_size``, ``effect_type`` — plus ``p_adj``
+        (``p_val`` adjusted across groups) and ``mean_improvement`` (``mean_change`` signed
+        so that positive is better). ``attrs["caveat"]`` holds the uncontrolled-data caveat.
+
+    Notes
+    -----
+    Every statistic is :func:`tpdn_outcomes.stats.paired_change` (validated against R's
+    ``t.test(paired=TRUE)`` and ``wilcox.test(paired=TRUE, conf.int=TRUE)``) applied to the
+    episodes of each group; the assembly is checked against the same R calls on the
+    sample's episodes (tests/reference/outcomes_change_summary.R). Percent change is never
+    the analysed outcome (Vickers 2001); it is shown by the episode table only.
+    A group with fewer than two usable episodes gives a row of missing values whose
+    ``note`` says why.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import change_summary
+    >>> table = change_summary(load_sample(), measure="pain", by="condition")
+    >>> table[["condition", "n", "mean_change"]].head(2).round(2)
+                   condition    n  mean_change
+    0  chronic_low_back_pain  130        -1.88
+    1           fibromyalgia   31        -1.84
+    >>> bool((table["mean_change"] < 0).all())  # pain fell in every condition of the sample
+    True
+    """
+    keys = grouping_keys(by)
+    spec = schema.measure_spec(measure)
+    episodes = data.episodes(measure, final=final)
+    if "quarter" in keys:
+        episodes = with_quarter(episodes)
+    rows = []
+    for values, group in grouped(episodes, keys):
+        stats_row = paired_change(
+            group["baseline"].to_numpy(dtype=float),
+            group["final"].to_numpy(dtype=float),
+            confidence=confidence,
+            ci_method=ci_method,
+            n_boot=n_boot,
+            seed=seed,
+        )
+        head = dict(zip(keys, values, strict=True))
+        head.update(
+            measure=measure,
+            unit=spec.unit,
+            higher_is_better=spec.higher_is_better,
+            n_episodes=len(group),
+            n_excluded=int(group["change"].isna().sum()),
+            excluded_reasons=exclusion_text(group["note"]),
+        )
+        rows.append(pd.concat([pd.DataFrame([head]), stats_row.reset_index(drop=True)], axis=1))
+    columns = [*keys, "measure", "unit", "higher_is_better", "n_episodes", "n_excluded"]
+    columns += ["excluded_reasons", *PAIRED_CHANGE_COLUMNS]
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+    p = out["p_val"].to_numpy(dtype=float)
+    out["p_adj"] = p if adjust == "none" else p_adjust(p, method=adjust)
+    sign = 1.0 if spec.higher_is_better else -1.0
+    out["mean_improvement"] = sign * out["mean_change"] + 0.0
+    extra = ["p_adj", "mean_improvement"]
+    if rtm is not None:
+        # regression toward the population mean: a baseline above it is expected to fall
+        effects = [
+            -float(
+                regression_to_mean(
+                    population_mean=rtm["population_mean"],
+                    population_sd=rtm["population_sd"],
+                    correlation=rtm["correlation"],
+                    baseline_mean=b,
+                )["rtm_effect"].iloc[0]
+            )
+            if pd.notna(b)
+            else float("nan")
+            for b in out["mean_baseline"]
+        ]
+        out["rtm_effect"] = effects
+        out["mean_change_beyond_rtm"] = out["mean_change"] - out["rtm_effect"]
+        extra += ["rtm_effect", "mean_change_beyond_rtm"]
+    out.attrs["caveat"] = UNCONTROLLED_CAVEAT
+    return out[[*columns, *extra]]
+
+
+__all__ = ["change_summary"]

@@ -1,0 +1,284 @@
+"""Figures: each function draws a table the library computed and returns the Axes.
+
+Plots compute no statistic: they draw what :mod:`tpdn_outcomes.outcomes` returned (or,
+for the descriptive plots, the episodes of a :class:`SessionData`). Nothing here calls
+``plt.show()`` or saves a file. One shared style: readable fonts, the Okabe-Ito
+colour-blind-safe palette, units on the axes, and ``n`` written next to every group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from tpdn_outcomes import schema
+from tpdn_outcomes.data import SessionData
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+NEUTRAL = "#7f7f7f"
+
+_UNIT_TEXT = {"nprs": "points, NPRS 0-10", "deg": "degrees", "mm": "mm", "points": "points"}
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.5)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=10)
+    return ax
+
+
+_ACRONYMS = {"tmj": "TMJ", "nprs": "NPRS", "rom": "ROM"}
+
+
+def _label(value: object) -> str:
+    """A readable label for a group value (``neck_pain`` -> ``Neck pain``, ``tmj`` -> ``TMJ``)."""
+    text = str(value)
+    if not text.islower():
+        return text
+    words = [_ACRONYMS.get(w, w) for w in text.split("_")]
+    words[0] = words[0][:1].upper() + words[0][1:]
+    return " ".join(words)
+
+
+def _group_labels(table: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    if not keys:
+        return ["All episodes"] * len(table)
+    return [" / ".join(_label(row[k]) for k in keys) for _, row in table.iterrows()]
+
+
+def _keys(table: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in (
+            "condition",
+            "clinic_id",
+            "practitioner_role",
+            "twitch_response",
+            "age_band",
+            "sex",
+            "open",
+            "quarter",
+        )
+        if c in table.columns
+    ]
+
+
+def axis_label(measure: str, what: str = "change") -> str:
+    """``'Change in Pain (NPRS 0-10) (points, NPRS 0-10)'``-style axis labels with units.
+
+    Examples
+    --------
+    >>> axis_label("rom:lumbar_flexion")
+    'Change in Thoracolumbar flexion (degrees)'
+    """
+    spec = schema.measure_spec(measure)
+    name = "Pain" if spec.kind == "pain" else spec.label
+    return f"{what.capitalize()} in {name} ({_UNIT_TEXT[spec.unit]})"
+
+
+def plot_change_by_condition(
+    table: pd.DataFrame,
+    *,
+    improvement: bool = False,
+    mcid: float | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Mean change (or improvement) with its confidence interval, one row per group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The result of :func:`tpdn_outcomes.outcomes.change_summary` (one measure).
+    improvement : bool, default False
+        Draw ``mean_improvement`` (positive = better) instead of ``mean_change``
+        (final - baseline).
+    mcid : float, optional
+        Draw the clinically meaningful change as a dashed line (in improvement units;
+        drawn at ``-mcid`` for a lower-is-better measure shown as change).
+    ax : Axes, optional
+        Where to draw; a new figure when omitted.
+    **kwargs
+        Passed to ``Axes.errorbar``.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import change_summary
+    >>> ax = plot_change_by_condition(change_summary(load_sample()), mcid=2)
+    >>> ax.get_xlabel()
+    'Change in Pain (points, NPRS 0-10)'
+    """
+    if table.empty:
+        raise ValueError("the table is empty: nothing to draw")
+    measures = table["measure"].unique()
+    if len(measures) != 1:
+        raise ValueError(f"draw one measure at a time; the table has {list(measures)}")
+    measure = str(measures[0])
+    spec = schema.measure_spec(measure)
+    ax = _axes(ax)
+    keys = _keys(table)
+    labels = _group_labels(table, keys)
+    sign = (1.0 if spec.higher_is_better else -1.0) if improvement else 1.0
+    centre = table["mean_change"].to_numpy(float) * sign
+    low = table["ci_low"].to_numpy(float) * sign
+    high = table["ci_high"].to_numpy(float) * sign
+    low, high = np.minimum(low, high), np.maximum(low, high)
+    y = np.arange(len(table))[::-1]
+    style: dict[str, Any] = {
+        "fmt": "o",
+        "color": PALETTE[0],
+        "ecolor": PALETTE[0],
+        "capsize": 3,
+        "ms": 6,
+    }
+    style.update(kwargs)
+    ax.errorbar(centre, y, xerr=[centre - low, high - centre], **style)
+    ax.set_yticks(y, [f"{lab}  (n = {int(n)})" for lab, n in zip(labels, table["n"], strict=True)])
+    ax.axvline(0, color=NEUTRAL, lw=1)
+    if mcid is not None:
+        at = mcid if improvement or spec.higher_is_better else -mcid
+        ax.axvline(at, color=PALETTE[3], lw=1.2, ls="--", label=f"MCID ({mcid:g})")
+        ax.legend(frameon=False, loc="best")
+    ax.set_xlabel(axis_label(measure, "improvement" if improvement else "change"))
+    conf = table.attrs.get("confidence", 0.95)
+    ax.set_title(
+        f"Mean {'improvement' if improvement else 'change'} with {conf:.0%} CI", fontsize=11
+    )
+    return ax
+
+
+def plot_paired(
+    data: SessionData,
+    *,
+    measure: str = "pain",
+    condition: str | None = None,
+    n_patients: int = 40,
+    seed: int = 0,
+    ax: Axes | None = None,
+) -> Axes:
+    """Baseline -> final slopes for a random sample of episodes, with the mean overlaid.
+
+    Parameters
+    ----------
+    data : SessionData
+    measure : str, default "pain"
+    condition : str, optional
+        Only episodes of this condition.
+    n_patients : int, default 40
+        How many episodes to draw (a seeded random sample of those with a change).
+    seed : int, default 0
+        Seed of the sample.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> ax = plot_paired(load_sample(), condition="neck_pain", n_patients=10)
+    >>> len(ax.lines)  # 10 episodes and the mean
+    11
+    """
+    episodes = data.episodes(measure)
+    if condition is not None:
+        episodes = episodes[episodes["condition"].astype(str) == condition]
+    done = episodes[episodes["change"].notna()]
+    if done.empty:
+        raise ValueError("no episode has both a baseline and a final value to draw")
+    sample = done.sample(n=min(n_patients, len(done)), random_state=seed)
+    ax = _axes(ax, figsize=(4.5, 4.5))
+    for b, f in zip(sample["baseline"], sample["final"], strict=True):
+        ax.plot([0, 1], [b, f], color=NEUTRAL, alpha=0.5, lw=0.8)
+    ax.plot(
+        [0, 1],
+        [done["baseline"].mean(), done["final"].mean()],
+        color=PALETTE[0],
+        lw=3,
+        marker="o",
+        label=f"mean of all {len(done)} episodes",
+    )
+    spec = schema.measure_spec(measure)
+    ax.set_xticks([0, 1], ["Baseline", "Final"])
+    ax.set_xlim(-0.2, 1.2)
+    ax.set_ylabel(f"{'Pain' if spec.kind == 'pain' else spec.label} ({_UNIT_TEXT[spec.unit]})")
+    where = _label(condition) if condition else "all conditions"
+    ax.set_title(f"{where}: {len(sample)} of {len(done)} episodes", fontsize=11)
+    ax.legend(frameon=False, loc="best")
+    return ax
+
+
+def plot_change_distribution(
+    data: SessionData,
+    *,
+    measure: str = "pain",
+    by: str = "condition",
+    ax: Axes | None = None,
+) -> Axes:
+    """Distribution of the change per episode, one box per group, with ``n``.
+
+    Boxes show the median and quartiles; whiskers reach 1.5 IQR; points beyond are shown.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> ax = plot_change_distribution(load_sample())
+    >>> ax.get_xlabel()
+    'Change in Pain (points, NPRS 0-10)'
+    """
+    episodes = data.episodes(measure)
+    done = episodes[episodes["change"].notna()]
+    if done.empty:
+        raise ValueError("no episode has a change to draw")
+    groups = sorted(done[by].dropna().astype(str).unique())
+    values = [done.loc[done[by].astype(str) == g, "change"].to_numpy(float) for g in groups]
+    ax = _axes(ax)
+    positions = np.arange(len(groups))[::-1]
+    ax.boxplot(
+        values,
+        positions=positions,
+        orientation="horizontal",
+        widths=0.6,
+        patch_artist=True,
+        boxprops={"facecolor": PALETTE[5], "alpha": 0.6},
+        medianprops={"color": PALETTE[0], "lw": 2},
+        flierprops={"marker": ".", "markersize": 3, "markeredgecolor": NEUTRAL},
+    )
+    ax.set_yticks(
+        positions, [f"{_label(g)}  (n = {len(v)})" for g, v in zip(groups, values, strict=True)]
+    )
+    ax.axvline(0, color=NEUTRAL, lw=1)
+    ax.set_xlabel(axis_label(measure))
+    ax.set_title("Change per episode (final - baseline)", fontsize=11)
+    return ax
+
+
+__all__ = [
+    "PALETTE",
+    "axis_label",
+    "plot_change_by_condition",
+    "plot_change_distribution",
+    "plot_paired",
+]
