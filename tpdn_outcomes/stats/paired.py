@@ -337,7 +337,10 @@ def _nct_ncp_interval(t_obs: float, dof: float, confidence: float) -> tuple[floa
 
     def solve(target: float) -> float:
         def f(ncp: float) -> float:
-            return float(special.nctdtr(dof, ncp, t_obs)) - target
+            value = float(special.nctdtr(dof, ncp, t_obs))
+            if math.isnan(value):  # scipy's series can fail far in the tails: use the limits
+                value = 1.0 if ncp < t_obs else 0.0
+            return value - target
 
         step = 2.0 + abs(t_obs) / math.sqrt(dof)
         lo, hi = t_obs - step, t_obs + step
@@ -352,7 +355,10 @@ def _nct_ncp_interval(t_obs: float, dof: float, confidence: float) -> tuple[floa
         flo, fhi = f(lo), f(hi)
         if not (flo > 0 > fhi):
             return math.nan
-        return float(optimize.brentq(f, lo, hi, xtol=1e-14, rtol=4 * _DBL_EPSILON, maxiter=500))
+        try:
+            return float(optimize.brentq(f, lo, hi, xtol=1e-14, rtol=4 * _DBL_EPSILON, maxiter=500))
+        except (ValueError, RuntimeError):  # no sign change found numerically
+            return math.nan
 
     return solve(1.0 - alpha / 2.0), solve(alpha / 2.0)
 
