@@ -112,8 +112,10 @@ def proportion_ci(
         if method == "wilson":
             centre = (p + z**2 / (2 * nn)) / (1 + z**2 / nn)
             half = z * np.sqrt(p * (1 - p) / nn + z**2 / (4 * nn**2)) / (1 + z**2 / nn)
-            low = np.clip(centre - half, 0.0, 1.0)
-            high = np.clip(centre + half, 0.0, 1.0)
+            # exact at the edges: in exact arithmetic the Wilson limit is 0 at k = 0 and 1 at
+            # k = n; floating point leaves ~1e-17 (R's prop.test prints 0 and 1)
+            low = np.where(k_arr == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+            high = np.where(k_arr == n_arr, 1.0, np.clip(centre + half, 0.0, 1.0))
         elif method == "clopper-pearson":
             low = np.where(k_arr == 0, 0.0, sps.beta.ppf(alpha / 2, k_arr, n_arr - k_arr + 1))
             high = np.where(
