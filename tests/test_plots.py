@@ -97,3 +97,28 @@ def test_distribution_has_one_box_per_condition_with_n(sample) -> None:  # type:
 def test_draws_on_a_given_axes(sample) -> None:  # type: ignore[no-untyped-def]
     _, ax = plt.subplots()
     assert plot_change_by_condition(change_summary(sample), ax=ax) is ax
+
+
+def test_responders_plot_draws_rates_per_definition(sample) -> None:  # type: ignore[no-untyped-def]
+    from tpdn_outcomes.outcomes import responder_rates
+    from tpdn_outcomes.plots import plot_responders
+
+    table = responder_rates(sample)
+    ax = plot_responders(table)
+    moderate = table[table["definition"] == "moderate"]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), 100 * moderate["rate"].to_numpy())
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["moderate (>= 2 points or >= 30 %)", "substantial (>= 50 %)"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == f"Chronic low back pain  (n = {moderate['n'].iloc[0]})"
+
+
+def test_responder_curve_plot_draws_the_steps(sample) -> None:  # type: ignore[no-untyped-def]
+    from tpdn_outcomes.outcomes import responder_curve
+    from tpdn_outcomes.plots import plot_responder_curve
+
+    curve = responder_curve(sample, by=None, thresholds=[0, 1, 2, 3])
+    ax = plot_responder_curve(curve)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), 100 * curve["rate"].to_numpy())
+    assert ax.get_xlabel() == "Improvement in pain (points, NPRS 0-10)"
+    assert "n = 657" in ax.get_legend().get_texts()[0].get_text()
