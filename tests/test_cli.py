@@ -130,3 +130,11 @@ def test_console_script_entry_point() -> None:
         check=False,
     )
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+@pytest.mark.parametrize("value", ["{not json", "[1, 2]"])
+def test_json_options_must_be_objects(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["validate", str(sample_path("sessions.csv")), "--column-map", value])
+    assert info.value.code == 2
+    assert "--column-map must be" in capsys.readouterr().err

@@ -23,23 +23,22 @@ from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
+def _json_option(text: str | None, flag: str, example: str) -> dict[str, str] | None:
+    """Parse a JSON mapping given on the command line, or explain the expected form."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _UsageError(f"{flag} must be JSON such as '{example}' ({exc.msg})") from exc
+    if not isinstance(value, dict):
+        raise _UsageError(f"{flag} must be a JSON object such as '{example}'")
+    return value
+
+
 def _load_options(args: argparse.Namespace) -> dict[str, Any]:
-    column_map = None
-    if args.column_map:
-        try:
-            column_map = json.loads(args.column_map)
-        except json.JSONDecodeError as exc:
-            raise _UsageError(
-                f'--column-map must be JSON such as \'{{"Pt": "patient_id"}}\' ({exc.msg})'
-            ) from exc
-    conditions = None
-    if args.condition_map:
-        try:
-            conditions = json.loads(args.condition_map)
-        except json.JSONDecodeError as exc:
-            raise _UsageError(
-                f'--condition-map must be JSON such as \'{{"whiplash": "neck_pain"}}\' ({exc.msg})'
-            ) from exc
+    column_map = _json_option(args.column_map, "--column-map", '{"Pt": "patient_id"}')
+    conditions = _json_option(args.condition_map, "--condition-map", '{"whiplash": "neck_pain"}')
     return {
         "measures": args.measures,
         "column_map": column_map,

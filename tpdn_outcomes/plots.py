@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 
 from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
+from tpdn_outcomes.outcomes import GROUPINGS
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 PALETTE: tuple[str, ...] = (
@@ -63,20 +64,8 @@ def _group_labels(table: pd.DataFrame, keys: Sequence[str]) -> list[str]:
 
 
 def _keys(table: pd.DataFrame) -> list[str]:
-    return [
-        c
-        for c in (
-            "condition",
-            "clinic_id",
-            "practitioner_role",
-            "twitch_response",
-            "age_band",
-            "sex",
-            "open",
-            "quarter",
-        )
-        if c in table.columns
-    ]
+    """The grouping columns a result table carries (the outcomes' vocabulary)."""
+    return [c for c in GROUPINGS if c in table.columns]
 
 
 def axis_label(measure: str, what: str = "change") -> str:
