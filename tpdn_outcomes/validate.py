@@ -1702,6 +1702,53 @@ def _refusal(report: ValidationReport) -> SchemaError:
     return SchemaError("\n".join(lines), report=report)
 
 
+def _make_build(
+    source: Source,
+    measures: Source | None,
+    *,
+    column_map: Mapping[str, str] | None,
+    pain_scale: str,
+    conditions: Mapping[str, str] | None,
+    errors: str,
+    allow_columns: Iterable[str],
+    date_format: str | None,
+    export_date: str | _dt.date | None,
+    episode_gap_days: int,
+    open_after_days: int,
+    sheet: str | int | None,
+    encoding: str,
+    checking_only: bool,
+) -> _Build:
+    """Read the file(s) and set up one run of the checks (shared by validate and load).
+
+    ``checking_only`` (validate): report identifiers instead of raising, never coerce.
+    Raises SchemaError when a file cannot be read.
+    """
+    raw, mraw, stamp = _prepare(
+        source,
+        measures,
+        pain_scale=pain_scale,
+        errors=errors,
+        export_date=export_date,
+        sheet=sheet,
+        encoding=encoding,
+    )
+    return _Build(
+        raw,
+        mraw,
+        column_map=column_map,
+        pain_scale=pain_scale,
+        conditions=conditions,
+        coerce=not checking_only and errors == "coerce",
+        allow_columns=allow_columns,
+        date_format=date_format,
+        export_date=stamp,
+        episode_gap_days=episode_gap_days,
+        open_after_days=open_after_days,
+        raise_identifiers=not checking_only,
+    )
+
+
 def validate(
     source: Source,
     *,
@@ -1735,31 +1782,24 @@ def validate(
     True
     """
     try:
-        raw, mraw, stamp = _prepare(
+        build = _make_build(
             source,
             measures,
+            column_map=column_map,
             pain_scale=pain_scale,
+            conditions=conditions,
             errors=errors,
+            allow_columns=allow_columns,
+            date_format=date_format,
             export_date=export_date,
+            episode_gap_days=episode_gap_days,
+            open_after_days=open_after_days,
             sheet=sheet,
             encoding=encoding,
+            checking_only=True,
         )
     except SchemaError as exc:
         return _unreadable_report(exc)
-    build = _Build(
-        raw,
-        mraw,
-        column_map=column_map,
-        pain_scale=pain_scale,
-        conditions=conditions,
-        coerce=False,
-        allow_columns=allow_columns,
-        date_format=date_format,
-        export_date=stamp,
-        episode_gap_days=episode_gap_days,
-        open_after_days=open_after_days,
-        raise_identifiers=False,
-    )
     report, *_ = build.run()
     return report
 
@@ -1840,31 +1880,24 @@ def load_sessions(
     from tpdn_outcomes.data import SessionData
 
     try:
-        raw, mraw, stamp = _prepare(
+        build = _make_build(
             source,
             measures,
+            column_map=column_map,
             pain_scale=pain_scale,
+            conditions=conditions,
             errors=errors,
+            allow_columns=allow_columns,
+            date_format=date_format,
             export_date=export_date,
+            episode_gap_days=episode_gap_days,
+            open_after_days=open_after_days,
             sheet=sheet,
             encoding=encoding,
+            checking_only=False,
         )
     except SchemaError as exc:
         raise _refusal(_unreadable_report(exc)) from exc
-    build = _Build(
-        raw,
-        mraw,
-        column_map=column_map,
-        pain_scale=pain_scale,
-        conditions=conditions,
-        coerce=errors == "coerce",
-        allow_columns=allow_columns,
-        date_format=date_format,
-        export_date=stamp,
-        episode_gap_days=episode_gap_days,
-        open_after_days=open_after_days,
-        raise_identifiers=True,
-    )
     report, sessions, measure_table, meta = build.run()
     structural = bool(set(report.errors["check"]) & STRUCTURAL_CHECKS)
     if (
