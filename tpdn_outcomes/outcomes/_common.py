@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pandas as pd
+
+from tpdn_outcomes import schema
+from tpdn_outcomes.stats import p_adjust, paired_change
+from tpdn_outcomes.stats.paired import PAIRED_CHANGE_COLUMNS
 
 UNCONTROLLED_CAVEAT = (
     "Uncontrolled before/after data: change from baseline includes natural recovery, "
@@ -69,3 +74,44 @@ def exclusion_text(notes: pd.Series) -> str:
     """
     counts = notes[notes != ""].value_counts()
     return "; ".join(f"{reason}: {n}" for reason, n in counts.items())
+
+
+def paired_by_group(
+    frame: pd.DataFrame,
+    keys: list[str],
+    *,
+    before: str,
+    after: str,
+    measure: str,
+    counts: Callable[[pd.DataFrame], dict[str, Any]],
+    adjust: str = "holm",
+    **paired_options: Any,
+) -> pd.DataFrame:
+    """:func:`tpdn_outcomes.stats.paired_change` of ``after`` vs ``before`` in every group.
+
+    One row per group: the grouping columns, ``measure``, ``unit``, ``higher_is_better``,
+    the columns ``counts(group)`` returns (in its order), the paired_change columns, then
+    ``p_adj`` (``p_val`` adjusted across the groups; ``adjust="none"`` keeps it) and
+    ``mean_improvement`` (``mean_change`` signed so that positive is better).
+    """
+    spec = schema.measure_spec(measure)
+    rows = []
+    for values, group in grouped(frame, keys):
+        stats_row = paired_change(
+            group[before].to_numpy(dtype=float),
+            group[after].to_numpy(dtype=float),
+            **paired_options,
+        )
+        head: dict[str, Any] = dict(zip(keys, values, strict=True))
+        head.update(measure=measure, unit=spec.unit, higher_is_better=spec.higher_is_better)
+        head.update(counts(group))
+        rows.append(pd.concat([pd.DataFrame([head]), stats_row.reset_index(drop=True)], axis=1))
+    out = pd.concat(rows, ignore_index=True)
+    p = out["p_val"].to_numpy(dtype=float)
+    out["p_adj"] = p if adjust == "none" else p_adjust(p, method=adjust)
+    sign = 1.0 if spec.higher_is_better else -1.0
+    out["mean_improvement"] = sign * out["mean_change"] + 0.0
+    out.attrs["caveat"] = UNCONTROLLED_CAVEAT
+    head_cols = [c for c in out.columns if c not in PAIRED_CHANGE_COLUMNS]
+    head_cols = [c for c in head_cols if c not in ("p_adj", "mean_improvement")]
+    return out[[*head_cols, *PAIRED_CHANGE_COLUMNS, "p_adj", "mean_improvement"]]

@@ -7,17 +7,14 @@ from typing import Literal
 
 import pandas as pd
 
-from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes._common import (
-    UNCONTROLLED_CAVEAT,
     exclusion_text,
-    grouped,
     grouping_keys,
+    paired_by_group,
     with_quarter,
 )
-from tpdn_outcomes.stats import p_adjust, paired_change, regression_to_mean
-from tpdn_outcomes.stats.paired import PAIRED_CHANGE_COLUMNS
+from tpdn_outcomes.stats import regression_to_mean
 
 
 def change_summary(
@@ -103,38 +100,26 @@ def change_summary(
     True
     """
     keys = grouping_keys(by)
-    spec = schema.measure_spec(measure)
     episodes = data.episodes(measure, final=final)
     if "quarter" in keys:
         episodes = with_quarter(episodes)
-    rows = []
-    for values, group in grouped(episodes, keys):
-        stats_row = paired_change(
-            group["baseline"].to_numpy(dtype=float),
-            group["final"].to_numpy(dtype=float),
-            confidence=confidence,
-            ci_method=ci_method,
-            n_boot=n_boot,
-            seed=seed,
-        )
-        head = dict(zip(keys, values, strict=True))
-        head.update(
-            measure=measure,
-            unit=spec.unit,
-            higher_is_better=spec.higher_is_better,
-            n_episodes=len(group),
-            n_excluded=int(group["change"].isna().sum()),
-            excluded_reasons=exclusion_text(group["note"]),
-        )
-        rows.append(pd.concat([pd.DataFrame([head]), stats_row.reset_index(drop=True)], axis=1))
-    columns = [*keys, "measure", "unit", "higher_is_better", "n_episodes", "n_excluded"]
-    columns += ["excluded_reasons", *PAIRED_CHANGE_COLUMNS]
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
-    p = out["p_val"].to_numpy(dtype=float)
-    out["p_adj"] = p if adjust == "none" else p_adjust(p, method=adjust)
-    sign = 1.0 if spec.higher_is_better else -1.0
-    out["mean_improvement"] = sign * out["mean_change"] + 0.0
-    extra = ["p_adj", "mean_improvement"]
+    out = paired_by_group(
+        episodes,
+        keys,
+        before="baseline",
+        after="final",
+        measure=measure,
+        counts=lambda g: {
+            "n_episodes": len(g),
+            "n_excluded": int(g["change"].isna().sum()),
+            "excluded_reasons": exclusion_text(g["note"]),
+        },
+        adjust=adjust,
+        confidence=confidence,
+        ci_method=ci_method,
+        n_boot=n_boot,
+        seed=seed,
+    )
     if rtm is not None:
         # regression toward the population mean: a baseline above it is expected to fall
         effects = [
@@ -152,9 +137,7 @@ def change_summary(
         ]
         out["rtm_effect"] = effects
         out["mean_change_beyond_rtm"] = out["mean_change"] - out["rtm_effect"]
-        extra += ["rtm_effect", "mean_change_beyond_rtm"]
-    out.attrs["caveat"] = UNCONTROLLED_CAVEAT
-    return out[[*columns, *extra]]
+    return out
 
 
 __all__ = ["change_summary"]

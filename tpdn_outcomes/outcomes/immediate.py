@@ -7,16 +7,12 @@ from typing import Literal
 
 import pandas as pd
 
-from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes._common import (
-    UNCONTROLLED_CAVEAT,
-    grouped,
     grouping_keys,
+    paired_by_group,
     with_quarter,
 )
-from tpdn_outcomes.stats import p_adjust, paired_change
-from tpdn_outcomes.stats.paired import PAIRED_CHANGE_COLUMNS
 
 
 def episode_session_means(data: SessionData, *, measure: str = "pain") -> pd.DataFrame:
@@ -94,35 +90,23 @@ def immediate_change(
     (657, True)
     """
     keys = grouping_keys(by)
-    spec = schema.measure_spec(measure)
     episodes = episode_session_means(data, measure=measure)
     if "quarter" in keys:
         episodes = with_quarter(episodes)
-    rows = []
-    for values, group in grouped(episodes, keys):
-        stats_row = paired_change(
-            group["mean_pre"].to_numpy(dtype=float),
-            group["mean_post"].to_numpy(dtype=float),
-            confidence=confidence,
-        )
-        head = dict(zip(keys, values, strict=True))
-        head.update(
-            measure=measure,
-            unit=spec.unit,
-            higher_is_better=spec.higher_is_better,
-            n_episodes=len(group),
-            n_sessions_used=int(group["n_sessions_used"].sum()),
-            n_excluded=int(group["mean_pre"].isna().sum()),
-        )
-        rows.append(pd.concat([pd.DataFrame([head]), stats_row.reset_index(drop=True)], axis=1))
-    out = pd.concat(rows, ignore_index=True)
-    p = out["p_val"].to_numpy(dtype=float)
-    out["p_adj"] = p if adjust == "none" else p_adjust(p, method=adjust)
-    sign = 1.0 if spec.higher_is_better else -1.0
-    out["mean_improvement"] = sign * out["mean_change"] + 0.0
-    out.attrs["caveat"] = UNCONTROLLED_CAVEAT
-    columns = [*keys, "measure", "unit", "higher_is_better", "n_episodes", "n_sessions_used"]
-    return out[[*columns, "n_excluded", *PAIRED_CHANGE_COLUMNS, "p_adj", "mean_improvement"]]
+    return paired_by_group(
+        episodes,
+        keys,
+        before="mean_pre",
+        after="mean_post",
+        measure=measure,
+        counts=lambda g: {
+            "n_episodes": len(g),
+            "n_sessions_used": int(g["n_sessions_used"].sum()),
+            "n_excluded": int(g["mean_pre"].isna().sum()),
+        },
+        adjust=adjust,
+        confidence=confidence,
+    )
 
 
 __all__ = ["episode_session_means", "immediate_change"]
