@@ -10,21 +10,34 @@ uncontrolled before/after comparisons. Change from baseline mixes the treatment'
 with natural recovery, regression to the mean and placebo response; it is not a
 treatment effect.
 
-Modules by topic: :mod:`.change` (change from baseline), :mod:`.immediate` (within-session
-change), :mod:`.responders` (who improved
-by a clinically meaningful amount; thresholds from :mod:`tpdn_outcomes.mcid`).
+Modules by topic: :mod:`.change` (change from baseline; function instruments),
+:mod:`.rom` (range of motion against the normative range and the MDC), :mod:`.immediate`
+(within-session change), :mod:`.responders` (who improved by a clinically meaningful
+amount; thresholds from :mod:`tpdn_outcomes.mcid`), :mod:`.adverse` (side effects),
+:mod:`.twitch` (change with and without a twitch response), :mod:`.table_one` (baseline
+characteristics).
 """
 
 from tpdn_outcomes.outcomes._common import GROUPINGS, UNCONTROLLED_CAVEAT
-from tpdn_outcomes.outcomes.change import change_summary
+from tpdn_outcomes.outcomes.adverse import adverse_event_rates
+from tpdn_outcomes.outcomes.change import change_summary, function_change
 from tpdn_outcomes.outcomes.immediate import immediate_change
 from tpdn_outcomes.outcomes.responders import responder_curve, responder_rates
+from tpdn_outcomes.outcomes.rom import rom_change
+from tpdn_outcomes.outcomes.table_one import TableOne, table_one
+from tpdn_outcomes.outcomes.twitch import twitch_association
 
 __all__ = [
     "GROUPINGS",
     "UNCONTROLLED_CAVEAT",
+    "TableOne",
+    "adverse_event_rates",
     "change_summary",
+    "function_change",
     "immediate_change",
     "responder_curve",
     "responder_rates",
+    "rom_change",
+    "table_one",
+    "twitch_association",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import schema
@@ -62,6 +63,15 @@ def grouped(
         return
     for key, group in frame.groupby(keys, observed=True, dropna=False, sort=True):
         yield (key if isinstance(key, tuple) else (key,)), group
+
+
+def measured_groups(episodes: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each group (in :func:`grouped` order): was the measure recorded at all?
+
+    Measures that apply to some conditions only (ROM sites, function instruments) give
+    rows for the groups where they were recorded; pain is recorded everywhere.
+    """
+    return np.array([bool((g["n_values"] > 0).any()) for _, g in grouped(episodes, keys)])
 
 
 def exclusion_text(notes: pd.Series) -> str:

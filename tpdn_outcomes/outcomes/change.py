@@ -7,10 +7,13 @@ from typing import Literal
 
 import pandas as pd
 
+from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes._common import (
+    UNCONTROLLED_CAVEAT,
     exclusion_text,
     grouping_keys,
+    measured_groups,
     paired_by_group,
     with_quarter,
 )
@@ -140,4 +143,84 @@ def change_summary(
     return out
 
 
-__all__ = ["change_summary"]
+def function_change(
+    data: SessionData,
+    *,
+    instruments: Sequence[str] | None = None,
+    by: str | Sequence[str] | None = "condition",
+    confidence: float = 0.95,
+    ci_method: Literal["t", "bootstrap"] = "t",
+    adjust: Literal["holm", "hochberg", "bonferroni", "bh", "by", "none"] = "holm",
+    final: Literal["post", "last"] = "post",
+    n_boot: int = 2000,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """:func:`change_summary` for every function / disability instrument present.
+
+    Parameters
+    ----------
+    data : SessionData
+        The loaded dataset.
+    instruments : list of str, optional
+        Instruments (``"ndi"`` or ``"function:ndi"``); default every one in the data.
+    by, confidence, ci_method, adjust, final, n_boot, seed
+        As in :func:`change_summary`; ``p_adj`` is adjusted across the groups of each
+        instrument.
+
+    Returns
+    -------
+    DataFrame
+        The rows of :func:`change_summary` for each instrument, one per instrument x group,
+        stacked; ``measure`` names the instrument, ``higher_is_better`` its direction
+        (True only for PSFS), ``mean_improvement`` the change signed so that positive is
+        better. A group in which an instrument was never recorded has no row for it
+        (instruments are condition-specific: the ODI for back pain, the HIT-6 for headache).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import function_change
+    >>> table = function_change(load_sample(), by=None)
+    >>> table[["measure", "n", "mean_change", "mean_improvement"]].round(1)
+                  measure    n  mean_change  mean_improvement
+    0       function:fiqr   25        -13.4              13.4
+    1       function:hit6   48         -5.6               5.6
+    2        function:ndi  170         -5.6               5.6
+    3        function:odi  103         -7.9               7.9
+    4       function:psfs   77          2.9               2.9
+    5  function:quickdash   79        -13.3              13.3
+    """
+    if instruments is None:
+        names = [m for m in data.measure_names() if m.startswith("function:")]
+    else:
+        names = [i if i.startswith("function:") else f"function:{i}" for i in instruments]
+    if not names:
+        raise ValueError(
+            f"the data has no function instruments; measures present: {data.measure_names()}"
+        )
+    frames = []
+    for measure in names:
+        if schema.measure_spec(measure).kind != "function":
+            raise ValueError(f"{measure!r} is not a function instrument")
+        out = change_summary(
+            data,
+            measure=measure,
+            by=by,
+            confidence=confidence,
+            ci_method=ci_method,
+            adjust=adjust,
+            final=final,
+            n_boot=n_boot,
+            seed=seed,
+        )
+        episodes = data.episodes(measure, final=final)
+        if "quarter" in grouping_keys(by):
+            episodes = with_quarter(episodes)
+        measured = measured_groups(episodes, grouping_keys(by))
+        frames.append(out[measured])
+    result = pd.concat(frames, ignore_index=True)
+    result.attrs["caveat"] = UNCONTROLLED_CAVEAT
+    return result
+
+
+__all__ = ["change_summary", "function_change"]
