@@ -122,3 +122,36 @@ def test_responder_curve_plot_draws_the_steps(sample) -> None:  # type: ignore[n
     np.testing.assert_allclose(ax.lines[0].get_ydata(), 100 * curve["rate"].to_numpy())
     assert ax.get_xlabel() == "Improvement in pain (points, NPRS 0-10)"
     assert "n = 657" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_rom_change_plot_draws_sites_with_mdc(sample) -> None:  # type: ignore[no-untyped-def]
+    from tpdn_outcomes.outcomes import rom_change
+    from tpdn_outcomes.plots import plot_rom_change
+
+    table = rom_change(sample)
+    ax = plot_rom_change(table)
+    line = ax.lines[0]
+    np.testing.assert_allclose(line.get_xdata(), table["mean_change_pct_normal"])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "Cervical rotation (left) - Myofascial pain syndrome  (n = 86)"
+    mdc = ax.collections[-1].get_offsets()[:, 0]  # the MDC ticks
+    np.testing.assert_allclose(mdc, 100 * table["mdc"] / table["normal_range"])
+    degrees = plot_rom_change(table[table["unit"] == "deg"], percent_of_normal=False)
+    assert degrees.get_xlabel() == "Mean change (degrees)"
+    with pytest.raises(ValueError, match="different units"):
+        plot_rom_change(table, percent_of_normal=False)
+
+
+def test_adverse_events_plot_draws_rates_per_event(sample) -> None:  # type: ignore[no-untyped-def]
+    from tpdn_outcomes.outcomes import adverse_event_rates
+    from tpdn_outcomes.plots import plot_adverse_events
+
+    table = adverse_event_rates(sample, by="practitioner_role", events=["any", "bruising"])
+    ax = plot_adverse_events(table, unit="patient")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Any", "Bruising"]
+    first = table[(table["unit"] == "patient")].iloc[:2]  # the first role: any, bruising
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), 100 * first["rate"])
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0].startswith("Physical therapist (n = ")
+    with pytest.raises(ValueError, match="unit must be"):
+        plot_adverse_events(table, unit="visit")

@@ -367,12 +367,155 @@ def plot_responder_curve(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     return ax
 
 
+def plot_rom_change(
+    table: pd.DataFrame,
+    *,
+    percent_of_normal: bool = True,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Mean ROM change with its CI per site and group, against each site's MDC.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The result of :func:`tpdn_outcomes.outcomes.rom_change`.
+    percent_of_normal : bool, default True
+        Draw the change as a percent of the site's normative range (so that degrees and
+        millimetres share one axis); ``False`` draws the site's own unit (then the table must
+        hold one unit only).
+    ax : Axes, optional
+        Where to draw; a new figure when omitted.
+    **kwargs
+        Passed to ``Axes.errorbar``.
+
+    Returns
+    -------
+    Axes
+        One row per site x group (labelled with ``n``); each site's MDC is a short
+        vermillion tick on its row, so a mean beyond it is visible at a glance. Rows
+        without a change (no pairs) are not drawn.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import rom_change
+    >>> ax = plot_rom_change(rom_change(load_sample()))
+    >>> ax.get_xlabel()
+    'Mean change (% of the normative range)'
+    """
+    done = table[table["n"] >= 2] if "n" in table else table
+    if done.empty:
+        raise ValueError("the table has no site with a change to draw")
+    ax = _axes(ax, figsize=(9.0, 0.45 * len(done) + 1.5))
+    keys = _keys(done)
+    if percent_of_normal:
+        centre = done["mean_change_pct_normal"].to_numpy(float)
+        low = done["ci_low_pct_normal"].to_numpy(float)
+        high = done["ci_high_pct_normal"].to_numpy(float)
+        mdc = 100.0 * done["mdc"].to_numpy(float) / done["normal_range"].to_numpy(float)
+        xlabel = "Mean change (% of the normative range)"
+    else:
+        units = done["unit"].unique()
+        if len(units) != 1:
+            raise ValueError(f"sites in different units {list(units)}: use percent_of_normal=True")
+        centre = done["mean_change"].to_numpy(float)
+        low = done["ci_low"].to_numpy(float)
+        high = done["ci_high"].to_numpy(float)
+        mdc = done["mdc"].to_numpy(float)
+        xlabel = f"Mean change ({_UNIT_TEXT[str(units[0])]})"
+    y = np.arange(len(done))[::-1]
+    style: dict[str, Any] = {"fmt": "o", "color": PALETTE[2], "capsize": 3, "ms": 6}
+    style.update(kwargs)
+    ax.errorbar(centre, y, xerr=[centre - low, high - centre], **style)
+    known = ~np.isnan(mdc)
+    if known.any():
+        ax.scatter(mdc[known], y[known], marker="|", s=250, color=PALETTE[3], label="MDC",
+                   zorder=3)  # fmt: skip
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    labels = []
+    for (_, row), group in zip(done.iterrows(), _group_labels(done, keys), strict=True):
+        site = schema.measure_spec(str(row["measure"])).label
+        labels.append(f"{site} - {group}  (n = {int(row['n'])})" if keys else
+                      f"{site}  (n = {int(row['n'])})")  # fmt: skip
+    ax.set_yticks(y, labels)
+    ax.axvline(0, color=NEUTRAL, lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_title("ROM: mean change (95% CI) and MDC", fontsize=11)
+    return ax
+
+
+def plot_adverse_events(
+    table: pd.DataFrame,
+    *,
+    unit: str = "session",
+    ax: Axes | None = None,
+) -> Axes:
+    """Adverse-event rates with their confidence intervals, one row per event (and group).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The result of :func:`tpdn_outcomes.outcomes.adverse_event_rates`.
+    unit : {"session", "patient"}, default "session"
+        Which rate to draw.
+    ax : Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    Axes
+        Rates in percent on the x axis, one colour per group (legend with each group's
+        ``n``), events on the y axis.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import adverse_event_rates
+    >>> ax = plot_adverse_events(adverse_event_rates(load_sample(), by=None))
+    >>> ax.get_xlabel()
+    'Sessions with the event (%, 95% CI)'
+    """
+    if unit not in ("session", "patient"):
+        raise ValueError(f"unit must be 'session' or 'patient', not {unit!r}")
+    rows = table[table["unit"] == unit]
+    if rows.empty:
+        raise ValueError("the table is empty: nothing to draw")
+    ax = _axes(ax)
+    keys = _keys(rows)
+    events = list(dict.fromkeys(rows["event"]))
+    if keys:
+        group_label = pd.Series(_group_labels(rows, keys), index=rows.index)
+    else:
+        group_label = pd.Series("All", index=rows.index)
+    groups = list(dict.fromkeys(group_label))
+    height = 0.8 / len(groups)
+    base = np.arange(len(events))[::-1].astype(float)
+    for i, g in enumerate(groups):
+        part = rows[group_label == g].set_index("event").reindex(events)
+        y = base + 0.4 - height * (i + 0.5)
+        rate = 100 * part["rate"].to_numpy(float)
+        lo = 100 * part["ci_low"].to_numpy(float)
+        hi = 100 * part["ci_high"].to_numpy(float)
+        n = int(part["n"].max())
+        ax.errorbar(rate, y, xerr=[rate - lo, hi - rate], fmt="o", ms=5, capsize=2,
+                    color=PALETTE[i % len(PALETTE)], label=f"{g} (n = {n})")  # fmt: skip
+    ax.set_yticks(base, [_label(e) for e in events])
+    ax.set_xlim(left=0)
+    ax.set_xlabel(f"{'Sessions' if unit == 'session' else 'Patients'} with the event (%, 95% CI)")
+    ax.legend(frameon=False, loc="lower right", fontsize=9)
+    ax.set_title("Adverse events", fontsize=11)
+    return ax
+
+
 __all__ = [
     "PALETTE",
     "axis_label",
+    "plot_adverse_events",
     "plot_change_by_condition",
     "plot_change_distribution",
     "plot_paired",
     "plot_responder_curve",
     "plot_responders",
+    "plot_rom_change",
 ]
