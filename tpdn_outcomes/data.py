@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import schema
-from tpdn_outcomes.derive import episode_table, session_change_table
+from tpdn_outcomes.derive import (
+    EpisodeSkeleton,
+    episode_skeleton,
+    episode_table,
+    session_change_table,
+)
 from tpdn_outcomes.errors import SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,6 +174,12 @@ class SessionData:
             ``improvement`` (change signed so that positive is better), ``note`` (why
             there is no change, empty otherwise). Every episode has a row.
 
+        Notes
+        -----
+        Computed once per measure and kept: the tables of a ``SessionData`` are treated as
+        read-only (subset with :meth:`filter`, which makes a new one). The frame returned is
+        yours to modify (copy-on-write).
+
         Examples
         --------
         >>> from tpdn_outcomes import load_sample
@@ -176,14 +187,32 @@ class SessionData:
         >>> ep["note"].value_counts().index[0]
         ''
         """
-        return episode_table(
-            self.sessions,
-            self.measures,
-            measure=measure,
-            final=final,
-            data_end=self._data_end(),
-            open_after_days=int(self.metadata.get("open_after_days", schema.OPEN_AFTER_DAYS)),
-        )
+        open_after = int(self.metadata.get("open_after_days", schema.OPEN_AFTER_DAYS))
+        key = (measure, final, id(self.sessions), id(self.measures), self._data_end(), open_after)
+        cache: dict[tuple[Any, ...], pd.DataFrame] = self.__dict__.setdefault("_episodes", {})
+        if key not in cache:
+            if len(cache) >= 32:
+                cache.clear()
+            sk_key = ("skeleton", *key[2:])
+            skeletons: dict[tuple[Any, ...], EpisodeSkeleton] = self.__dict__.setdefault(
+                "_skeletons", {}
+            )
+            if sk_key not in skeletons:
+                skeletons.clear()
+                skeletons[sk_key] = episode_skeleton(
+                    self.sessions, data_end=self._data_end(), open_after_days=open_after
+                )
+            cache[key] = episode_table(
+                self.sessions,
+                self.measures,
+                measure=measure,
+                final=final,
+                data_end=self._data_end(),
+                open_after_days=open_after,
+                skeleton=skeletons[sk_key],
+            )
+        # copy-on-write: a shallow copy is safe to modify and costs nothing until then
+        return cache[key].copy(deep=False)
 
     def session_changes(self, measure: str = "pain") -> pd.DataFrame:
         """Within-session change (post - pre) of a measure, one row per session.
@@ -215,7 +244,13 @@ class SessionData:
         >>> load_sample().measure_names()[0]
         'pain'
         """
-        names = pd.unique(self.measures["measure"].astype("string").dropna())
+        column = self.measures["measure"]
+        names: Iterable[object]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            used = np.unique(column.cat.codes.to_numpy())
+            names = list(column.cat.categories[used[used >= 0]])
+        else:
+            names = list(pd.unique(column.astype("string").dropna()))
         rank = {"pain": 0, "rom": 1, "function": 2}
         return sorted((str(n) for n in names), key=lambda n: (rank.get(n.split(":")[0], 3), n))
 

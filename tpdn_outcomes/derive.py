@@ -263,14 +263,23 @@ def _to_dates(days: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return dates
 
 
+def _texts(texts: list[str], codes: np.ndarray) -> np.ndarray | pd.Index:
+    """A string column from a few distinct texts and their codes (fast: an Arrow take)."""
+    return pd.Index(texts, dtype="str").take(codes)
+
+
 def _group_min(keys: np.ndarray, values: np.ndarray, n_groups: int, fill: int) -> np.ndarray:
-    """Minimum of ``values`` per integer key (``fill`` where a key has none), hash-free."""
-    out = np.full(n_groups, fill, dtype=np.int64)
+    """Minimum of ``values`` per integer key (``fill`` where a key has none), hash-free.
+
+    ``np.minimum.at`` is unbuffered and, since numpy 1.25, fast for integer keys.
+    """
+    top = np.iinfo(np.int64).max
+    out = np.full(n_groups, top, dtype=np.int64)
     if len(keys):
-        order = np.lexsort((values, keys))
-        k = keys[order]
-        first = np.r_[True, k[1:] != k[:-1]]
-        out[k[first]] = values[order][first]
+        np.minimum.at(out, keys, values.astype(np.int64, copy=False))
+    seen = np.zeros(n_groups, dtype=bool)
+    seen[keys] = True
+    out[~seen] = fill
     return out
 
 
@@ -301,46 +310,32 @@ def _measure_index(
     return pos[keep], t_code[keep], value[keep]
 
 
-def episode_table(
+class EpisodeSkeleton:
+    """The measure-independent part of the episode table, computed once per dataset.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per episode: identifiers, attributes, dates, ``n_sessions``, ``open``.
+    ep_of_row, rank_of_row : ndarray
+        For each session row: its episode (a row of ``frame``) and its place in time.
+    """
+
+    __slots__ = ("ep_of_row", "frame", "rank_of_row")
+
+    def __init__(self, frame: pd.DataFrame, ep_of_row: np.ndarray, rank_of_row: np.ndarray):
+        self.frame = frame
+        self.ep_of_row = ep_of_row
+        self.rank_of_row = rank_of_row
+
+
+def episode_skeleton(
     sessions: pd.DataFrame,
-    measures: pd.DataFrame,
     *,
-    measure: str = "pain",
-    final: str = "post",
     data_end: pd.Timestamp | None = None,
     open_after_days: int = schema.OPEN_AFTER_DAYS,
-) -> pd.DataFrame:
-    """One row per episode with baseline, final and change of one measure.
-
-    Parameters
-    ----------
-    sessions, measures : DataFrame
-        Canonical tables; ``sessions`` in episode and session order (as
-        :class:`SessionData` keeps it), so that a session's row is its place in time.
-    measure : str, default "pain"
-        A canonical measure name (see :func:`tpdn_outcomes.schema.measure_spec`).
-    final : {"post", "last"}, default "post"
-        The final value: the last ``post`` value, or the last value of any timing.
-    data_end : Timestamp, optional
-        The end of the data, for the ``open`` flag (default: the last session date).
-    open_after_days : int, default 30
-        Episodes whose last session is within this many days of ``data_end`` are open.
-
-    Returns
-    -------
-    DataFrame
-        The columns of :data:`tpdn_outcomes.schema.EPISODE_COLUMNS`, one row per episode
-        (every episode, also those without a change: ``note`` says why).
-
-    Notes
-    -----
-    Vectorised: sessions are reduced by runs of their episode code, and the measure's
-    values by integer keys (session row x 4 + timing); there is no join on text keys and
-    no Python loop over episodes.
-    """
-    if final not in ("post", "last"):
-        raise ValueError(f"final must be 'post' or 'last', not {final!r}")
-    spec = schema.measure_spec(measure)
+) -> EpisodeSkeleton:
+    """The episodes of ``sessions`` without any measure (see :func:`episode_table`)."""
     s = sessions
     n = len(s)
     ep_col = s["episode_id"].astype("category")
@@ -393,12 +388,66 @@ def episode_table(
             is_open.to_numpy(bool), out["last_date"].isna().to_numpy()
         )
 
-    # the measure: each value's episode (as a position in `out`) and its place in time
-    pos, t_code, value = _measure_index(s, measures, measure)
     ep_of_row = np.empty(n, dtype=np.int64)
     ep_of_row[order] = np.repeat(np.arange(n_ep), ends - starts)
     rank_of_row = np.empty(n, dtype=np.int64)
     rank_of_row[order] = np.arange(n)
+    return EpisodeSkeleton(out, ep_of_row, rank_of_row)
+
+
+def episode_table(
+    sessions: pd.DataFrame,
+    measures: pd.DataFrame,
+    *,
+    measure: str = "pain",
+    final: str = "post",
+    data_end: pd.Timestamp | None = None,
+    open_after_days: int = schema.OPEN_AFTER_DAYS,
+    skeleton: EpisodeSkeleton | None = None,
+) -> pd.DataFrame:
+    """One row per episode with baseline, final and change of one measure.
+
+    Parameters
+    ----------
+    sessions, measures : DataFrame
+        Canonical tables; ``sessions`` in episode and session order (as
+        :class:`SessionData` keeps it), so that a session's row is its place in time.
+    measure : str, default "pain"
+        A canonical measure name (see :func:`tpdn_outcomes.schema.measure_spec`).
+    final : {"post", "last"}, default "post"
+        The final value: the last ``post`` value, or the last value of any timing.
+    data_end : Timestamp, optional
+        The end of the data, for the ``open`` flag (default: the last session date).
+    open_after_days : int, default 30
+        Episodes whose last session is within this many days of ``data_end`` are open.
+    skeleton : EpisodeSkeleton, optional
+        :func:`episode_skeleton` of the same ``sessions``, ``data_end`` and
+        ``open_after_days``, when the caller keeps it (as :class:`SessionData` does), so
+        that only the measure's part is computed.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`tpdn_outcomes.schema.EPISODE_COLUMNS`, one row per episode
+        (every episode, also those without a change: ``note`` says why).
+
+    Notes
+    -----
+    Vectorised: sessions are reduced by runs of their episode code, and the measure's
+    values by integer keys (session row x 4 + timing); there is no join on text keys and
+    no Python loop over episodes.
+    """
+    if final not in ("post", "last"):
+        raise ValueError(f"final must be 'post' or 'last', not {final!r}")
+    spec = schema.measure_spec(measure)
+    sk = skeleton or episode_skeleton(sessions, data_end=data_end, open_after_days=open_after_days)
+    s = sessions
+    out = sk.frame.copy(deep=False)
+    n_ep = len(out)
+    ep_of_row, rank_of_row = sk.ep_of_row, sk.rank_of_row
+
+    # the measure: each value's episode (as a position in `out`) and its place in time
+    pos, t_code, value = _measure_index(s, measures, measure)
     m_ep = ep_of_row[pos]
     m_time = rank_of_row[pos] * 4 + t_code
     big = np.iinfo(np.int64).max
@@ -414,8 +463,9 @@ def episode_table(
     hit_final = cand & (m_time == final_time[m_ep])
     final_value[m_ep[hit_final]] = value[hit_final]
 
-    out["measure"] = measure
-    out["unit"] = spec.unit
+    zeros = np.zeros(n_ep, dtype=np.intp)
+    out["measure"] = _texts([measure], zeros)
+    out["unit"] = _texts([spec.unit], zeros)
     out["n_values"] = np.bincount(m_ep, minlength=n_ep).astype(np.int64)
     out["baseline"] = baseline
     out["final"] = final_value
@@ -424,16 +474,18 @@ def episode_table(
         pct = 100.0 * out["change"] / out["baseline"]
     out["pct_change"] = pct.where(out["baseline"] != 0)
     out["improvement"] = out["change"] if spec.higher_is_better else 0.0 - out["change"]
-    note = np.full(n_ep, "", dtype=object)
     no_final_text = (
         "no final value: no post value after the baseline"
         if final == "post"
         else "no final value: no value after the baseline"
     )
-    note[np.isnan(final_value)] = no_final_text
-    note[np.isnan(baseline)] = "no baseline: no pre value"
-    note[out["n_values"].to_numpy() == 0] = "no values of this measure"
-    out["note"] = note
+    # four possible texts, taken by code: no per-row string building
+    reasons = ["", no_final_text, "no baseline: no pre value", "no values of this measure"]
+    code = np.zeros(n_ep, dtype=np.intp)
+    code[np.isnan(final_value)] = 1
+    code[np.isnan(baseline)] = 2
+    code[out["n_values"].to_numpy() == 0] = 3
+    out["note"] = _texts(reasons, code)
     return out[list(schema.EPISODE_COLUMNS)]
 
 

@@ -71,7 +71,8 @@ def measured_groups(episodes: pd.DataFrame, keys: list[str]) -> np.ndarray:
     Measures that apply to some conditions only (ROM sites, function instruments) give
     rows for the groups where they were recorded; pain is recorded everywhere.
     """
-    return np.array([bool((g["n_values"] > 0).any()) for _, g in grouped(episodes, keys)])
+    slim = episodes[[*keys, "n_values"]]
+    return np.array([bool((g["n_values"] > 0).any()) for _, g in grouped(slim, keys)])
 
 
 def exclusion_text(notes: pd.Series) -> str:
@@ -83,7 +84,7 @@ def exclusion_text(notes: pd.Series) -> str:
     'no baseline: 2'
     """
     counts = notes[notes != ""].value_counts()
-    return "; ".join(f"{reason}: {n}" for reason, n in counts.items())
+    return "; ".join(f"{reason}: {n}" for reason, n in counts.items() if n > 0)
 
 
 def paired_by_group(

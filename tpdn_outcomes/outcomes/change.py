@@ -107,7 +107,7 @@ def change_summary(
     if "quarter" in keys:
         episodes = with_quarter(episodes)
     out = paired_by_group(
-        episodes,
+        episodes[[*keys, "baseline", "final", "change", "note"]],
         keys,
         before="baseline",
         after="final",

@@ -137,7 +137,7 @@ def responder_rates(
             hit |= _meets(improvement, baseline, t, k)
         flags[str(name)] = hit & done
         texts[str(name)] = _describe(rows, unit)
-    frame = episodes.assign(_done=done, **{f"_r_{n}": f for n, f in flags.items()})
+    frame = episodes[[*keys, "note"]].assign(_done=done, **{f"_r_{n}": f for n, f in flags.items()})
     out_rows = []
     for values, group in grouped(frame, keys):
         head = dict(zip(keys, values, strict=True))
@@ -217,7 +217,7 @@ def responder_curve(
             value = np.where(baseline > 0, 100.0 * improvement / baseline, np.nan)
     else:
         value = improvement
-    frame = episodes.assign(_value=value)
+    frame = episodes[keys].assign(_value=value)
     if thresholds is None:
         top = np.nanmax(value) if np.isfinite(value).any() else 0.0
         step = 0.5 if kind == "absolute" else 5.0

@@ -132,7 +132,7 @@ def rom_change(
             episodes = with_quarter(episodes)
         measured = measured_groups(episodes, keys)
         beyond, worse, n_used = [], [], []
-        for _, group in grouped(episodes, keys):
+        for _, group in grouped(episodes[[*keys, "improvement"]], keys):
             imp = group["improvement"].to_numpy(dtype=float)
             imp = imp[~np.isnan(imp)]
             n_used.append(len(imp))
