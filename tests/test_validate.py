@@ -62,6 +62,7 @@ ERROR_CHECKS = {
     "invalid_date",
     "date_out_of_range",
     "duplicate_session",
+    "session_order",
     "post_without_pre",
     "unknown_measure",
     "unknown_timing",
@@ -457,6 +458,13 @@ CASES: list[Case] = [
         "duplicate_session_number.csv",
         (Problem(3, "Session", "1", "duplicate_session"),),
         excluded=((3, "duplicate"),),
+    ),
+    Case(
+        "session-number-against-date-order",
+        "session_order.csv",
+        (Problem(3, "Session date", "2026-01-26", "session_order"),),
+        blanked=((3, "session_date"),),
+        hints=("date or its session number",),
     ),
     Case(
         "post-without-pre",

@@ -12,7 +12,7 @@ Checks (``check`` column of the report)
 Errors: ``unreadable_file``, ``identifier``, ``missing_column``, ``duplicate_column``,
 ``missing_value``, ``unknown_condition``, ``invalid_category``, ``invalid_boolean``,
 ``invalid_number``, ``out_of_range``, ``invalid_date``, ``date_out_of_range``,
-``duplicate_session``, ``post_without_pre``, ``unknown_measure``, ``unknown_timing``,
+``duplicate_session``, ``session_order``, ``post_without_pre``, ``unknown_measure``, ``unknown_timing``,
 ``unit_mismatch``, ``unknown_session``, ``duplicate_measure``.
 Warnings: ``unknown_column``, ``implausible_change``, ``long_gap``,
 ``single_session_episode``.
@@ -1419,6 +1419,32 @@ class _Build:
         vpos = np.flatnonzero(valid)
         ep = assign_episodes(vs, episode_gap_days=self.episode_gap_days)
         sessions = sessions.copy()
+        key_col = plan_columns([str(c) for c in self.raw.frame.columns], self.column_map).session
+        # session numbers given in the file must agree with the dates within an episode
+        if "session_number" in key_col and "session_date" in key_col and len(vs):
+            codes = np.full(len(sessions), -1, dtype=np.int64)
+            codes[vpos] = ep["episode_id"].cat.codes.to_numpy()
+            rank = np.full(len(sessions), -1, dtype=np.int64)
+            rank[vpos] = ep["order"].to_numpy()
+            given = np.full(len(sessions), np.nan)
+            given[vpos] = vs["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
+            bad = _out_of_order(codes, rank, sessions["session_date"], given, valid)
+            self._add(
+                bad,
+                key_col["session_date"],
+                "session_date",
+                self.raw.frame[key_col["session_date"]],
+                "session_order",
+                "puts this session out of order: within its episode it has a lower session "
+                "number than an earlier-dated session, or an earlier date than a "
+                "lower-numbered one",
+                "correct the session's date or its session number",
+            )
+            if self.coerce and bad.any():
+                # the date is set missing; the session then takes its place by its number
+                sessions.loc[bad, "session_date"] = pd.NaT
+                vs = sessions.loc[valid]
+                ep = assign_episodes(vs, episode_gap_days=self.episode_gap_days)
         ep_codes = np.full(len(sessions), -1, dtype=np.int64)
         ep_codes[vpos] = ep["episode_id"].cat.codes.to_numpy()
         sessions["episode_id"] = _from_codes(
@@ -1433,7 +1459,6 @@ class _Build:
         dup = np.zeros(len(sessions), dtype=bool)
         dup[vpos] = ep["duplicate"].to_numpy()
         # a given session id that repeats is a duplicate too
-        key_col = plan_columns([str(c) for c in self.raw.frame.columns], self.column_map).session
         if "session_id" in key_col:  # generated ids are unique by construction
             dup |= sessions["session_id"].duplicated(keep="first").to_numpy() & valid
         # duplicates are defined by the session number when the file gives one, else by the date
@@ -1679,6 +1704,42 @@ def _unreadable_report(exc: SchemaError) -> ValidationReport:
 
 
 #: Problems with the shape of a file, which errors="coerce" cannot set missing.
+def _out_of_order(
+    episode: np.ndarray,
+    order: np.ndarray,
+    dates: pd.Series,
+    numbers: np.ndarray,
+    keep: np.ndarray,
+) -> np.ndarray:
+    """Rows whose session number or date goes backwards within their episode.
+
+    Rows are taken in episode/session ``order`` (by date, or by number where dates are
+    missing); a row is flagged when its number is below the largest number of the earlier
+    rows of its episode, or its date before the latest earlier date. Missing values never
+    flag.
+    """
+    rows = np.flatnonzero(keep & (order >= 0))
+    rows = rows[np.argsort(order[rows], kind="stable")]
+    flag = np.zeros(len(order), dtype=bool)
+    if rows.size < 2:
+        return flag
+    ep = episode[rows]
+    day = dates.to_numpy(dtype="datetime64[D]")[rows].astype(np.int64)
+    day_known = ~np.isnat(dates.to_numpy(dtype="datetime64[D]")[rows])
+    num = numbers[rows]
+    num_known = ~np.isnan(num)
+    start = np.r_[True, ep[1:] != ep[:-1]]
+    seg = np.cumsum(start) - 1
+    for values, known in ((num, num_known), (day.astype(np.float64), day_known)):
+        v = np.where(known, values, -np.inf)
+        shift = seg * (np.nanmax(np.abs(values[known])) * 4 + 4) if known.any() else seg * 0.0
+        running = np.maximum.accumulate(v + shift) - shift  # running max within episode
+        before = np.r_[-np.inf, running[:-1]]
+        before[start] = -np.inf
+        flag[rows[known & (v < before)]] = True
+    return flag
+
+
 STRUCTURAL_CHECKS = frozenset({"unreadable_file", "missing_column", "duplicate_column"})
 
 
