@@ -1018,3 +1018,21 @@ def test_row_order_does_not_change_episodes(order: list[int]) -> None:
     s1 = _norm(first.sessions)[cols].sort_values(cols, ignore_index=True)
     s2 = _norm(second.sessions)[cols].sort_values(cols, ignore_index=True)
     pd.testing.assert_frame_equal(s1, s2)
+
+
+def test_dataframe_with_its_own_index_reports_the_index_label() -> None:
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P1", "P2", "P2"],
+            "condition": ["neck_pain"] * 4,
+            "session_number": [1, 2, 1, 2],
+            "pain_pre": [6, 5, 12, 4],
+        },
+        index=[10, 11, 17, 18],  # e.g. after dropping rows
+    )
+    table = validate(frame).errors
+    assert list(table.columns[:3]) == ["file", "row", "index"]
+    assert (table["row"].iloc[0], table["index"].iloc[0]) == (4, 17)
+    # a default index needs no extra column
+    plain = validate(frame.reset_index(drop=True)).errors
+    assert "index" not in plain.columns and plain["row"].iloc[0] == 4

@@ -67,7 +67,10 @@ class ValidationReport:
         the file: header is row 1; missing for whole-file problems), ``column`` (as named
         in the file), ``canonical_column``, ``value`` (as written; identifiers are never
         echoed), ``check``, ``severity`` (``error`` or ``warning``) and ``message`` (the
-        problem and its fix in plain language).
+        problem and its fix in plain language). For a DataFrame, ``row`` is the row's
+        position + 2 (its row in a CSV written with ``to_csv(index=False)``); when the
+        frame's index is not the default 0..n-1 (rows dropped, filtered or sorted), an
+        extra column ``index`` after ``row`` gives each problem row's own index label.
 
     Examples
     --------
@@ -791,7 +794,7 @@ class _Build:
             )
         meta = self._metadata(frame)
         if missing:
-            return self.issues.report(files), None, None, meta
+            return self._final_report(files), None, None, meta
 
         sessions, valid = self._sessions(frame, plan)
         measures = self._wide_measures(frame, plan)
@@ -801,8 +804,27 @@ class _Build:
 
         sessions, measures = self._cross_row(sessions, valid, measures)
         meta.update(self._counts(sessions, measures))
-        report = self.issues.report(files)
+        report = self._final_report(files)
         return report, sessions, measures, meta
+
+    def _final_report(self, files: Iterable[str]) -> ValidationReport:
+        """The report; for a DataFrame with its own index, the index label of each row.
+
+        ``row`` of a DataFrame is its position + 2 (the row it would have in a CSV written
+        with ``to_csv(index=False)``); when the frame's index is not the default 0..n-1
+        (rows dropped or reordered), ``index`` gives each problem row's own label.
+        """
+        report = self.issues.report(files)
+        index = self.raw.frame.index
+        default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        if self.raw.file == DATAFRAME_LABEL and not default and len(report.table):
+            rows = report.table["row"]
+            labels = [
+                index[int(r) - 2] if pd.notna(r) and 2 <= int(r) < len(index) + 2 else None
+                for r in rows
+            ]
+            report.table.insert(2, "index", pd.Series(labels, dtype=object))
+        return report
 
     def _metadata(self, frame: pd.DataFrame) -> dict[str, Any]:
         meta: dict[str, Any] = {
