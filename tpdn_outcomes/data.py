@@ -15,6 +15,7 @@ from tpdn_outcomes.derive import (
     EpisodeSkeleton,
     episode_skeleton,
     episode_table,
+    measure_rows,
     session_change_table,
 )
 from tpdn_outcomes.errors import SchemaError
@@ -202,6 +203,10 @@ class SessionData:
                 skeletons[sk_key] = episode_skeleton(
                     self.sessions, data_end=self._data_end(), open_after_days=open_after
                 )
+            rows_key = (id(self.sessions), id(self.measures))
+            if self.__dict__.get("_rows_key") != rows_key:
+                self.__dict__["_rows"] = measure_rows(self.sessions, self.measures)
+                self.__dict__["_rows_key"] = rows_key
             cache[key] = episode_table(
                 self.sessions,
                 self.measures,
@@ -210,6 +215,7 @@ class SessionData:
                 data_end=self._data_end(),
                 open_after_days=open_after,
                 skeleton=skeletons[sk_key],
+                rows=self.__dict__["_rows"],
             )
         # copy-on-write: a shallow copy is safe to modify and costs nothing until then
         return cache[key].copy(deep=False)

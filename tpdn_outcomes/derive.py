@@ -283,6 +283,71 @@ def _group_min(keys: np.ndarray, values: np.ndarray, n_groups: int, fill: int) -
     return out
 
 
+def _timing_codes(timing: pd.Series) -> np.ndarray:
+    if isinstance(timing.dtype, pd.CategoricalDtype) and list(timing.cat.categories) == list(
+        schema.TIMINGS
+    ):
+        return np.asarray(timing.cat.codes, dtype=np.int64)
+    t_float = timing.astype(object).map(_TIMING_ORDER).to_numpy(dtype=np.float64)
+    return np.where(np.isnan(t_float), -1, t_float).astype(np.int64)
+
+
+class MeasureRows:
+    """Every measure row as arrays grouped by measure, computed once per dataset.
+
+    Attributes
+    ----------
+    bounds : dict
+        Measure name -> (start, stop) of its rows in the arrays below.
+    pos, t_code, value : ndarray
+        Each row's session row in ``sessions`` (rows whose session is absent are
+        dropped), timing code and value, in file order within each measure.
+    """
+
+    __slots__ = ("bounds", "pos", "t_code", "value")
+
+    def __init__(
+        self,
+        bounds: dict[str, tuple[int, int]],
+        pos: np.ndarray,
+        t_code: np.ndarray,
+        value: np.ndarray,
+    ):
+        self.bounds = bounds
+        self.pos = pos
+        self.t_code = t_code
+        self.value = value
+
+    def of(self, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(session row, timing code, value) of one measure's rows."""
+        start, stop = self.bounds.get(measure, (0, 0))
+        return self.pos[start:stop], self.t_code[start:stop], self.value[start:stop]
+
+
+def measure_rows(sessions: pd.DataFrame, measures: pd.DataFrame) -> MeasureRows:
+    """Index every measure row once: one stable sort by measure, one session lookup."""
+    m_col = measures["measure"]
+    cat = m_col if isinstance(m_col.dtype, pd.CategoricalDtype) else m_col.astype("category")
+    codes = np.asarray(cat.cat.codes, dtype=np.int64)
+    pos = _session_positions(sessions, measures)
+    keep = (pos >= 0) & (codes >= 0)
+    codes = np.where(keep, codes, -1)
+    n_cat = len(cat.cat.categories)
+    # a counting sort: each measure's rows in file order, measures one after another
+    parts = [np.flatnonzero(codes == c) for c in range(n_cat)]
+    order = np.concatenate(parts) if parts else np.array([], dtype=np.int64)
+    edges = np.r_[0, np.cumsum([len(p) for p in parts])]
+    bounds = {
+        str(name): (int(edges[i]), int(edges[i + 1])) for i, name in enumerate(cat.cat.categories)
+    }
+    return MeasureRows(
+        bounds,
+        pos[order],
+        _timing_codes(measures["timing"])[order],
+        measures["value"].to_numpy(dtype=np.float64)[order],
+    )
+
+
 def _measure_index(
     sessions: pd.DataFrame, measures: pd.DataFrame, measure: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -297,14 +362,7 @@ def _measure_index(
         rows = np.flatnonzero((m_col == measure).to_numpy(dtype=bool))
     sub = measures.iloc[rows]
     pos = _session_positions(sessions, sub)
-    timing = sub["timing"]
-    if isinstance(timing.dtype, pd.CategoricalDtype) and list(timing.cat.categories) == list(
-        schema.TIMINGS
-    ):
-        t_code = np.asarray(timing.cat.codes, dtype=np.int64)
-    else:
-        t_float = timing.astype(object).map(_TIMING_ORDER).to_numpy(dtype=np.float64)
-        t_code = np.where(np.isnan(t_float), -1, t_float).astype(np.int64)
+    t_code = _timing_codes(sub["timing"])
     value = sub["value"].to_numpy(dtype=np.float64)
     keep = pos >= 0
     return pos[keep], t_code[keep], value[keep]
@@ -404,6 +462,7 @@ def episode_table(
     data_end: pd.Timestamp | None = None,
     open_after_days: int = schema.OPEN_AFTER_DAYS,
     skeleton: EpisodeSkeleton | None = None,
+    rows: MeasureRows | None = None,
 ) -> pd.DataFrame:
     """One row per episode with baseline, final and change of one measure.
 
@@ -424,6 +483,8 @@ def episode_table(
         :func:`episode_skeleton` of the same ``sessions``, ``data_end`` and
         ``open_after_days``, when the caller keeps it (as :class:`SessionData` does), so
         that only the measure's part is computed.
+    rows : MeasureRows, optional
+        :func:`measure_rows` of the same tables, likewise.
 
     Returns
     -------
@@ -447,7 +508,10 @@ def episode_table(
     ep_of_row, rank_of_row = sk.ep_of_row, sk.rank_of_row
 
     # the measure: each value's episode (as a position in `out`) and its place in time
-    pos, t_code, value = _measure_index(s, measures, measure)
+    if rows is not None:
+        pos, t_code, value = rows.of(measure)
+    else:
+        pos, t_code, value = _measure_index(s, measures, measure)
     m_ep = ep_of_row[pos]
     m_time = rank_of_row[pos] * 4 + t_code
     big = np.iinfo(np.int64).max

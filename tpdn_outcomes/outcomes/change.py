@@ -106,8 +106,11 @@ def change_summary(
     episodes = data.episodes(measure, final=final)
     if "quarter" in keys:
         episodes = with_quarter(episodes)
+    slim = episodes[[*keys, "baseline", "final", "change"]].assign(
+        note=episodes["note"].astype("category")  # a few distinct texts: group codes, not text
+    )
     out = paired_by_group(
-        episodes[[*keys, "baseline", "final", "change", "note"]],
+        slim,
         keys,
         before="baseline",
         after="final",
