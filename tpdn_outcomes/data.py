@@ -74,7 +74,7 @@ class SessionData:
     >>> done = ep[ep["note"] == ""]
     >>> bool((done["change"] == done["final"] - done["baseline"]).all())
     True
-    >>> ep["note"].value_counts().to_dict()
+    >>> ep["note"].value_counts()[lambda c: c > 0].to_dict()
     {'': 657, 'no final value: no post value after the baseline': 2}
     """
 
@@ -173,7 +173,8 @@ class SessionData:
             ``baseline`` (first pre value), ``final``, ``change`` (final - baseline),
             ``pct_change`` (100 x change / baseline, missing when the baseline is 0),
             ``improvement`` (change signed so that positive is better), ``note`` (why
-            there is no change, empty otherwise). Every episode has a row.
+            there is no change, empty otherwise). Every episode has a row. ``measure``,
+            ``unit`` and ``note`` are categorical (a few distinct texts), like the ids.
 
         Notes
         -----

@@ -263,9 +263,13 @@ def _to_dates(days: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return dates
 
 
-def _texts(texts: list[str], codes: np.ndarray) -> np.ndarray | pd.Index:
-    """A string column from a few distinct texts and their codes (fast: an Arrow take)."""
-    return pd.Index(texts, dtype="str").take(codes)
+def _texts(texts: list[str], codes: np.ndarray) -> pd.Categorical:
+    """A text column of a few distinct values, as categories (no per-row strings).
+
+    At 1.5 million episodes, materialising the strings costs more than the whole
+    measure's arithmetic; categories compare, group and print like text.
+    """
+    return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype="str"))
 
 
 def _group_min(keys: np.ndarray, values: np.ndarray, n_groups: int, fill: int) -> np.ndarray:
