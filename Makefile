@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 .PHONY: demo test lint format notebooks bench clean help
 
 help:
-	@echo "make demo   - install and run the analysis on the bundled sample data"
+	@echo "make demo   - install and write the quarterly report of the bundled sample data"
 	@echo "make test   - install with test extras, lint, type-check and run the whole suite"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make bench  - run the benchmarks in benchmarks/"
@@ -17,7 +17,7 @@ $(BIN)/python:
 	$(PIP) install --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e .
+	$(PIP) install -e ".[pdf]"
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -25,7 +25,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed
-	$(BIN)/tpdn-outcomes demo data/sample/sessions.csv
+	$(BIN)/tpdn-outcomes report data/sample/sessions.csv --quarter 2026Q2 --out reports \
+		--export-date 2026-07-01 --format html,xlsx
+	@# the PDF needs the system's Pango; without it the command says what to install
+	-$(BIN)/tpdn-outcomes report data/sample/sessions.csv --quarter 2026Q2 --out reports \
+		--export-date 2026-07-01 --format pdf --quiet
+	@echo "The report is in reports/: open reports/tpdn_report_2026Q2_all_clinics.html"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check tpdn_outcomes tests benchmarks

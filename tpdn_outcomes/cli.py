@@ -1,8 +1,8 @@
 """The ``tpdn-outcomes`` command: a thin shell over the library (no statistics here).
 
 Exit codes: 0 success (``validate``: no errors; warnings are printed but do not fail
-unless ``--strict``), 1 the data has problems, 2 usage errors (bad arguments, missing
-files). A data problem never prints a traceback: it prints what to fix.
+unless ``--strict``), 1 the data has problems (``report``: or a requested PDF could not be
+made; the other formats are still written), 2 usage errors (bad arguments, missing files). A data problem never prints a traceback: it prints what to fix.
 """
 
 from __future__ import annotations
@@ -129,6 +129,41 @@ def build_parser() -> argparse.ArgumentParser:
         "by condition.",
     )
     _add_load_arguments(d)
+
+    r = sub.add_parser(
+        "report",
+        help="write the quarterly outcome report (HTML, PDF, XLSX)",
+        description="Build the quarterly outcome report of a clinic (or all clinics together) "
+        "and write it as a self-contained HTML page, a PDF and an Excel workbook. Counts under "
+        "--min-cell are suppressed. Settings may also come from a TOML file (--config); "
+        "options on the command line win.",
+    )
+    _add_load_arguments(r)
+    r.add_argument("--quarter", metavar="YYYYQn", help="the quarter, e.g. 2026Q2 (required)")
+    who = r.add_mutually_exclusive_group()
+    who.add_argument("--clinic", metavar="ID", help="one clinic's report")
+    who.add_argument(
+        "--all-clinics", action="store_true", help="one report per clinic (and one for all)"
+    )
+    r.add_argument("--out", metavar="DIR", help="output folder (default: reports)")
+    r.add_argument(
+        "--format", metavar="LIST", help="comma-separated: html,pdf,xlsx (default: all three)"
+    )
+    r.add_argument("--min-cell", type=int, metavar="N", help="smallest count shown (default 11)")
+    r.add_argument("--title", metavar="TEXT", help="report title")
+    r.add_argument("--config", metavar="TOML", help="settings file (keys as the long options)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    m = sub.add_parser(
+        "summary",
+        help="print the change of a measure by group",
+        description="Load a session file and print change_summary: n, mean change with its "
+        "95%% CI, median, paired t and Holm-adjusted p per group.",
+    )
+    _add_load_arguments(m)
+    m.add_argument("--measure", default="pain", help="pain, rom:<site> or function:<instrument>")
+    m.add_argument("--by", default="condition", help="grouping column(s), comma-separated")
+    m.add_argument("--format", choices=["table", "csv", "json"], default="table")
     return parser
 
 
@@ -204,6 +239,119 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_REPORT_KEYS = {"quarter", "clinic", "all_clinics", "out", "format", "min_cell", "title", "quiet"}
+
+
+def _report_settings(args: argparse.Namespace) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    if args.config:
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        path = Path(args.config)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such settings file")
+        try:
+            loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise _UsageError(f"{path.name}: not valid TOML ({exc})") from exc
+        table = loaded.get("report", loaded)
+        unknown = sorted(set(table) - _REPORT_KEYS)
+        if unknown:
+            raise _UsageError(
+                f"{path.name}: unknown setting(s) {unknown}; use {sorted(_REPORT_KEYS)}"
+            )
+        settings.update(table)
+    for key in _REPORT_KEYS:
+        value = getattr(args, key, None)
+        if value is not None and value is not False:
+            settings[key] = value
+    if not settings.get("quarter"):
+        raise _UsageError("--quarter is required (e.g. --quarter 2026Q2), here or in --config")
+    formats = settings.get("format", "html,pdf,xlsx")
+    if isinstance(formats, str):
+        formats = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = sorted(set(formats) - {"html", "pdf", "xlsx"})
+    if bad or not formats:
+        raise _UsageError(f"--format takes html, pdf and/or xlsx, not {bad or formats}")
+    settings["format"] = list(dict.fromkeys(formats))
+    min_cell = settings.get("min_cell", 11)
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 1:
+        raise _UsageError(f"--min-cell must be a whole number of at least 1, not {min_cell!r}")
+    settings["min_cell"] = min_cell
+    return settings
+
+
+def _safe_name(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text) or "clinic"
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from tpdn_outcomes.report import PdfEngineMissing, quarterly_report
+    from tpdn_outcomes.validate import load_sessions
+
+    settings = _report_settings(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = load_sessions(args.file, **_load_options(args))
+    if settings.get("all_clinics"):
+        names = sorted(data.sessions["clinic_id"].dropna().astype(str).unique())
+        clinics: list[str | None] = [None, *names]
+    else:
+        clinics = [settings.get("clinic")]
+    out = Path(settings.get("out", "reports"))
+    status = EXIT_OK
+    for clinic in clinics:
+        report = quarterly_report(
+            data,
+            quarter=settings["quarter"],
+            clinic=clinic,
+            min_cell=settings["min_cell"],
+            title=settings.get("title"),
+            progress=not settings.get("quiet", False),
+        )
+        stem = out / f"tpdn_report_{report.quarter}_{_safe_name(clinic or 'all_clinics')}"
+        for fmt in settings["format"]:
+            path = stem.with_suffix(f".{fmt}")
+            if fmt == "html":
+                report.to_html(str(path))
+            elif fmt == "xlsx":
+                report.to_excel(str(path))
+            else:
+                try:
+                    report.to_pdf(str(path))
+                except PdfEngineMissing as exc:
+                    print(f"tpdn-outcomes: no PDF: {exc}", file=sys.stderr)
+                    status = EXIT_DATA
+                    continue
+            print(f"wrote {path}")
+    return status
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from tpdn_outcomes.outcomes import change_summary
+    from tpdn_outcomes.validate import load_sessions
+
+    by = [b.strip() for b in args.by.split(",") if b.strip()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = load_sessions(args.file, **_load_options(args))
+    table = change_summary(data, measure=args.measure, by=by or None)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif args.format == "json":
+        clean = table.astype(object).where(table.notna(), None)
+        print(json.dumps(clean.to_dict(orient="records"), indent=2, default=str))
+    else:
+        show = [*by, "n", "n_excluded", "mean_baseline", "mean_change", "ci_low", "ci_high",
+                "median_change", "p_adj"]  # fmt: skip
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            print(table[show].round(3).to_string(index=False))
+        print(table.attrs.get("caveat", ""))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
@@ -217,7 +365,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"validate": _cmd_validate, "sample": _cmd_sample, "demo": _cmd_demo}
+    handlers = {
+        "validate": _cmd_validate,
+        "sample": _cmd_sample,
+        "demo": _cmd_demo,
+        "report": _cmd_report,
+        "summary": _cmd_summary,
+    }
     try:
         return handlers[args.command](args)
     except _UsageError as exc:

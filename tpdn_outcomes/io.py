@@ -352,11 +352,20 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
            a  b
     0  '=1+1 -1
     1     ok  2
+    >>> neutralise_formulas(pd.DataFrame({"mixed": [-1.5, "-x", "<11"]}))["mixed"].tolist()
+    [-1.5, "'-x", '<11']
     """
     out = frame.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        if s.dtype == object:  # mixed cells: only text is at risk, numbers stay numbers
+            risky = s.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+            mask = risky.to_numpy(dtype=bool)
+            if mask.any():
+                quoted = s.copy()
+                quoted[mask] = ["'" + v for v in s[mask]]
+                out[col] = quoted
+        elif pd.api.types.is_string_dtype(s.dtype):
             text = s.astype("string")
             risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
             if risky.any():

@@ -1,0 +1,339 @@
+"""The quarterly report: contents, privacy (nothing suppressed can be back-calculated),
+escaping, formats, atomic writes and the command line."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes.cli import main
+from tpdn_outcomes.datasets import sample_path
+from tpdn_outcomes.errors import DataQualityWarning
+from tpdn_outcomes.report import PdfEngineMissing, quarterly_report
+from tpdn_outcomes.report.build import HIDDEN
+from tpdn_outcomes.report.suppress import back_calculable, complementary, primary
+
+MIN = 11
+LABEL = "<11"
+
+
+@pytest.fixture(scope="module")
+def sample():  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        return load_sample()
+
+
+@pytest.fixture(scope="module")
+def report(sample):  # type: ignore[no-untyped-def]
+    return quarterly_report(sample, quarter="2026Q1")
+
+
+@pytest.fixture(scope="module")
+def clinic_report(sample):  # type: ignore[no-untyped-def]
+    return quarterly_report(sample, quarter="2026Q1", clinic="CLN-03")
+
+
+def _raw() -> pd.DataFrame:
+    raw = pd.read_csv(sample_path("sessions.csv"), parse_dates=["session_date"])
+    return raw
+
+
+# ---------------------------------------------------------------- contents (golden)
+def test_key_figures_match_a_direct_count(report) -> None:  # type: ignore[no-untyped-def]
+    raw = _raw()
+    key = report.tables["key_figures"].set_index("figure")
+    for quarter in ("2026Q1", "2025Q4", "2025Q1"):
+        period = pd.Period(quarter, freq="Q")
+        in_q = raw[raw["session_date"].dt.to_period("Q") == period]
+        assert key.loc["Patients seen", quarter] == in_q["patient_id"].nunique()
+        assert key.loc["Sessions", quarter] == len(in_q)
+        recorded = in_q["adverse_events"].notna()
+        rate = ((in_q["adverse_events"] != "none") & recorded).sum() / recorded.sum()
+        assert key.loc["Sessions with any side effect", quarter] == f"{100 * rate:.1f} %"
+    assert list(report.tables) == [
+        "key_figures", "data_flow", "table_one", "pain", "pain_immediate", "rom", "function",
+        "adverse_events", "by_role", "twitch", "data_quality", "mcid", "mdc",
+    ]  # fmt: skip
+
+
+def test_pain_table_is_change_summary_of_completed_episodes(sample, report) -> None:  # type: ignore[no-untyped-def]
+    from tpdn_outcomes.outcomes import change_summary
+
+    ep = sample.episodes("pain")
+    ending = ep[(ep["last_date"] >= "2026-01-01") & (ep["last_date"] <= "2026-03-31")]
+    done = ending[~ending["open"].astype(bool)]
+    pain = report.tables["pain"].set_index("condition")
+    for condition, group in done.groupby("condition", observed=True):
+        pairs = group.dropna(subset=["change"])
+        shown = pain.loc[condition, "n"]
+        if len(pairs) >= MIN:
+            assert shown == len(pairs)
+            assert pain.loc[condition, "mean_change"] == pytest.approx(pairs["change"].mean())
+        else:
+            assert shown == LABEL
+    assert change_summary  # the same function the report calls
+
+
+def test_sections_and_captions(report) -> None:  # type: ignore[no-untyped-def]
+    titles = [s.title for s in report.sections]
+    assert titles[:4] == ["Key figures", "Data flow", "Who was treated", "Pain"]
+    for s in report.sections:
+        for key in s.tables + s.figures:
+            assert report.captions[key]
+
+
+# ---------------------------------------------------------------- privacy
+def _counts_shown(table: pd.DataFrame, columns: list[str]) -> list[object]:
+    return [v for c in columns if c in table for v in table[c]]
+
+
+@pytest.mark.parametrize("which", ["report", "clinic_report"])
+def test_no_small_count_is_shown(which: str, request: pytest.FixtureRequest) -> None:
+    rep = request.getfixturevalue(which)
+    count_cols = ["n", "count", "events", "n_beyond_mdc", "moderate_responders",
+                  "substantial_responders", "n_twitch", "n_no_twitch"]  # fmt: skip
+    for key, table in rep.tables.items():
+        if key in ("data_quality", "mcid", "mdc"):
+            continue
+        for value in _counts_shown(table, count_cols):
+            if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
+                assert value == 0 or value >= MIN, (key, value)
+    key = rep.tables["key_figures"]
+    for q in key.columns[1:]:
+        for value in key[q].iloc[:5]:
+            assert value == LABEL or value == 0 or value >= MIN
+
+
+def _t1_count(cell: object) -> float | None:
+    """The count in a Table 1 cell: '12 (3.4)' -> 12; '<11' or '—' -> None (hidden)."""
+    text = str(cell)
+    if text in (LABEL, HIDDEN, ""):
+        return None
+    return float(text.split(" ")[0].replace(",", ""))
+
+
+@pytest.mark.parametrize("which", ["report", "clinic_report"])
+def test_table_one_cannot_be_back_calculated(which: str, request: pytest.FixtureRequest) -> None:
+    rep = request.getfixturevalue(which)
+    view = rep.tables["table_one"]
+    groups = [c for c in view.columns if c not in ("variable", "Overall", "SMD", "Missing")]
+    n_row = view[view["variable"] == "n_episodes"].iloc[0]
+    headers = [*view.index[view["variable"].str.endswith("(%)")].tolist(), len(view)]
+    for start, stop in itertools.pairwise(headers):
+        block = view.iloc[start + 1 : stop]
+        block = block[block["variable"].str.startswith("   ")]
+        # down each group's column: n - shown levels = the hidden levels together
+        for g in groups:
+            n = _t1_count(n_row[g])
+            cells = [_t1_count(c) for c in block[g]]
+            hidden = [c is None for c in cells]
+            if n is None or not any(hidden) or all(hidden):
+                continue
+            rest = n - sum(c for c in cells if c is not None)
+            assert sum(hidden) >= 2 and rest >= MIN, (g, block["variable"].tolist())
+        # along each level: Overall - shown groups = the hidden groups together
+        for _, row in block.iterrows():
+            total = _t1_count(row["Overall"])
+            cells = [_t1_count(row[g]) for g in groups]
+            hidden = [c is None for c in cells]
+            if total is None or not any(hidden) or all(hidden):
+                continue
+            rest = total - sum(c for c in cells if c is not None)
+            assert sum(hidden) >= 2 and rest >= MIN, row["variable"]
+
+
+@pytest.mark.parametrize("which", ["report", "clinic_report"])
+def test_group_rows_and_rates_cannot_be_back_calculated(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    rep = request.getfixturevalue(which)
+    key = rep.tables["key_figures"].set_index("figure")
+    completed = key.iloc[3, 0]  # completed episodes this quarter (the published total)
+    pain = rep.tables["pain"]
+    for table in (pain, rep.tables["by_role"]):
+        shown = [v for v in table["n"] if v != LABEL]
+        hidden = [v == LABEL for v in table["n"]]
+        if completed != LABEL and any(hidden):
+            # the analysed n sum to at most the completed episodes: the hidden rows together
+            # must not be pinned below min_cell, and one hidden row alone is never enough
+            assert sum(hidden) >= 2
+            assert completed - sum(shown) >= MIN
+    # a shown rate with a shown n reveals k: k and n - k must both be 0 or >= min_cell
+    for definition in ("moderate", "substantial"):
+        for n, rate in zip(pain["n"], pain[f"{definition}_rate"], strict=True):
+            if n == LABEL or rate in (HIDDEN, LABEL):
+                continue
+            k = round(float(rate) * int(n))
+            assert k == 0 or k >= MIN
+            assert int(n) - k == 0 or int(n) - k >= MIN
+
+
+def test_suppression_helpers_protect_every_line() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        values = rng.integers(0, 40, size=(rng.integers(1, 6), rng.integers(1, 6))).astype(float)
+        hidden = complementary(values, primary(values, MIN), min_cell=MIN)
+        assert not back_calculable(values, hidden, min_cell=MIN)
+        assert (hidden | ~primary(values, MIN)).all()  # every primary cell hidden
+
+
+def test_figures_leave_out_small_groups(report) -> None:  # type: ignore[no-untyped-def]
+    fig = report.figures["pain_change"]
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    shown = [n for n in report.tables["pain"]["n"] if n != LABEL]
+    assert len(labels) == len(shown)
+    assert all(int(re.search(r"n = (\d+)", lab).group(1)) >= MIN for lab in labels)  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- formats
+def test_html_is_self_contained_and_escapes_markup(tmp_path: Path) -> None:
+    frame = pd.read_csv(sample_path("sessions.csv"))
+    evil = "<script>alert('x')</script>"
+    frame.loc[frame["clinic_id"] == "CLN-02", "clinic_id"] = evil
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = load_sessions(frame, export_date="2026-07-01")
+    rep = quarterly_report(data, quarter="2026Q1", clinic=evil, title="Q1 <b>bold</b>")
+    html = rep.to_html(str(tmp_path / "r.html"))
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "http://" not in html and "https://" not in html  # nothing fetched
+    assert html.count("data:image/png;base64,") == len(rep.figures)
+    assert '<th scope="col">' in html
+    assert (tmp_path / "r.html").read_text(encoding="utf-8") == html
+
+
+def test_excel_one_sheet_per_table_neutralised(tmp_path: Path, sample) -> None:  # type: ignore[no-untyped-def]
+    rep = quarterly_report(sample, quarter="2026Q1", title='=HYPERLINK("http://x")')
+    path = tmp_path / "r.xlsx"
+    rep.to_excel(str(path))
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert list(sheets) == ["cover", *rep.tables]
+    cover = sheets["cover"].set_index("item")["value"]
+    assert cover["title"].startswith("'=")
+    pain = sheets["pain"]
+    assert (pain["n"].astype(str) == LABEL).any()
+    numeric = pd.to_numeric(pain["mean_change"], errors="coerce")
+    assert numeric.notna().any()  # numbers stay numbers
+
+
+def test_pdf_has_pages_with_content(tmp_path: Path, report) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("weasyprint", reason="PDF output needs WeasyPrint (the test extra)")
+    path = tmp_path / "r.pdf"
+    report.to_pdf(str(path))
+    assert path.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed: pages not rendered")
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) >= 3
+    from PIL import Image
+
+    for page in pages[:3]:
+        pixels = np.asarray(Image.open(page).convert("L"))
+        assert (pixels < 200).mean() > 0.01  # ink on the page
+
+
+def test_existing_report_is_never_half_overwritten(tmp_path: Path, report, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(b"previous report")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("tpdn_outcomes.report.render.neutralise_formulas", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        report.to_excel(str(path))
+    assert path.read_bytes() == b"previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]  # no temporary left
+
+
+def test_missing_pdf_engine_names_what_to_install(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_weasy(name: str, *args: object, **kwargs: object) -> object:
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_weasy)
+    code = main(["report", str(sample_path("sessions.csv")), "--quarter", "2026Q1", "--out",
+                 str(tmp_path), "--quiet", "--export-date", "2026-07-01"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "weasyprint" in err.lower() and "pango" in err.lower()
+    written = sorted(p.suffix for p in tmp_path.iterdir())
+    assert written == [".html", ".xlsx"]
+    with pytest.raises(PdfEngineMissing):
+        quarterly_report(load_sample(), quarter="2026Q1").to_pdf(str(tmp_path / "x.pdf"))
+
+
+# ---------------------------------------------------------------- command line
+def test_cli_report_with_config_and_all_clinics(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "report.toml"
+    config.write_text('[report]\nquarter = "2026Q1"\nformat = "html"\nmin_cell = 15\n')
+    code = main(["report", str(sample_path("sessions.csv")), "--config", str(config),
+                 "--all-clinics", "--out", str(tmp_path / "out"), "--quiet",
+                 "--export-date", "2026-07-01"])  # fmt: skip
+    assert code == 0
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [f"tpdn_report_2026Q1_{c}.html" for c in
+                     ("CLN-01", "CLN-02", "CLN-03", "CLN-04", "all_clinics")]  # fmt: skip
+    html = (tmp_path / "out" / "tpdn_report_2026Q1_CLN-02.html").read_text(encoding="utf-8")
+    assert "&lt;15" in html and "CLN-02" in html
+    assert "wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--format", "doc"], "html, pdf and/or xlsx"),
+        (["--min-cell", "0"], "at least 1"),
+        ([], "--quarter is required"),
+    ],
+)
+def test_cli_report_usage_errors(argv: list[str], message: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    base = ["report", str(sample_path("sessions.csv")), "--quiet"]
+    if argv and argv[0] != "--quarter":
+        base += ["--quarter", "2026Q1"]
+    with pytest.raises(SystemExit) as exc:
+        main(base + argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_unknown_clinic_is_a_clear_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["report", str(sample_path("sessions.csv")), "--quarter", "2026Q1", "--clinic",
+                 "CLN-99", "--out", str(tmp_path), "--quiet", "--export-date", "2026-07-01"])  # fmt: skip
+    assert code == 1
+    assert "CLN-99" in capsys.readouterr().err
+
+
+def test_cli_summary_formats(capsys) -> None:  # type: ignore[no-untyped-def]
+    path = str(sample_path("sessions.csv"))
+    assert main(["summary", path, "--export-date", "2026-07-01"]) == 0
+    out = capsys.readouterr().out
+    assert "neck_pain" in out and "mean_change" in out
+    assert main(["summary", path, "--by", "sex", "--format", "csv",
+                 "--export-date", "2026-07-01"]) == 0  # fmt: skip
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert list(table["sex"]) == ["female", "male", "other", "unknown"]
+    assert main(["summary", path, "--measure", "function:odi", "--format", "json",
+                 "--export-date", "2026-07-01"]) == 0  # fmt: skip
+    assert '"measure": "function:odi"' in capsys.readouterr().out
