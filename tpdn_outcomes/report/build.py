@@ -688,8 +688,26 @@ def _suppress_table_one(t1: Any, min_cell: int) -> pd.DataFrame:
                     out.loc[row[0], g] = label
             if hidden_overall[li] and "Overall" in out:
                 out.loc[row[0], "Overall"] = label
-    # continuous rows of hidden groups are already blanked; SMDs stay (no counts in them)
-    return out
+    # patients per group: hide small ones (and complements along the row's Overall total)
+    pat = (
+        tab[(tab["variable"] == "n_patients") & (tab["group"].isin(groups))]
+        .set_index("group")["n"].reindex(groups).to_numpy(dtype=float)
+    )  # fmt: skip
+    hide_pat = primary(pat, min_cell) | hide_group
+    hide_pat = complementary(
+        pat.reshape(1, -1), hide_pat.reshape(1, -1), min_cell=min_cell, row_totals=True,
+        col_totals=False,
+    ).ravel()  # fmt: skip
+    row = out.index[out["variable"] == "n_patients"][0]
+    for g, hidden in zip(groups, hide_pat, strict=True):
+        if hidden:
+            out.loc[row, g] = label
+    # missing counts: small ones hidden; SMDs mix every group's proportions (hidden ones
+    # too), so the report leaves them out
+    missing = pd.to_numeric(out["Missing"], errors="coerce")
+    small = primary(missing.fillna(0).to_numpy(dtype=float), min_cell)
+    out.loc[small, "Missing"] = label
+    return out.drop(columns=["SMD"])
 
 
 __all__ = ["HIDDEN", "MIN_CELL", "Report", "Section", "quarterly_report", "suppressed_label"]
