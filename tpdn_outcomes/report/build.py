@@ -220,17 +220,24 @@ def _hide_counts(
 
 
 @contextmanager
-def _steps(names: list[str], enabled: bool) -> Iterator[Callable[[str], None]]:
+def _steps(
+    names: list[str], enabled: bool, timings: dict[str, float]
+) -> Iterator[Callable[[str], None]]:
+    """Progress bar on stderr (when enabled) and seconds per step in ``timings``."""
+    import time
+
     bar = None
     if enabled:
-        try:
-            from tqdm.auto import tqdm
+        from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(names), desc="report", unit="step", leave=False)
-        except ImportError:  # pragma: no cover - tqdm is a dependency of the report
-            bar = None
+        bar = tqdm(total=len(names), desc="report", unit="step", leave=False)
+    last = time.perf_counter()
 
     def step(name: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        timings[name] = round(now - last, 3)
+        last = now
         if bar is not None:
             bar.set_postfix_str(name)
             bar.update(1)
@@ -395,7 +402,8 @@ def quarterly_report(
     figures: dict[str, Any] = {}
     captions: dict[str, str] = {}
     notes: dict[str, list[str]] = {}
-    with warnings.catch_warnings(), _steps(names, progress) as step:
+    timings: dict[str, float] = {}
+    with warnings.catch_warnings(), _steps(names, progress, timings) as step:
         warnings.simplefilter("ignore", RuntimeWarning)
         quarters = {quarter: quarter, "prev": _previous(quarter, 1), "year": _previous(quarter, 4)}
         rows = {q: _key_figures(scope_data, q, data_end, min_cell) for q in quarters.values()}
@@ -585,6 +593,7 @@ def quarterly_report(
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "min_cell": min_cell,
         "data_end": str(pd.Timestamp(data_end).date()) if pd.notna(data_end) else "",
+        "seconds_per_step": timings,
     }
     sections = [
         Section("key", "Key figures", "This quarter at a glance, beside the quarter before and "
