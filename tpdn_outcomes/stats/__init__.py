@@ -17,8 +17,12 @@ from tpdn_outcomes.stats.reliability import (
     reliable_change_index,
     sem_from_icc,
 )
+from tpdn_outcomes.stats.survival import KaplanMeier, kaplan_meier, logrank
 
 __all__ = [
+    "KaplanMeier",
+    "kaplan_meier",
+    "logrank",
     "mdc",
     "p_adjust",
     "paired_change",
