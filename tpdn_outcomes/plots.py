@@ -508,6 +508,94 @@ def plot_adverse_events(
     return ax
 
 
+def plot_time_to_response(
+    result: Any,
+    *,
+    at: Sequence[float] | None = None,
+    ci: bool = True,
+    min_n: int = 1,
+    ax: Axes | None = None,
+) -> Axes:
+    """Kaplan-Meier curves of the share still without a response, with an at-risk table.
+
+    Parameters
+    ----------
+    result : TimeToResponse
+        The result of :func:`tpdn_outcomes.outcomes.time_to_response`.
+    at : sequence of float, optional
+        Times at which the at-risk table counts episodes (default: 5 evenly spaced).
+    ci : bool, default True
+        Shade each curve's confidence band.
+    min_n : int, default 1
+        Groups with fewer episodes are not drawn (the report passes its ``min_cell``).
+    ax : Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    Axes
+        One step curve per group (legend: group, n, median); under the axes, the number of
+        episodes still at risk at each time in ``at``, one row per group.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import time_to_response
+    >>> ax = plot_time_to_response(time_to_response(load_sample(), by="practitioner_role"))
+    >>> ax.get_xlabel()
+    'Days since the first session'
+    """
+    curves = {k: v for k, v in result.curves.items() if v.n >= min_n}
+    if not curves:
+        raise ValueError("no group to draw")
+    ax = _axes(ax, figsize=(7.5, 4.5 + 0.25 * len(curves)))
+    unit = str(result.summary["time_unit"].iloc[0])
+    horizon = max(float(km.table["time"].max()) for km in curves.values())
+    ticks = (
+        np.asarray(at, dtype=float)
+        if at is not None
+        else np.unique(np.round(np.linspace(0, horizon, 5)))
+    )
+    rows = []
+    for i, (label, km) in enumerate(curves.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        t = np.r_[0.0, km.table["time"].to_numpy(dtype=float)]
+        s = np.r_[1.0, km.table["survival"].to_numpy(dtype=float)]
+        median = "not reached" if np.isnan(km.median) else f"{km.median:g}"
+        ax.step(t, s, where="post", color=colour, lw=1.8,
+                label=f"{_label(label)} (n = {km.n}; median {median})")  # fmt: skip
+        if ci:
+            low = np.r_[1.0, km.table["ci_low"].to_numpy(dtype=float)]
+            high = np.r_[1.0, km.table["ci_high"].to_numpy(dtype=float)]
+            ax.fill_between(t, low, high, step="post", color=colour, alpha=0.12, lw=0)
+        times = km.table["time"].to_numpy(dtype=float)
+        at_risk = km.table["n_at_risk"].to_numpy()
+        counts = []
+        for tick in ticks:
+            later = np.flatnonzero(times >= tick)
+            counts.append(int(at_risk[later[0]]) if later.size else 0)
+        rows.append((_label(label), colour, counts))
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_xticks(ticks)
+    ax.set_ylabel("Share without a response yet")
+    ax.set_xlabel("Days since the first session" if unit == "days" else "Session number")
+    ax.axhline(0.5, color=NEUTRAL, lw=0.8, ls=":")
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    ax.set_title(f"Time to response ({result.rule})", fontsize=10)
+    # at-risk table under the axes, aligned with the ticks
+    ax.text(-0.06, -0.2, "At risk", transform=ax.transAxes, ha="right", fontsize=8,
+            fontweight="bold")  # fmt: skip
+    span = ax.get_xlim()
+    for r, (label, colour, counts) in enumerate(rows):
+        y = -0.28 - 0.07 * r
+        ax.text(-0.06, y, label, transform=ax.transAxes, ha="right", fontsize=8, color=colour)
+        for tick, count in zip(ticks, counts, strict=True):
+            x = (tick - span[0]) / (span[1] - span[0])
+            ax.text(x, y, str(count), transform=ax.transAxes, ha="center", fontsize=8)
+    return ax
+
+
 __all__ = [
     "PALETTE",
     "axis_label",
@@ -518,4 +606,5 @@ __all__ = [
     "plot_responder_curve",
     "plot_responders",
     "plot_rom_change",
+    "plot_time_to_response",
 ]

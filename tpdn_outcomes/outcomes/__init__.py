@@ -14,7 +14,8 @@ Modules by topic: :mod:`.change` (change from baseline; function instruments),
 :mod:`.rom` (range of motion against the normative range and the MDC), :mod:`.immediate`
 (within-session change), :mod:`.responders` (who improved by a clinically meaningful
 amount; thresholds from :mod:`tpdn_outcomes.mcid`), :mod:`.adverse` (side effects),
-:mod:`.twitch` (change with and without a twitch response), :mod:`.table_one` (baseline
+:mod:`.twitch` (change with and without a twitch response), :mod:`.recovery` (time to a
+meaningful response, Kaplan-Meier), :mod:`.table_one` (baseline
 characteristics).
 """
 
@@ -22,6 +23,7 @@ from tpdn_outcomes.outcomes._common import GROUPINGS, UNCONTROLLED_CAVEAT
 from tpdn_outcomes.outcomes.adverse import adverse_event_rates
 from tpdn_outcomes.outcomes.change import change_summary, function_change
 from tpdn_outcomes.outcomes.immediate import immediate_change
+from tpdn_outcomes.outcomes.recovery import TimeToResponse, response_times, time_to_response
 from tpdn_outcomes.outcomes.responders import responder_curve, responder_rates
 from tpdn_outcomes.outcomes.rom import rom_change
 from tpdn_outcomes.outcomes.table_one import TableOne, table_one
@@ -31,13 +33,16 @@ __all__ = [
     "GROUPINGS",
     "UNCONTROLLED_CAVEAT",
     "TableOne",
+    "TimeToResponse",
     "adverse_event_rates",
     "change_summary",
     "function_change",
     "immediate_change",
     "responder_curve",
     "responder_rates",
+    "response_times",
     "rom_change",
     "table_one",
+    "time_to_response",
     "twitch_association",
 ]
