@@ -65,7 +65,8 @@ def test_key_figures_match_a_direct_count(report) -> None:  # type: ignore[no-un
         rate = ((in_q["adverse_events"] != "none") & recorded).sum() / recorded.sum()
         assert key.loc["Sessions with any side effect", quarter] == f"{100 * rate:.1f} %"
     assert list(report.tables) == [
-        "key_figures", "data_flow", "table_one", "pain", "pain_immediate", "rom", "function",
+        "key_figures", "data_flow", "table_one", "pain", "pain_immediate", "rom",
+        "time_to_relief", "function",
         "adverse_events", "by_role", "twitch", "data_quality", "mcid", "mdc",
     ]  # fmt: skip
 
@@ -104,7 +105,7 @@ def _counts_shown(table: pd.DataFrame, columns: list[str]) -> list[object]:
 @pytest.mark.parametrize("which", ["report", "clinic_report"])
 def test_no_small_count_is_shown(which: str, request: pytest.FixtureRequest) -> None:
     rep = request.getfixturevalue(which)
-    count_cols = ["n", "count", "events", "n_beyond_mdc", "moderate_responders",
+    count_cols = ["n", "count", "events", "n_events", "n_beyond_mdc", "moderate_responders",
                   "substantial_responders", "n_twitch", "n_no_twitch"]  # fmt: skip
     for key, table in rep.tables.items():
         if key in ("data_quality", "mcid", "mdc"):
@@ -393,3 +394,14 @@ def test_console_check_can_fail(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     assert any(":CONSOLE" in line and "boom" in line for line in run.stderr.splitlines())
+
+
+def test_time_to_relief_figure_shows_no_small_risk_set(report) -> None:  # type: ignore[no-untyped-def]
+    ax = report.figures["time_to_relief"].axes[0]
+    numbers = [t.get_text() for t in ax.texts if t.get_text().lstrip("<").isdigit()]
+    assert numbers
+    for text in numbers:
+        assert text == LABEL or int(text) == 0 or int(text) >= MIN
+    for line in ax.get_lines():
+        if line.get_linestyle() == "-" and len(line.get_xdata()) > 2:
+            assert min(line.get_ydata()) > 0  # curves stop before the small risk sets

@@ -514,6 +514,7 @@ def plot_time_to_response(
     at: Sequence[float] | None = None,
     ci: bool = True,
     min_n: int = 1,
+    min_at_risk: int = 0,
     ax: Axes | None = None,
 ) -> Axes:
     """Kaplan-Meier curves of the share still without a response, with an at-risk table.
@@ -528,6 +529,10 @@ def plot_time_to_response(
         Shade each curve's confidence band.
     min_n : int, default 1
         Groups with fewer episodes are not drawn (the report passes its ``min_cell``).
+    min_at_risk : int, default 0
+        Privacy for reports: each curve stops where fewer episodes remain at risk (its
+        late steps would show single patients), and at-risk counts below it read
+        ``"<min_at_risk"``.
     ax : Axes, optional
         Where to draw; a new figure when omitted.
 
@@ -559,21 +564,23 @@ def plot_time_to_response(
     rows = []
     for i, (label, km) in enumerate(curves.items()):
         colour = PALETTE[i % len(PALETTE)]
-        t = np.r_[0.0, km.table["time"].to_numpy(dtype=float)]
-        s = np.r_[1.0, km.table["survival"].to_numpy(dtype=float)]
+        shown = km.table[km.table["n_at_risk"] >= min_at_risk]
+        t = np.r_[0.0, shown["time"].to_numpy(dtype=float)]
+        s = np.r_[1.0, shown["survival"].to_numpy(dtype=float)]
         median = "not reached" if np.isnan(km.median) else f"{km.median:g}"
         ax.step(t, s, where="post", color=colour, lw=1.8,
                 label=f"{_label(label)} (n = {km.n}; median {median})")  # fmt: skip
         if ci:
-            low = np.r_[1.0, km.table["ci_low"].to_numpy(dtype=float)]
-            high = np.r_[1.0, km.table["ci_high"].to_numpy(dtype=float)]
+            low = np.r_[1.0, shown["ci_low"].to_numpy(dtype=float)]
+            high = np.r_[1.0, shown["ci_high"].to_numpy(dtype=float)]
             ax.fill_between(t, low, high, step="post", color=colour, alpha=0.12, lw=0)
         times = km.table["time"].to_numpy(dtype=float)
         at_risk = km.table["n_at_risk"].to_numpy()
-        counts = []
+        counts: list[str] = []
         for tick in ticks:
             later = np.flatnonzero(times >= tick)
-            counts.append(int(at_risk[later[0]]) if later.size else 0)
+            count = int(at_risk[later[0]]) if later.size else 0
+            counts.append(f"<{min_at_risk}" if 0 < count < min_at_risk else str(count))
         rows.append((_label(label), colour, counts))
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
@@ -590,9 +597,9 @@ def plot_time_to_response(
     for r, (label, colour, counts) in enumerate(rows):
         y = -0.28 - 0.07 * r
         ax.text(-0.06, y, label, transform=ax.transAxes, ha="right", fontsize=8, color=colour)
-        for tick, count in zip(ticks, counts, strict=True):
+        for tick, cell in zip(ticks, counts, strict=True):
             x = (tick - span[0]) / (span[1] - span[0])
-            ax.text(x, y, str(count), transform=ax.transAxes, ha="center", fontsize=8)
+            ax.text(x, y, cell, transform=ax.transAxes, ha="center", fontsize=8)
     return ax
 
 

@@ -25,6 +25,7 @@ from tpdn_outcomes.outcomes import (
     responder_rates,
     rom_change,
     table_one,
+    time_to_response,
     twitch_association,
 )
 from tpdn_outcomes.report.suppress import complementary, primary
@@ -396,8 +397,8 @@ def quarterly_report(
         pd.Timestamp(end_meta) if end_meta is not None else data.sessions["session_date"].max()
     )
     label = suppressed_label(min_cell)
-    names = ["key figures", "data flow", "Table 1", "pain", "ROM", "function", "side effects",
-             "breakdowns", "figures"]  # fmt: skip
+    names = ["key figures", "data flow", "Table 1", "pain", "ROM", "time to relief",
+             "function", "side effects", "breakdowns", "figures"]  # fmt: skip
     tables: dict[str, pd.DataFrame] = {}
     figures: dict[str, Any] = {}
     captions: dict[str, str] = {}
@@ -518,6 +519,40 @@ def quarterly_report(
         captions["rom"] = "Range of motion by site (degrees; mouth opening in mm)"
         step("ROM")
 
+        if q_data is not None:
+            ttr = time_to_response(q_data, measure="pain", by="condition")
+            tt = ttr.summary[["condition", "n", "n_events", "median", "median_ci_low",
+                              "median_ci_high"]].copy()  # fmt: skip
+            shown = _hide_rows(tt, count="n", dependent=["n_events", "median", "median_ci_low",
+                               "median_ci_high"], min_cell=min_cell,
+                               total_published=False)  # fmt: skip
+            tables["time_to_relief"] = _hide_counts(
+                shown, k="n_events", n="n", dependent=[], min_cell=min_cell,
+                total_published=False, source=tt,
+            )  # fmt: skip
+            if any(km.n >= min_cell for km in ttr.curves.values()):
+                from tpdn_outcomes.plots import plot_time_to_response
+
+                figures["time_to_relief"] = _figure(
+                    lambda ax: plot_time_to_response(
+                        ttr, min_n=min_cell, min_at_risk=min_cell, ci=False, ax=ax
+                    ),
+                    height=5.0,
+                )
+                captions["time_to_relief"] = (
+                    "Share of episodes without a meaningful pain response yet, by days since "
+                    f"the first session (Kaplan-Meier); curves stop where fewer than {min_cell} "
+                    "episodes remain."
+                )
+            notes["time_to_relief"] = [
+                f"Response: {ttr.rule} against the episode's first pain score. Episodes that "
+                "stop coming before responding are censored at their last session."
+            ]
+        captions["time_to_relief"] = (
+            "Days to a meaningful pain response: Kaplan-Meier median (95% CI)"
+        )
+        step("time to relief")
+
         if q_data is not None and any(m.startswith("function:") for m in q_data.measure_names()):
             fn = function_change(q_data, by="condition")
             fn_t = fn[["measure", "condition", "n", "mean_baseline", "mean_change", "ci_low",
@@ -608,6 +643,9 @@ def quarterly_report(
         Section("rom", "Range of motion", "Change in degrees (mm for mouth opening), as a "
                 "percent of the normative range, and the episodes whose change reached the "
                 "site's minimal detectable change.", ["rom"], ["rom_change"]),
+        Section("relief", "Time to relief", "How many days it took until pain had improved by "
+                "a clinically meaningful amount.", ["time_to_relief"], ["time_to_relief"],
+                notes.get("time_to_relief", [])),
         Section("function", "Function", "Change on each function or disability "
                 "instrument; improvement is signed so that positive is better.", ["function"]),
         Section("safety", "Side effects", "Per session and per patient; sessions without an "

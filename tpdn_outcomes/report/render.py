@@ -54,6 +54,10 @@ HEADINGS: dict[str, str] = {
     "adjusted_ci_low": "Adjusted CI low",
     "adjusted_ci_high": "Adjusted CI high",
     "variable": "",
+    "n_events": "Responded",
+    "median": "Median days",
+    "median_ci_low": "95% CI low",
+    "median_ci_high": "95% CI high",
 }
 
 _RATE_COLUMNS = {"rate", "moderate_rate", "substantial_rate"}
