@@ -8,6 +8,7 @@ applies these functions group by group.
 ['mdc', 'p_adjust', 'paired_change']
 """
 
+from tpdn_outcomes.stats.meta import MetaAnalysis, effect_size, egger_test, meta_analysis
 from tpdn_outcomes.stats.multiplicity import p_adjust
 from tpdn_outcomes.stats.paired import paired_change
 from tpdn_outcomes.stats.proportions import proportion_ci
@@ -21,9 +22,13 @@ from tpdn_outcomes.stats.survival import KaplanMeier, kaplan_meier, logrank
 
 __all__ = [
     "KaplanMeier",
+    "MetaAnalysis",
+    "effect_size",
+    "egger_test",
     "kaplan_meier",
     "logrank",
     "mdc",
+    "meta_analysis",
     "p_adjust",
     "paired_change",
     "proportion_ci",
