@@ -23,6 +23,7 @@ from tpdn_outcomes.outcomes._common import GROUPINGS, UNCONTROLLED_CAVEAT
 from tpdn_outcomes.outcomes.adverse import adverse_event_rates
 from tpdn_outcomes.outcomes.change import change_summary, function_change
 from tpdn_outcomes.outcomes.immediate import immediate_change
+from tpdn_outcomes.outcomes.pooling import meta_by_clinic
 from tpdn_outcomes.outcomes.recovery import TimeToResponse, response_times, time_to_response
 from tpdn_outcomes.outcomes.responders import responder_curve, responder_rates
 from tpdn_outcomes.outcomes.rom import rom_change
@@ -38,6 +39,7 @@ __all__ = [
     "change_summary",
     "function_change",
     "immediate_change",
+    "meta_by_clinic",
     "responder_curve",
     "responder_rates",
     "response_times",
