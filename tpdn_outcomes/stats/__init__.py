@@ -8,6 +8,7 @@ applies these functions group by group.
 ['mdc', 'p_adjust', 'paired_change']
 """
 
+from tpdn_outcomes.stats.control import anhoej_limits, control_chart
 from tpdn_outcomes.stats.meta import MetaAnalysis, effect_size, egger_test, meta_analysis
 from tpdn_outcomes.stats.multiplicity import p_adjust
 from tpdn_outcomes.stats.paired import paired_change
@@ -23,6 +24,8 @@ from tpdn_outcomes.stats.survival import KaplanMeier, kaplan_meier, logrank
 __all__ = [
     "KaplanMeier",
     "MetaAnalysis",
+    "anhoej_limits",
+    "control_chart",
     "effect_size",
     "egger_test",
     "kaplan_meier",
