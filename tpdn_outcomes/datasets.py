@@ -382,6 +382,7 @@ def _simulate(
     start: str,
     quarters: int,
     seed: int,
+    ae_shift: tuple[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The wide table and, per session, the generator's bookkeeping.
 
@@ -588,9 +589,14 @@ def _simulate(
 
     ae_names = list(ADVERSE_EVENT_RATES)
     ae_rates = np.array(list(ADVERSE_EVENT_RATES.values()))
-    ae_mask = (
-        (rng.random((s_total, len(ae_names))) < ae_rates) * (1 << np.arange(len(ae_names)))
-    ).sum(axis=1)
+    draws = rng.random((s_total, len(ae_names)))
+    rates = np.broadcast_to(ae_rates, draws.shape)
+    if ae_shift is not None:  # a month in which every side effect is more frequent
+        month, factor = ae_shift
+        when = (np.datetime64(t0.date(), "D") + day).astype("datetime64[M]")
+        hit = when == np.datetime64(month, "M")
+        rates = np.where(hit[:, None], np.minimum(ae_rates * factor, 1.0), rates)
+    ae_mask = ((draws < rates) * (1 << np.arange(len(ae_names)))).sum(axis=1)
     ae_order = np.argsort(ae_names)
     ae_cats = ["none" if s == "" else s for s in _combo_strings(ae_names, order=ae_order)]
 
@@ -652,6 +658,7 @@ def synthesize(
     start: str = "2025-01-01",
     quarters: int = 6,
     seed: int = DEFAULT_SEED,
+    ae_shift: tuple[str, float] | None = None,
 ) -> pd.DataFrame:
     """Make a realistic, anonymised wide session table (one row per needling session).
 
@@ -673,6 +680,10 @@ def synthesize(
         the latest episodes are still open.
     seed : int, default 20260101
         Seed of :func:`numpy.random.default_rng`.
+    ae_shift : (str, float), optional
+        A month (``"YYYY-MM"``) in which every side effect is ``factor`` times as frequent
+        (capped at 1), for testing that a control chart finds a real shift. Without it the
+        table is the same as before this option existed (the same random draws).
 
     Returns
     -------
@@ -704,7 +715,7 @@ def synthesize(
     >>> synthesize(n_patients=50, seed=3).equals(wide)
     True
     """
-    wide, _ = _simulate(n_patients, n_clinics, start, quarters, seed)
+    wide, _ = _simulate(n_patients, n_clinics, start, quarters, seed, ae_shift)
     return wide
 
 

@@ -703,12 +703,77 @@ def plot_funnel_meta(result: Any, *, xlabel: str = "Effect", ax: Axes | None = N
     return ax
 
 
+def plot_control_chart(
+    chart: pd.DataFrame,
+    *,
+    ylabel: str | None = None,
+    percent: bool | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """A control chart: the points, the centre line, the limits and the signals marked.
+
+    Parameters
+    ----------
+    chart : DataFrame
+        From :func:`tpdn_outcomes.stats.control_chart` or
+        :func:`tpdn_outcomes.outcomes.monthly_control_chart`.
+    ylabel : str, optional
+        The axis label (default from ``metric`` when the chart has one).
+    percent : bool, optional
+        Show proportions in percent (default: for p charts and rate metrics).
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+        Points joined by a line; signals as vermillion diamonds (legend says which rules
+        fired); the centre line and the limits (steps where they vary).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.stats import control_chart
+    >>> ax = plot_control_chart(control_chart([1.0, 1.2, 0.9, 1.1, 3.0]))
+    >>> len(ax.get_lines()) >= 3
+    True
+    """
+    metric = str(chart["metric"].iloc[0]) if "metric" in chart else ""
+    rate = metric in ("responder_rate", "adverse_event_rate") or chart.attrs.get("kind") == "p"
+    scale = 100.0 if (percent if percent is not None else rate) else 1.0
+    ax = _axes(ax, figsize=(8.0, 3.8))
+    x = np.arange(len(chart))
+    value = chart["value"].to_numpy(dtype=float) * scale
+    ax.plot(x, value, color=PALETTE[0], marker="o", ms=4, lw=1.2, label="value")
+    ax.plot(x, chart["centre"].to_numpy(dtype=float) * scale, color=NEUTRAL, lw=1, label="centre")
+    ax.step(x, chart["ucl"].to_numpy(dtype=float) * scale, where="mid", color=PALETTE[3],
+            lw=0.9, ls="--", label="control limits")  # fmt: skip
+    ax.step(x, chart["lcl"].to_numpy(dtype=float) * scale, where="mid", color=PALETTE[3],
+            lw=0.9, ls="--")  # fmt: skip
+    flagged = chart["signal"].to_numpy(dtype=bool) if "signal" in chart else np.zeros(len(x), bool)
+    if flagged.any():
+        fired = [c.removeprefix("signal_").replace("_", " ") for c in chart.columns
+                 if c.startswith("signal_") and chart[c].any()]  # fmt: skip
+        ax.scatter(x[flagged], value[flagged], marker="D", s=45, color=PALETTE[3], zorder=4,
+                   label="signal: " + ", ".join(fired))  # fmt: skip
+    step = max(1, len(x) // 12)
+    ax.set_xticks(x[::step], [str(v) for v in chart["label"].to_numpy()[::step]], rotation=45,
+                  ha="right")  # fmt: skip
+    names = {
+        "responder_rate": "Responders (% of completed episodes)",
+        "mean_change": "Mean change (final - baseline)",
+        "adverse_event_rate": "Sessions with a side effect (%)",
+    }
+    ax.set_ylabel(ylabel or names.get(metric, "Value"))
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    return ax
+
+
 __all__ = [
     "PALETTE",
     "axis_label",
     "plot_adverse_events",
     "plot_change_by_condition",
     "plot_change_distribution",
+    "plot_control_chart",
     "plot_forest",
     "plot_funnel_meta",
     "plot_paired",

@@ -23,6 +23,7 @@ from tpdn_outcomes.outcomes._common import GROUPINGS, UNCONTROLLED_CAVEAT
 from tpdn_outcomes.outcomes.adverse import adverse_event_rates
 from tpdn_outcomes.outcomes.change import change_summary, function_change
 from tpdn_outcomes.outcomes.immediate import immediate_change
+from tpdn_outcomes.outcomes.monitoring import describe_signals, monthly_control_chart
 from tpdn_outcomes.outcomes.pooling import meta_by_clinic
 from tpdn_outcomes.outcomes.recovery import TimeToResponse, response_times, time_to_response
 from tpdn_outcomes.outcomes.responders import responder_curve, responder_rates
@@ -37,9 +38,11 @@ __all__ = [
     "TimeToResponse",
     "adverse_event_rates",
     "change_summary",
+    "describe_signals",
     "function_change",
     "immediate_change",
     "meta_by_clinic",
+    "monthly_control_chart",
     "responder_curve",
     "responder_rates",
     "response_times",
