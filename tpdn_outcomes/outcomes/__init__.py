@@ -21,6 +21,7 @@ characteristics).
 
 from tpdn_outcomes.outcomes._common import GROUPINGS, UNCONTROLLED_CAVEAT
 from tpdn_outcomes.outcomes.adverse import adverse_event_rates
+from tpdn_outcomes.outcomes.benchmark import clinic_benchmark
 from tpdn_outcomes.outcomes.change import change_summary, function_change
 from tpdn_outcomes.outcomes.immediate import immediate_change
 from tpdn_outcomes.outcomes.monitoring import describe_signals, monthly_control_chart
@@ -38,6 +39,7 @@ __all__ = [
     "TimeToResponse",
     "adverse_event_rates",
     "change_summary",
+    "clinic_benchmark",
     "describe_signals",
     "function_change",
     "immediate_change",
