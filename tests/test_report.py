@@ -67,7 +67,8 @@ def test_key_figures_match_a_direct_count(report) -> None:  # type: ignore[no-un
     assert list(report.tables) == [
         "key_figures", "data_flow", "table_one", "pain", "pain_immediate", "rom",
         "time_to_relief", "function",
-        "adverse_events", "by_role", "twitch", "data_quality", "mcid", "mdc",
+        "adverse_events", "by_role", "twitch", "monthly_signals", "clinics", "data_quality",
+        "mcid", "mdc",
     ]  # fmt: skip
 
 
@@ -405,3 +406,15 @@ def test_time_to_relief_figure_shows_no_small_risk_set(report) -> None:  # type:
     for line in ax.get_lines():
         if line.get_linestyle() == "-" and len(line.get_xdata()) > 2:
             assert min(line.get_ydata()) > 0  # curves stop before the small risk sets
+
+
+def test_monitoring_and_clinic_sections(report, clinic_report) -> None:  # type: ignore[no-untyped-def]
+    signals = report.tables["monthly_signals"]
+    assert signals["chart"].iloc[0] == "Mean pain change of completed episodes"
+    assert all(text.endswith(".") for text in signals["signals"])
+    for metric in ("mean_change", "responder_rate", "adverse_event_rate"):
+        assert f"monthly_{metric}" in report.figures
+    clinics = report.tables["clinics"]
+    assert list(clinics["clinic_id"]) == ["CLN-01", "CLN-02", "CLN-03", "CLN-04"]
+    assert "clinic_funnel" in report.figures
+    assert "clinics" not in clinic_report.tables  # one clinic: no comparison

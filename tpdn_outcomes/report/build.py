@@ -7,7 +7,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,11 @@ from tpdn_outcomes.outcomes import (
     UNCONTROLLED_CAVEAT,
     adverse_event_rates,
     change_summary,
+    clinic_benchmark,
+    describe_signals,
     function_change,
     immediate_change,
+    monthly_control_chart,
     responder_rates,
     rom_change,
     table_one,
@@ -398,7 +402,8 @@ def quarterly_report(
     )
     label = suppressed_label(min_cell)
     names = ["key figures", "data flow", "Table 1", "pain", "ROM", "time to relief",
-             "function", "side effects", "breakdowns", "figures"]  # fmt: skip
+             "function", "side effects", "breakdowns", "monitoring", "clinics",
+             "figures"]  # fmt: skip
     tables: dict[str, pd.DataFrame] = {}
     figures: dict[str, Any] = {}
     captions: dict[str, str] = {}
@@ -607,6 +612,63 @@ def quarterly_report(
         )
         step("breakdowns")
 
+        # monthly monitoring: XmR charts (their limits do not depend on, or reveal, the
+        # months' counts), months with at least min_cell episodes or sessions
+        upto = scope_data.filter(end=str(quarter_bounds(quarter)[1].date()))
+        signal_rows = []
+        monitored: list[tuple[Literal["mean_change", "responder_rate", "adverse_event_rate"], str]]
+        monitored = [
+            ("mean_change", "Mean pain change of completed episodes"),
+            ("responder_rate", "Share of moderate pain responders"),
+            ("adverse_event_rate", "Share of sessions with a side effect"),
+        ]
+        for metric, chart_title in monitored:
+            try:
+                chart = monthly_control_chart(upto, metric=metric, kind="xmr", min_n=min_cell)
+            except ValueError:
+                continue
+            from tpdn_outcomes.plots import plot_control_chart
+
+            figures[f"monthly_{metric}"] = _figure(
+                partial(_draw_chart, plot_control_chart, chart), height=3.6
+            )
+            captions[f"monthly_{metric}"] = (
+                f"{chart_title} per month (individuals chart: centre line and control limits from "
+                f"all months shown; months with fewer than {min_cell} left out)."
+            )
+            signal_rows.append({"chart": chart_title, "signals": " ".join(describe_signals(chart))})
+        if signal_rows:
+            tables["monthly_signals"] = pd.DataFrame(signal_rows)
+        captions["monthly_signals"] = "What the monthly charts show"
+        step("monitoring")
+
+        if clinic is None and q_data is not None and q_data.sessions["clinic_id"].nunique() > 1:
+            try:
+                bench = clinic_benchmark(q_data)
+            except ValueError:
+                bench = None
+            if bench is not None:
+                shown_b = bench[["clinic_id", "n", "observed", "expected", "o_minus_e",
+                                 "ci_low", "ci_high", "outside_95", "outside_998"]].copy()  # fmt: skip
+                tables["clinics"] = _hide_rows(
+                    shown_b, count="n", dependent=["observed", "expected", "o_minus_e", "ci_low",
+                                                   "ci_high", "outside_95", "outside_998"],
+                    min_cell=min_cell,
+                )  # fmt: skip
+                kept_b = bench[bench["n"] >= min_cell]
+                if len(kept_b) >= 2:
+                    from tpdn_outcomes.plots import plot_funnel
+
+                    kept_b.attrs.update(bench.attrs)
+                    figures["clinic_funnel"] = _figure(lambda ax: plot_funnel(kept_b, ax=ax))
+                    captions["clinic_funnel"] = (
+                        "Observed minus expected mean pain change of each clinic's completed "
+                        "episodes against their number, with 95 % and 99.8 % limits; expected "
+                        "from baseline pain, condition, age band and sex."
+                    )
+        captions["clinics"] = "Clinics compared: observed and case-mix expected pain change"
+        step("clinics")
+
         counts = data.report.counts()
         tables["data_quality"] = (
             counts if len(counts) else pd.DataFrame({"check": [], "severity": [], "n": []})
@@ -651,6 +713,15 @@ def quarterly_report(
         Section("safety", "Side effects", "Per session and per patient; sessions without an "
                 "entry are counted as not recorded, never as event-free.", ["adverse_events"]),
         Section("breakdowns", "Practitioner role and twitch response", "", ["by_role", "twitch"]),
+        Section("monitoring", "Monthly monitoring", "Control charts separate the month-to-month "
+                "variation expected of a stable service from signals worth a look: a point "
+                "outside the limits, a long run on one side, too few crossings, or a steady "
+                "trend.", ["monthly_signals"], ["monthly_mean_change", "monthly_responder_rate",
+                "monthly_adverse_event_rate"]),
+        Section("clinics", "Clinics compared", "Each clinic's pain change against the change "
+                "expected for its patients (risk-adjusted). A clinic beyond the 99.8 % limits "
+                "is unlikely to differ by chance alone; unmeasured case mix may still explain "
+                "it.", ["clinics"], ["clinic_funnel"]),
         Section("methods", "Methods and definitions", _methods_text(min_cell), ["mcid", "mdc"]),
         Section("appendix", "Appendix: data quality", "", ["data_quality"]),
     ]  # fmt: skip
@@ -668,6 +739,10 @@ def quarterly_report(
         captions=captions,
         sections=sections,
     )
+
+
+def _draw_chart(draw: Callable[..., Any], chart: pd.DataFrame, ax: Any) -> Any:
+    return draw(chart, ax=ax)
 
 
 def _methods_text(min_cell: int) -> str:

@@ -58,6 +58,14 @@ HEADINGS: dict[str, str] = {
     "median": "Median days",
     "median_ci_low": "95% CI low",
     "median_ci_high": "95% CI high",
+    "chart": "Chart",
+    "signals": "Signals",
+    "clinic_id": "Clinic",
+    "observed": "Observed change",
+    "expected": "Expected change",
+    "o_minus_e": "Observed - expected",
+    "outside_95": "Beyond 95 % limits",
+    "outside_998": "Beyond 99.8 % limits",
 }
 
 _RATE_COLUMNS = {"rate", "moderate_rate", "substantial_rate"}
