@@ -4,8 +4,13 @@ Nothing here knows about sessions, patients or measures; :mod:`tpdn_outcomes.out
 applies these functions group by group.
 
 >>> from tpdn_outcomes import stats
->>> sorted(stats.__all__)[:3]
-['mdc', 'p_adjust', 'paired_change']
+>>> [name for name in sorted(stats.__all__) if name.islower()][:4]
+['anhoej_limits', 'control_chart', 'effect_size', 'egger_test']
+
+Modules: :mod:`.paired` (change within patients), :mod:`.proportions`, :mod:`.multiplicity`,
+:mod:`.reliability` (MDC, reliable change, regression to the mean), :mod:`.survival`
+(Kaplan-Meier, log-rank), :mod:`.meta` (meta-analysis, effect sizes, Egger's test),
+:mod:`.control` (control charts and run rules).
 """
 
 from tpdn_outcomes.stats.control import anhoej_limits, control_chart
