@@ -1,0 +1,48 @@
+"""Regenerate the golden copies of every table of the sample's quarterly report.
+
+The golden files pin what a clinic sees (values, suppression, labels) so that any change
+to a number of the report is a deliberate one: rerun this script, read the diff, commit.
+The statistics behind the tables are checked against R elsewhere (tests/reference/).
+
+Usage: python tests/golden/make_golden.py
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from tpdn_outcomes import load_sample
+from tpdn_outcomes.errors import DataQualityWarning
+from tpdn_outcomes.report import quarterly_report
+
+HERE = Path(__file__).parent
+CASES = {"report_2026Q1_all": {"quarter": "2026Q1"},
+         "report_2026Q2_CLN-01": {"quarter": "2026Q2", "clinic": "CLN-01"}}  # fmt: skip
+
+
+def build(name: str):  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = load_sample()
+    return quarterly_report(data, **CASES[name])  # type: ignore[arg-type]
+
+
+def main() -> None:
+    for name in CASES:
+        folder = HERE / name
+        folder.mkdir(exist_ok=True)
+        for old in folder.glob("*.csv"):
+            old.unlink()
+        report = build(name)
+        for key, table in report.tables.items():
+            table.to_csv(folder / f"{key}.csv", index=False, float_format="%.10g")
+        print(f"wrote {len(report.tables)} tables to {folder}")
+
+
+if __name__ == "__main__":
+    main()
