@@ -123,30 +123,43 @@ def response_times(
     )
     episodes = data.episodes(measure)
     sessions = data.session_changes(measure)
-    base = dict(zip(episodes["episode_id"].astype(str), episodes["baseline"], strict=True))
-    first_date = dict(zip(episodes["episode_id"].astype(str), episodes["first_date"], strict=True))
-    ep_ids = sessions["episode_id"].astype(str)
-    baseline = ep_ids.map(base).to_numpy(dtype=float)
+    # each session's episode as a row of `episodes`, through the shared category codes
+    ep_cat = episodes["episode_id"].astype("category")
+    s_cat = sessions["episode_id"].astype("category")
+    if not s_cat.cat.categories.equals(ep_cat.cat.categories):
+        s_cat = s_cat.cat.set_categories(ep_cat.cat.categories)
+    row_of_code = np.full(len(ep_cat.cat.categories), -1, dtype=np.int64)
+    row_of_code[ep_cat.cat.codes.to_numpy()] = np.arange(len(episodes))
+    codes = s_cat.cat.codes.to_numpy()
+    row = np.where(codes >= 0, row_of_code[np.maximum(codes, 0)], -1)
+    known = row >= 0
+    baseline = np.full(len(sessions), np.nan)
+    baseline[known] = episodes["baseline"].to_numpy(dtype=float)[row[known]]
     post = sessions["post"].to_numpy(dtype=float)
     sign = 1.0 if spec.higher_is_better else -1.0
     improvement = sign * (post - baseline)
     hit = np.zeros(len(sessions), dtype=bool)
     for t, k in rules:
         hit |= _meets(improvement, baseline, t, k)
-    has_post = ~np.isnan(post) & ~np.isnan(baseline)
+    has_post = ~np.isnan(post) & ~np.isnan(baseline) & known
     if time == "days":
-        start = ep_ids.map(first_date)
-        clock = (sessions["session_date"] - pd.to_datetime(start)).dt.days.to_numpy(dtype=float)
+        first = episodes["first_date"].to_numpy(dtype="datetime64[ns]")
+        start_day = np.full(len(sessions), np.datetime64("NaT"), dtype="datetime64[ns]")
+        start_day[known] = first[row[known]]
+        session_day = sessions["session_date"].to_numpy(dtype="datetime64[ns]")
+        clock = (session_day - start_day) / np.timedelta64(1, "D")
     else:
         clock = sessions["session_number"].to_numpy(dtype=float, na_value=np.nan)
-    frame = pd.DataFrame(
-        {"episode_id": ep_ids.to_numpy(), "clock": clock, "hit": hit & has_post, "post": has_post}
-    )
-    first_hit = frame[frame["hit"]].groupby("episode_id")["clock"].min()
-    last_post = frame[frame["post"]].groupby("episode_id")["clock"].max()
-    ids = episodes["episode_id"].astype(str)
-    t_hit = ids.map(first_hit).to_numpy(dtype=float)
-    t_last = ids.map(last_post).to_numpy(dtype=float)
+    n_ep = len(episodes)
+    big = np.inf
+    first_hit = np.full(n_ep, big)
+    use = hit & has_post & ~np.isnan(clock)
+    np.minimum.at(first_hit, row[use], clock[use])
+    last_post = np.full(n_ep, -big)
+    use = has_post & ~np.isnan(clock)
+    np.maximum.at(last_post, row[use], clock[use])
+    t_hit = np.where(np.isinf(first_hit), np.nan, first_hit)
+    t_last = np.where(np.isinf(last_post), np.nan, last_post)
     event = ~np.isnan(t_hit)
     out = episodes.drop(columns=["baseline", "final", "change", "pct_change", "improvement"])
     out = out.assign(
@@ -271,7 +284,9 @@ def time_to_response(
     test = None
     if keys and len(curves) >= 2:
         ok = used
-        labels = ok[keys].astype(str).agg(" / ".join, axis=1)
+        labels = ok[keys[0]].astype(str)
+        for key in keys[1:]:
+            labels = labels + " / " + ok[key].astype(str)
         test = logrank(ok["time"], ok["event"].astype(int), labels)
     cols = [*keys, "episode_id", "time", "event", "note"]
     return TimeToResponse(summary, episodes[cols].reset_index(drop=True), curves, test, rule)
