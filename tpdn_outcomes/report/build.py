@@ -519,7 +519,8 @@ def quarterly_report(
                 )
                 captions["rom_change"] = (
                     "Mean change in range of motion as a percent of each site's normative "
-                    "range with 95% CI; vertical ticks: the minimal detectable change."
+                    "range with 95% CI; vertical ticks: the minimal detectable change. Sites "
+                    f"and conditions with fewer than {min_cell} episodes are not drawn."
                 )
         captions["rom"] = "Range of motion by site (degrees; mouth opening in mm)"
         step("ROM")
@@ -664,7 +665,8 @@ def quarterly_report(
                     captions["clinic_funnel"] = (
                         "Observed minus expected mean pain change of each clinic's completed "
                         "episodes against their number, with 95 % and 99.8 % limits; expected "
-                        "from baseline pain, condition, age band and sex."
+                        "from baseline pain, condition, age band and sex. Clinics with fewer "
+                        f"than {min_cell} episodes are not drawn."
                     )
         captions["clinics"] = "Clinics compared: observed and case-mix expected pain change"
         step("clinics")
