@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint format notebooks bench clean help
+.PHONY: demo test lint format notebooks bench docs clean help
 
 help:
 	@echo "make demo   - install and write the quarterly report of the bundled sample data"
 	@echo "make test   - install with test extras, lint, type-check and run the whole suite"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make bench  - run the benchmarks in benchmarks/"
+	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,10 +48,18 @@ test: $(VENV)/.installed-test lint
 notebooks: $(VENV)/.installed-test
 	MPLBACKEND=Agg $(BIN)/python -m pytest --nbmake --overwrite notebooks
 
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[docs]"
+	@touch $@
+
+docs: $(VENV)/.installed-docs
+	rm -rf docs/notebooks && mkdir -p docs/notebooks && cp notebooks/*.ipynb docs/notebooks/
+	$(BIN)/mkdocs build --strict --site-dir site
+
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_outcomes.py
 	$(BIN)/python benchmarks/bench_report.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build site docs/notebooks *.egg-info .pytest_cache .mypy_cache .ruff_cache
