@@ -23,6 +23,7 @@ from tpdn_outcomes.outcomes._common import GROUPINGS, UNCONTROLLED_CAVEAT
 from tpdn_outcomes.outcomes.adverse import adverse_event_rates
 from tpdn_outcomes.outcomes.benchmark import clinic_benchmark
 from tpdn_outcomes.outcomes.change import change_summary, function_change
+from tpdn_outcomes.outcomes.compare import compare_groups
 from tpdn_outcomes.outcomes.immediate import immediate_change
 from tpdn_outcomes.outcomes.monitoring import describe_signals, monthly_control_chart
 from tpdn_outcomes.outcomes.pooling import meta_by_clinic
@@ -40,6 +41,7 @@ __all__ = [
     "adverse_event_rates",
     "change_summary",
     "clinic_benchmark",
+    "compare_groups",
     "describe_signals",
     "function_change",
     "immediate_change",

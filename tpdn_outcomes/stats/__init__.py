@@ -5,7 +5,7 @@ applies these functions group by group.
 
 >>> from tpdn_outcomes import stats
 >>> [name for name in sorted(stats.__all__) if name.islower()][:4]
-['anhoej_limits', 'control_chart', 'effect_size', 'egger_test']
+['ancova', 'anhoej_limits', 'control_chart', 'effect_size']
 
 Modules: :mod:`.paired` (change within patients), :mod:`.proportions`, :mod:`.multiplicity`,
 :mod:`.reliability` (MDC, reliable change, regression to the mean), :mod:`.survival`
@@ -13,6 +13,7 @@ Modules: :mod:`.paired` (change within patients), :mod:`.proportions`, :mod:`.mu
 :mod:`.control` (control charts and run rules).
 """
 
+from tpdn_outcomes.stats.ancova import Ancova, ancova
 from tpdn_outcomes.stats.control import anhoej_limits, control_chart
 from tpdn_outcomes.stats.meta import MetaAnalysis, effect_size, egger_test, meta_analysis
 from tpdn_outcomes.stats.multiplicity import p_adjust
@@ -27,8 +28,10 @@ from tpdn_outcomes.stats.reliability import (
 from tpdn_outcomes.stats.survival import KaplanMeier, kaplan_meier, logrank
 
 __all__ = [
+    "Ancova",
     "KaplanMeier",
     "MetaAnalysis",
+    "ancova",
     "anhoej_limits",
     "control_chart",
     "effect_size",
