@@ -31,6 +31,7 @@ from tpdn_outcomes.outcomes.recovery import TimeToResponse, response_times, time
 from tpdn_outcomes.outcomes.responders import responder_curve, responder_rates
 from tpdn_outcomes.outcomes.rom import rom_change
 from tpdn_outcomes.outcomes.table_one import TableOne, table_one
+from tpdn_outcomes.outcomes.trajectory import Trajectory, trajectory_model
 from tpdn_outcomes.outcomes.twitch import twitch_association
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "UNCONTROLLED_CAVEAT",
     "TableOne",
     "TimeToResponse",
+    "Trajectory",
     "adverse_event_rates",
     "change_summary",
     "clinic_benchmark",
@@ -53,5 +55,6 @@ __all__ = [
     "rom_change",
     "table_one",
     "time_to_response",
+    "trajectory_model",
     "twitch_association",
 ]

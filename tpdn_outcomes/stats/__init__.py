@@ -15,6 +15,7 @@ Modules: :mod:`.paired` (change within patients), :mod:`.proportions`, :mod:`.mu
 
 from tpdn_outcomes.stats.ancova import Ancova, ancova
 from tpdn_outcomes.stats.control import anhoej_limits, control_chart
+from tpdn_outcomes.stats.lmm import Lmm, lmm
 from tpdn_outcomes.stats.meta import MetaAnalysis, effect_size, egger_test, meta_analysis
 from tpdn_outcomes.stats.multiplicity import p_adjust
 from tpdn_outcomes.stats.paired import paired_change
@@ -30,6 +31,7 @@ from tpdn_outcomes.stats.survival import KaplanMeier, kaplan_meier, logrank
 __all__ = [
     "Ancova",
     "KaplanMeier",
+    "Lmm",
     "MetaAnalysis",
     "ancova",
     "anhoej_limits",
@@ -37,6 +39,7 @@ __all__ = [
     "effect_size",
     "egger_test",
     "kaplan_meier",
+    "lmm",
     "logrank",
     "mdc",
     "meta_analysis",

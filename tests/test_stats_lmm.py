@@ -1,0 +1,106 @@
+"""stats.lmm and outcomes.trajectory_model against lme4 1.1-31 (R 4.2.2).
+
+Expected values: tests/reference/stats_lmm.R (sleepstudy: Reaction ~ Days with (Days |
+Subject) and (1 | Subject)) and tests/reference/outcomes_trajectory.R (the sample's pain
+trajectory, value ~ time * group + (1 + time | episode)), printed with 17 significant digits
+to the .Rout.txt files (constants below); lme4 was run with bobyqa to rhoend = 1e-12.
+Tolerances: the REML log-likelihood 1e-11 and fixed effects 1e-8 relative; variance
+components, standard errors and BLUPs 1e-6: the likelihood is flat near its maximum, so two
+optimizers that agree on it to 1e-13 still differ in the variances by ~3e-7 (lme4's summary
+prints them to 4-5 significant digits).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tpdn_outcomes import load_sample
+from tpdn_outcomes.errors import DataQualityWarning
+from tpdn_outcomes.outcomes import trajectory_model
+from tpdn_outcomes.stats import lmm
+
+REF = Path(__file__).parent / "reference"
+
+R = {
+    "M1_fixed": "251.4051048484861,10.46728595959604",
+    "M1_se": "6.824555776275826,1.5457889324298524",
+    "M1_t": "36.838310520143246,6.7714846056908513",
+    "M1_cov": "612.08974827466864,9.6043354747548584,9.6043354747548584,35.071662344213507",
+    "M1_sigma2": "654.9410406819693",
+    "M1_loglik": "-871.81413597924552",
+    "M1_ranef_int": "2.2585655005934941,-40.398576924924541,-38.960245800740438,23.690498389017598,22.260202656563621,9.0395258889010197,16.84043112036602,-7.2325791726335558,-0.33369595171369887,34.890350847748728,-25.210110330069814,-13.069956601615029,4.5778351281824108,20.863592471863829,3.2754530241156679,-25.612869329912915,0.80703973156669806,12.314539352672618",
+    "M1_ranef_days": "9.1989719042254841,-8.6197031829601602,-5.4488799171620883,-4.8143312867478389,-3.06989458100609,-0.27217065160553833,-0.22362443249389696,1.074576070132186,-10.752159085825761,8.628283952890925,1.1734142368045464,6.6142049810156145,-3.0152571782348909,3.5360133159202962,0.87221660004955825,4.8224645990713535,-0.9881550894021579,1.2840297453263911",
+    "M2_fixed": "251.40510484848389,10.467285959595921",
+    "M2_se": "9.7467161546096754,0.80422143012324077",
+    "M2_cov": "1378.1784726260964",
+    "M2_sigma2": "960.4565813741641",
+    "M2_loglik": "-893.23254269746042",
+    "T_fixed": "6.0868719402896136,-0.29933300133462321,0.93658091019684753,0.17486743991514656,0.12808737856613914,-0.22511330015496953,0.19363949964277807,-0.49520651979668001,-0.10610482029088551,-0.21215101446780343,-0.17653817517224651,-0.16670548896942497,-0.18648148488321054,0.11513775093882919,-0.19696383222952693,-0.24758832682390031,-0.076339049385846361,-0.14275208774147324",
+    "T_se": "0.12483824064810985,0.042402064202987762,0.28586250724203932,0.19830124795859747,0.17743141675926657,0.33658162239173228,0.19090364768335491,0.22284445454963012,0.22485093041167833,0.24742035193472775,0.099349285544730034,0.067506342829604618,0.061209611722977675,0.11840010068573512,0.064878921272914017,0.076888340591937082,0.073444242403629026,0.087481026983644683",
+    "T_cov": "1.7867441931019035,-0.088416761393530899,-0.088416761393530899,0.13205200189237287",
+    "T_sigma2": "0.39205064288478819",
+    "T_loglik": "-3905.9339064207352",
+}
+
+
+def _f(key: str) -> np.ndarray:
+    return np.array([float(x) for x in R[key].split(",")])
+
+
+@pytest.fixture(scope="module")
+def sleep() -> pd.DataFrame:
+    return pd.read_csv(REF / "data" / "sleepstudy.csv")
+
+
+def test_random_slope_model_matches_lme4(sleep: pd.DataFrame) -> None:
+    fit = lmm(sleep, formula="Reaction ~ Days", group="Subject", random="1 + Days")
+    assert list(fit.fixed["term"]) == ["Intercept", "Days"]
+    np.testing.assert_allclose(fit.fixed["estimate"], _f("M1_fixed"), rtol=1e-8)
+    np.testing.assert_allclose(fit.fixed["se"], _f("M1_se"), rtol=1e-6)
+    np.testing.assert_allclose(fit.fixed["statistic"], _f("M1_t"), rtol=1e-6)
+    np.testing.assert_allclose(fit.random_cov.to_numpy().ravel(), _f("M1_cov"), rtol=1e-6)
+    assert list(fit.random_cov.index) == ["Intercept", "Days"]
+    assert fit.residual_variance == pytest.approx(float(R["M1_sigma2"]), rel=1e-6)
+    assert fit.loglik == pytest.approx(float(R["M1_loglik"]), rel=1e-11)
+    np.testing.assert_allclose(fit.random_effects["Intercept"], _f("M1_ranef_int"), rtol=1e-5,
+                               atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(fit.random_effects["Days"], _f("M1_ranef_days"), rtol=1e-5,
+                               atol=1e-5)  # fmt: skip
+    assert "residual variance" in fit.summary()
+
+
+def test_random_intercept_model_matches_lme4(sleep: pd.DataFrame) -> None:
+    fit = lmm(sleep, formula="Reaction ~ Days", group="Subject")
+    np.testing.assert_allclose(fit.fixed["estimate"], _f("M2_fixed"), rtol=1e-8)
+    np.testing.assert_allclose(fit.fixed["se"], _f("M2_se"), rtol=1e-6)
+    assert fit.random_cov.iloc[0, 0] == pytest.approx(float(R["M2_cov"]), rel=1e-6)
+    assert fit.residual_variance == pytest.approx(float(R["M2_sigma2"]), rel=1e-6)
+    assert fit.loglik == pytest.approx(float(R["M2_loglik"]), rel=1e-11)
+    with pytest.raises(ValueError, match="random"):
+        lmm(sleep, formula="Reaction ~ Days", group="Subject", random="Days")
+
+
+def test_trajectory_model_matches_lme4() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        traj = trajectory_model(load_sample())
+    ref = pd.read_csv(REF / "data" / "sample_pain_trajectory.csv")
+    pd.testing.assert_frame_equal(traj.data.reset_index(drop=True), ref, check_dtype=False)
+    fixed = traj.model.fixed.set_index("term")
+    groups = sorted(ref["group"].unique())
+    r_names = ["Intercept", "time", *[f"C(group)[T.{g}]" for g in groups[1:]],
+               *[f"time:C(group)[T.{g}]" for g in groups[1:]]]  # fmt: skip
+    np.testing.assert_allclose(fixed.loc[r_names, "estimate"], _f("T_fixed"), rtol=1e-6)
+    np.testing.assert_allclose(fixed.loc[r_names, "se"], _f("T_se"), rtol=1e-5)
+    np.testing.assert_allclose(traj.model.random_cov.to_numpy().ravel(), _f("T_cov"), rtol=1e-5)
+    assert traj.model.loglik == pytest.approx(float(R["T_loglik"]), rel=1e-10)
+    first = traj.predictions.iloc[0]
+    assert first["time"] == 0 and first["estimate"] == pytest.approx(_f("T_fixed")[0], rel=1e-6)
+    one = trajectory_model(load_sample(), by=None, random="intercept", transform="log1p")
+    assert list(one.predictions["group"].unique()) == ["All episodes"]
+    assert (one.predictions["ci_low"] <= one.predictions["estimate"]).all()
