@@ -141,7 +141,7 @@ def trajectory_model(
             if by is not None and level != levels[0]:
                 x[f"C(group)[T.{level}]"] = 1.0
                 x[f"time:C(group)[T.{level}]"] = t
-            est = float(x @ beta)
+            est = float(x.to_numpy() @ beta.to_numpy(dtype=float))
             se = float(np.sqrt(x.to_numpy() @ cov.loc[beta.index, beta.index].to_numpy()
                                @ x.to_numpy()))  # fmt: skip
             rows.append({"group": level, "time": t, "estimate": float(back(est)), "se": se,
