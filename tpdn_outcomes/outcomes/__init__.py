@@ -33,6 +33,7 @@ from tpdn_outcomes.outcomes.rom import rom_change
 from tpdn_outcomes.outcomes.table_one import TableOne, table_one
 from tpdn_outcomes.outcomes.trajectory import Trajectory, trajectory_model
 from tpdn_outcomes.outcomes.twitch import twitch_association
+from tpdn_outcomes.outcomes.visits import visit_data, visit_model
 
 __all__ = [
     "GROUPINGS",
@@ -57,4 +58,6 @@ __all__ = [
     "time_to_response",
     "trajectory_model",
     "twitch_association",
+    "visit_data",
+    "visit_model",
 ]

@@ -17,6 +17,7 @@ from tpdn_outcomes.stats.ancova import Ancova, ancova
 from tpdn_outcomes.stats.control import anhoej_limits, control_chart
 from tpdn_outcomes.stats.lmm import Lmm, lmm
 from tpdn_outcomes.stats.meta import MetaAnalysis, effect_size, egger_test, meta_analysis
+from tpdn_outcomes.stats.mmrm import Mmrm, mmrm
 from tpdn_outcomes.stats.multiplicity import p_adjust
 from tpdn_outcomes.stats.paired import paired_change
 from tpdn_outcomes.stats.proportions import proportion_ci
@@ -33,6 +34,7 @@ __all__ = [
     "KaplanMeier",
     "Lmm",
     "MetaAnalysis",
+    "Mmrm",
     "ancova",
     "anhoej_limits",
     "control_chart",
@@ -43,6 +45,7 @@ __all__ = [
     "logrank",
     "mdc",
     "meta_analysis",
+    "mmrm",
     "p_adjust",
     "paired_change",
     "proportion_ci",
