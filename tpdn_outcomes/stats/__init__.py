@@ -20,6 +20,7 @@ from tpdn_outcomes.stats.meta import MetaAnalysis, effect_size, egger_test, meta
 from tpdn_outcomes.stats.mmrm import Mmrm, mmrm
 from tpdn_outcomes.stats.multiplicity import p_adjust
 from tpdn_outcomes.stats.paired import paired_change
+from tpdn_outcomes.stats.power import power_paired, sample_size_ancova, sample_size_paired
 from tpdn_outcomes.stats.proportions import proportion_ci
 from tpdn_outcomes.stats.reliability import (
     mdc,
@@ -48,8 +49,11 @@ __all__ = [
     "mmrm",
     "p_adjust",
     "paired_change",
+    "power_paired",
     "proportion_ci",
     "regression_to_mean",
     "reliable_change_index",
+    "sample_size_ancova",
+    "sample_size_paired",
     "sem_from_icc",
 ]
