@@ -62,3 +62,12 @@ def test_power_grows_with_n_and_is_sign_free(n: int, delta: float, sd: float) ->
     assert power_paired(n, delta=-delta, sd=sd) == pytest.approx(
         power_paired(n, delta=delta, sd=sd)
     )
+
+
+def test_strict_power_equals_statsmodels() -> None:
+    from statsmodels.stats.power import TTestPower
+
+    for n in (8, 25, 60):
+        ours = power_paired(n, delta=1.2, sd=2.5, strict=True)
+        theirs = TTestPower().power(effect_size=1.2 / 2.5, nobs=n, alpha=0.05)
+        assert ours == pytest.approx(theirs, rel=1e-10)

@@ -25,6 +25,7 @@ from tpdn_outcomes.outcomes.benchmark import clinic_benchmark
 from tpdn_outcomes.outcomes.change import change_summary, function_change
 from tpdn_outcomes.outcomes.compare import compare_groups
 from tpdn_outcomes.outcomes.immediate import immediate_change
+from tpdn_outcomes.outcomes.missing import attrition, multiple_imputation, tipping_point
 from tpdn_outcomes.outcomes.monitoring import describe_signals, monthly_control_chart
 from tpdn_outcomes.outcomes.pooling import meta_by_clinic
 from tpdn_outcomes.outcomes.recovery import TimeToResponse, response_times, time_to_response
@@ -42,6 +43,7 @@ __all__ = [
     "TimeToResponse",
     "Trajectory",
     "adverse_event_rates",
+    "attrition",
     "change_summary",
     "clinic_benchmark",
     "compare_groups",
@@ -50,12 +52,14 @@ __all__ = [
     "immediate_change",
     "meta_by_clinic",
     "monthly_control_chart",
+    "multiple_imputation",
     "responder_curve",
     "responder_rates",
     "response_times",
     "rom_change",
     "table_one",
     "time_to_response",
+    "tipping_point",
     "trajectory_model",
     "twitch_association",
     "visit_data",

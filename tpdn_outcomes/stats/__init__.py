@@ -17,6 +17,7 @@ from tpdn_outcomes.stats.ancova import Ancova, ancova
 from tpdn_outcomes.stats.control import anhoej_limits, control_chart
 from tpdn_outcomes.stats.lmm import Lmm, lmm
 from tpdn_outcomes.stats.meta import MetaAnalysis, effect_size, egger_test, meta_analysis
+from tpdn_outcomes.stats.mi import rubin
 from tpdn_outcomes.stats.mmrm import Mmrm, mmrm
 from tpdn_outcomes.stats.multiplicity import p_adjust
 from tpdn_outcomes.stats.paired import paired_change
@@ -53,6 +54,7 @@ __all__ = [
     "proportion_ci",
     "regression_to_mean",
     "reliable_change_index",
+    "rubin",
     "sample_size_ancova",
     "sample_size_paired",
     "sem_from_icc",
