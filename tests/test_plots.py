@@ -155,3 +155,30 @@ def test_adverse_events_plot_draws_rates_per_event(sample) -> None:  # type: ign
     assert legend[0].startswith("Physical therapist (n = ")
     with pytest.raises(ValueError, match="unit must be"):
         plot_adverse_events(table, unit="visit")
+
+
+def test_model_plots_draw_what_the_models_give(sample) -> None:  # type: ignore[no-untyped-def]
+    from tpdn_outcomes.outcomes import attrition, compare_groups, trajectory_model, visit_model
+    from tpdn_outcomes.plots import (
+        plot_adjusted_means,
+        plot_attrition,
+        plot_spaghetti,
+        plot_trajectories,
+    )
+
+    anc = compare_groups(sample, by="practitioner_role")
+    ax = plot_adjusted_means(anc)
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), anc.adjusted_means["estimate"])
+    mm = visit_model(sample, by="twitch_response", df_method="residual")
+    ax = plot_adjusted_means(mm)
+    first = mm.adjusted_means[mm.adjusted_means["group"] == "False"]["estimate"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), first)
+    traj = trajectory_model(sample, by=None)
+    ax = plot_trajectories(traj)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), traj.predictions["estimate"])
+    ax = plot_spaghetti(traj, n=5)
+    assert len(ax.get_lines()) == 6
+    table = attrition(sample)
+    ax = plot_attrition(table)
+    widths = [p.get_width() for p in ax.patches]
+    np.testing.assert_allclose(widths, 100 * table["rate_non_completion"])

@@ -855,10 +855,143 @@ def plot_caterpillar(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def plot_adjusted_means(result: Any, *, ax: Axes | None = None, ylabel: str = "") -> Axes:
+    """Adjusted means with their confidence intervals: one point per group (ANCOVA) or one
+    line per group across visits (MMRM).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import compare_groups
+    >>> ax = plot_adjusted_means(compare_groups(load_sample(), by="practitioner_role"))
+    >>> [t.get_text() for t in ax.get_yticklabels()][0]
+    'Chiropractor'
+    """
+    means = result.adjusted_means
+    if "visit" in means:
+        ax = _axes(ax, figsize=(7.5, 4.5))
+        visits = list(dict.fromkeys(means["visit"]))
+        x = np.arange(len(visits))
+        groups = list(dict.fromkeys(means["group"]))
+        width = 0.08 * (len(groups) - 1)
+        for i, g in enumerate(groups):
+            part = means[means["group"] == g].set_index("visit").loc[visits]
+            offset = (i - (len(groups) - 1) / 2) * (width / max(len(groups) - 1, 1))
+            est = part["estimate"].to_numpy(float)
+            ax.errorbar(x + offset, est, yerr=[est - part["ci_low"], part["ci_high"] - est],
+                        marker="o", capsize=3, color=PALETTE[i % len(PALETTE)],
+                        label=_label(g))  # fmt: skip
+        ax.set_xticks(x, visits)
+        ax.axhline(0, color=NEUTRAL, lw=1)
+        ax.set_ylabel(ylabel or "Adjusted mean change (95% CI)")
+        ax.legend(frameon=False, fontsize=8)
+        return ax
+    ax = _axes(ax)
+    y = np.arange(len(means))[::-1]
+    est = means["estimate"].to_numpy(float)
+    ax.errorbar(est, y, xerr=[est - means["ci_low"], means["ci_high"] - est], fmt="o",
+                capsize=3, color=PALETTE[0])  # fmt: skip
+    ax.set_yticks(y, [_label(g) for g in means["group"]])
+    ax.axvline(0, color=NEUTRAL, lw=1)
+    ax.set_xlabel(ylabel or "Adjusted mean change (95% CI)")
+    return ax
+
+
+def plot_trajectories(result: Any, *, ax: Axes | None = None, observed: bool = True) -> Axes:
+    """Model-predicted mean trajectories with confidence bands, over observed means.
+
+    Parameters
+    ----------
+    result : Trajectory
+        From :func:`tpdn_outcomes.outcomes.trajectory_model`.
+    observed : bool, default True
+        Also draw the observed mean at each time point (open circles).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import trajectory_model
+    >>> ax = plot_trajectories(trajectory_model(load_sample(), by=None))
+    >>> ax.get_xlabel()
+    'Sessions since the first'
+    """
+    pred = result.predictions
+    ax = _axes(ax, figsize=(7.5, 4.5))
+    for i, (g, part) in enumerate(pred.groupby("group", sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(part["time"], part["estimate"], color=colour, lw=1.8, label=_label(g))
+        ax.fill_between(part["time"], part["ci_low"], part["ci_high"], color=colour, alpha=0.15,
+                        lw=0)  # fmt: skip
+        if observed:
+            obs = result.data
+            obs = obs if "group" not in obs or g == "All episodes" else obs[obs["group"] == g]
+            means = obs.groupby("time")["value"].mean()
+            means = means[means.index <= part["time"].max()]
+            ax.scatter(means.index, means.to_numpy(), facecolors="none", edgecolors=colour, s=18)
+    ax.set_xlabel("Sessions since the first" if result.data["time"].max() < 30
+                  else "Days since the first session")  # fmt: skip
+    ax.set_ylabel("Value before needling (model mean, 95% CI; circles: observed means)")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_spaghetti(result: Any, *, n: int = 30, seed: int = 0, ax: Axes | None = None) -> Axes:
+    """A random sample of individual episode trajectories, with the overall mean on top.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import trajectory_model
+    >>> ax = plot_spaghetti(trajectory_model(load_sample(), by=None), n=10)
+    >>> len(ax.get_lines())
+    11
+    """
+    data = result.data
+    ids = data["episode_id"].unique()
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(ids, size=min(n, len(ids)), replace=False)
+    ax = _axes(ax, figsize=(7.0, 4.5))
+    for ep in chosen:
+        part = data[data["episode_id"] == ep].sort_values("time")
+        ax.plot(part["time"], part["value"], color=NEUTRAL, lw=0.8, alpha=0.6)
+    means = data.groupby("time")["value"].mean()
+    ax.plot(means.index, means.to_numpy(), color=PALETTE[3], lw=2.2, label="mean of all episodes")
+    ax.set_xlabel("Sessions since the first" if data["time"].max() < 30 else "Days")
+    ax.set_ylabel("Value before needling")
+    ax.set_title(f"{len(chosen)} of {len(ids)} episodes (random sample)", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_attrition(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Share of episodes without a final value by group, with the counts.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> from tpdn_outcomes.outcomes import attrition
+    >>> plot_attrition(attrition(load_sample())).get_xlabel()
+    'Episodes without a final value (%)'
+    """
+    keys = _keys(table)
+    ax = _axes(ax)
+    y = np.arange(len(table))[::-1]
+    rate = 100 * table["rate_non_completion"].to_numpy(float)
+    ax.barh(y, rate, color=PALETTE[1])
+    labels = _group_labels(table, keys)
+    ax.set_yticks(y, [f"{lab}  ({int(k)} of {int(k + c)})" for lab, k, c in
+                      zip(labels, table["n_non_completers"], table["n_completers"], strict=True)])  # fmt: skip
+    ax.set_xlabel("Episodes without a final value (%)")
+    ax.set_xlim(left=0)
+    return ax
+
+
 __all__ = [
     "PALETTE",
     "axis_label",
+    "plot_adjusted_means",
     "plot_adverse_events",
+    "plot_attrition",
     "plot_caterpillar",
     "plot_change_by_condition",
     "plot_change_distribution",
@@ -870,5 +1003,7 @@ __all__ = [
     "plot_responder_curve",
     "plot_responders",
     "plot_rom_change",
+    "plot_spaghetti",
     "plot_time_to_response",
+    "plot_trajectories",
 ]

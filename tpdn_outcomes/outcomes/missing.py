@@ -234,7 +234,7 @@ def tipping_point(
     parts = [
         multiple_imputation(
             data, measure=measure, by=by, m=m, delta=float(d), seed=seed, confidence=confidence
-        )  # fmt: skip
+        )
         for d in grid
     ]
     table = pd.concat(parts, ignore_index=True).sort_values(["group", "delta"], kind="stable")
