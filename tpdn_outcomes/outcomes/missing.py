@@ -3,6 +3,7 @@ tipping-point analysis for the change from baseline."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,7 +66,9 @@ def attrition(
             sessions_non_completers=float(group.loc[non, "n_sessions"].mean()) if non.any() else np.nan,
         )  # fmt: skip
         if len(a) >= 2 and len(b) >= 2 and (a.var(ddof=1) + b.var(ddof=1)) > 0:
-            test = sps.ttest_ind(b, a, equal_var=False)
+            with warnings.catch_warnings():  # nearly constant groups: scipy warns, result fine
+                warnings.simplefilter("ignore", RuntimeWarning)
+                test = sps.ttest_ind(b, a, equal_var=False)
             ci = test.confidence_interval()
             row.update(baseline_difference=float(b.mean() - a.mean()), ci_low=float(ci.low),
                        ci_high=float(ci.high), p_val=float(test.pvalue), note="")  # fmt: skip
