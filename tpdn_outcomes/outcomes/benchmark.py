@@ -11,8 +11,7 @@ from scipy import stats as sps
 
 from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
-from tpdn_outcomes.mcid import mcid_for
-from tpdn_outcomes.outcomes.responders import _meets
+from tpdn_outcomes.outcomes.responders import responder_flags
 from tpdn_outcomes.stats import proportion_ci
 
 ADJUSTERS = ("baseline", "condition", "age_band", "sex", "practitioner_role")
@@ -99,16 +98,13 @@ def clinic_benchmark(
     frame["resid"] = fit.resid.to_numpy()
     frame["clinic_id"] = ep["clinic_id"].astype(str).to_numpy()
     sigma = float(np.sqrt(fit.scale))
-    defs = mcid_for(measure)
-    defs = defs[defs["definition"] == ("moderate" if (defs["definition"] == "moderate").any()
-                                       else defs["definition"].iloc[0])] if len(defs) else defs  # fmt: skip
-    hit = np.zeros(len(ep), dtype=bool)
-    imp = ep["improvement"].to_numpy(dtype=float)
-    base = ep["baseline"].to_numpy(dtype=float)
-    for t, k in zip(defs["threshold"].astype(float), defs["kind"], strict=True):
-        hit |= _meets(imp, base, t, k)
+    try:
+        hit = responder_flags(ep, measure)
+        overall_rate = float(hit.mean())
+    except ValueError:  # no registered MCID (ROM): no responder columns to compute
+        hit = np.zeros(len(ep), dtype=bool)
+        overall_rate = np.nan
     frame["hit"] = hit
-    overall_rate = float(hit.mean()) if len(defs) else np.nan
     sign = 1.0 if spec.higher_is_better else -1.0
     rows = []
     for clinic, g in frame.groupby("clinic_id", sort=True):

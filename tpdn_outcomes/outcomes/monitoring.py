@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tpdn_outcomes.data import SessionData
-from tpdn_outcomes.outcomes.responders import responder_rates
+from tpdn_outcomes.outcomes.responders import responder_flags
 from tpdn_outcomes.stats.control import control_chart
 
 METRICS = ("responder_rate", "mean_change", "adverse_event_rate")
@@ -96,12 +96,11 @@ def monthly_control_chart(
             values = per["value"].to_numpy(dtype=float)
             default_kind = "xmr"
         else:
-            rates = responder_rates(data, measure=measure, by=None)
-            if (rates["definition"] == "moderate").any():
-                definition = "moderate"
-            else:
-                definition = str(rates["definition"].iloc[0])
-            flag = _responders(data, measure, definition)
+            episodes_all = data.episodes(measure)
+            flag = pd.Series(
+                responder_flags(episodes_all, measure),
+                index=episodes_all["episode_id"].astype(str).to_numpy(),
+            )
             done = done.assign(hit=done["episode_id"].astype(str).map(flag).fillna(False))
             per = done.groupby("month", sort=True).agg(n=("hit", "size"), count=("hit", "sum"))
             values = per["count"].to_numpy(dtype=float)
@@ -125,21 +124,6 @@ def monthly_control_chart(
     chart.attrs["left_out"] = left_out
     chart.attrs["kind"] = "p" if (chosen == "p" and metric != "mean_change") else "xmr"
     return chart
-
-
-def _responders(data: SessionData, measure: str, definition: str) -> pd.Series:
-    from tpdn_outcomes.mcid import mcid_for
-    from tpdn_outcomes.outcomes.responders import _meets
-
-    episodes = data.episodes(measure)
-    defs = mcid_for(measure)
-    defs = defs[defs["definition"] == definition]
-    imp = episodes["improvement"].to_numpy(dtype=float)
-    base = episodes["baseline"].to_numpy(dtype=float)
-    hit = np.zeros(len(episodes), dtype=bool)
-    for t, k in zip(defs["threshold"].astype(float), defs["kind"], strict=True):
-        hit |= _meets(imp, base, t, k)
-    return pd.Series(hit, index=episodes["episode_id"].astype(str).to_numpy())
 
 
 def describe_signals(chart: pd.DataFrame) -> list[str]:

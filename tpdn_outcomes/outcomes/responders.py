@@ -35,6 +35,37 @@ def _meets(
         return (baseline > 0) & (100.0 * improvement >= threshold * baseline)
 
 
+def responder_flags(
+    episodes: pd.DataFrame, measure: str, definition: str | None = None
+) -> np.ndarray:
+    """For each episode row: does its improvement reach the registry's MCID?
+
+    ``definition`` defaults to ``moderate`` where the measure has one, else its first
+    definition; thresholds of one definition combine with "or". Episodes without a change
+    are False. Raises ValueError when the measure has no registered MCID (ROM).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> ep = load_sample().episodes("pain")
+    >>> int(responder_flags(ep, "pain").sum())
+    453
+    """
+    defs = mcid_for(measure)
+    if defs.empty:
+        raise ValueError(f"no clinically meaningful change is registered for {measure!r}")
+    if definition is None:
+        names = list(dict.fromkeys(defs["definition"]))
+        definition = "moderate" if "moderate" in names else names[0]
+    defs = defs[defs["definition"] == definition]
+    imp = episodes["improvement"].to_numpy(dtype=float)
+    base = episodes["baseline"].to_numpy(dtype=float)
+    hit = np.zeros(len(episodes), dtype=bool)
+    for t, k in zip(defs["threshold"].astype(float), defs["kind"], strict=True):
+        hit |= _meets(imp, base, t, k)
+    return hit & ~np.isnan(imp)
+
+
 def _describe(rows: pd.DataFrame, unit: str) -> str:
     parts = [
         f">= {t:g} {'%' if k == 'percent' else unit}"
