@@ -154,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--config", metavar="TOML", help="settings file (keys as the long options)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    c = sub.add_parser(
+        "convert",
+        help="convert between a session file and a CDISC ADaM dataset",
+        description="Convert a session file to a CDISC ADaM (BDS) analysis dataset, or an "
+        "ADaM dataset written by this tool back to a session table. Formats follow the file "
+        "endings: .csv, .parquet, .xpt (SAS transport) for ADaM; .csv, .tsv, .xlsx, .parquet "
+        "for sessions. REDCap and FHIR are not supported yet.",
+    )
+    c.add_argument("input", help="the file to read")
+    c.add_argument("output", help="the file to write (written atomically)")
+    c.add_argument("--from", dest="source", choices=["sessions", "adam"], required=True)
+    c.add_argument("--to", dest="target", choices=["sessions", "adam"], required=True)
+    c.add_argument("--measures", metavar="FILE", help="long measures table (with --from sessions)")
+    c.add_argument("--export-date", metavar="YYYY-MM-DD", help="dates after it are errors")
+
     m = sub.add_parser(
         "summary",
         help="print the change of a measure by group",
@@ -329,6 +344,30 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from tpdn_outcomes.interop import from_adam, read_adam, to_adam, write_adam
+    from tpdn_outcomes.io import write_table
+    from tpdn_outcomes.validate import load_sessions
+
+    if args.source == args.target:
+        raise _UsageError("--from and --to are the same: nothing to convert")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        if args.source == "sessions":
+            data = load_sessions(args.input, measures=args.measures, export_date=args.export_date)
+        else:
+            data = from_adam(read_adam(args.input), export_date=args.export_date)
+    if args.target == "adam":
+        path = write_adam(to_adam(data), args.output)
+    else:
+        wide = data.sessions.drop(columns=["source_row"], errors="ignore")
+        long = data.measures[["session_id", "measure", "timing", "value"]]
+        path = write_table(wide, args.output)
+        write_table(long, Path(args.output).with_name(Path(args.output).stem + "_measures.csv"))
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     from tpdn_outcomes.outcomes import change_summary
     from tpdn_outcomes.validate import load_sessions
@@ -371,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _cmd_demo,
         "report": _cmd_report,
         "summary": _cmd_summary,
+        "convert": _cmd_convert,
     }
     try:
         return handlers[args.command](args)
