@@ -160,12 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert a session file to a CDISC ADaM (BDS) analysis dataset, or an "
         "ADaM dataset written by this tool back to a session table. Formats follow the file "
         "endings: .csv, .parquet, .xpt (SAS transport) for ADaM; .csv, .tsv, .xlsx, .parquet "
-        "for sessions. REDCap and FHIR are not supported yet.",
+        "for sessions; a REDCap records export (CSV) with --dictionary, and a folder for "
+        "--to redcap (records and dictionary). FHIR is not supported yet.",
     )
     c.add_argument("input", help="the file to read")
     c.add_argument("output", help="the file to write (written atomically)")
-    c.add_argument("--from", dest="source", choices=["sessions", "adam"], required=True)
-    c.add_argument("--to", dest="target", choices=["sessions", "adam"], required=True)
+    c.add_argument("--from", dest="source", choices=["sessions", "adam", "redcap"], required=True)
+    c.add_argument("--to", dest="target", choices=["sessions", "adam", "redcap"], required=True)
+    c.add_argument("--dictionary", metavar="FILE", help="REDCap data dictionary (--from redcap)")
+    c.add_argument("--mapping", metavar="TOML", help="REDCap field mapping (--from redcap)")
     c.add_argument("--measures", metavar="FILE", help="long measures table (with --from sessions)")
     c.add_argument("--export-date", metavar="YYYY-MM-DD", help="dates after it are errors")
 
@@ -345,7 +348,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from tpdn_outcomes.interop import from_adam, read_adam, to_adam, write_adam
+    from tpdn_outcomes.interop import (
+        from_adam,
+        load_redcap,
+        read_adam,
+        to_adam,
+        write_adam,
+        write_redcap,
+    )
     from tpdn_outcomes.io import write_table
     from tpdn_outcomes.validate import load_sessions
 
@@ -355,10 +365,15 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", DataQualityWarning)
         if args.source == "sessions":
             data = load_sessions(args.input, measures=args.measures, export_date=args.export_date)
+        elif args.source == "redcap":
+            data = load_redcap(args.input, data_dictionary=args.dictionary, mapping=args.mapping,
+                               export_date=args.export_date)  # fmt: skip
         else:
             data = from_adam(read_adam(args.input), export_date=args.export_date)
     if args.target == "adam":
         path = write_adam(to_adam(data), args.output)
+    elif args.target == "redcap":
+        path, _ = write_redcap(data, args.output)
     else:
         wide = data.sessions.drop(columns=["source_row"], errors="ignore")
         long = data.measures[["session_id", "measure", "timing", "value"]]

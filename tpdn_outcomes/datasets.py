@@ -1270,6 +1270,12 @@ python -m tpdn_outcomes.datasets --out data/sample
 which also refreshes the copy shipped inside the package (`tpdn_outcomes/sample_data/`,
 loaded by `tpdn_outcomes.datasets.load_sample()`; `--no-package-copy` skips it).
 `tests/test_datasets.py` checks that the shipped files equal the generator's output.
+`redcap_records.csv` and `redcap_dictionary.csv` hold the same data as a REDCap project
+(a `patient` instrument and a repeating `session` instrument; coded choices; adverse events
+as a checkbox field), made with
+`tpdn_outcomes.interop.write_redcap(tpdn_outcomes.load_sample(), "data/sample")`;
+`tests/test_redcap.py` checks they equal that output and read back into the same data.
+
 Load them with `export_date="{SAMPLE_EXPORT_DATE}"` (the day after the last quarter;
 `load_sample()` does) so the result does not depend on today's date.
 
