@@ -181,7 +181,13 @@ def registry() -> pd.DataFrame:
 
 
 def check_registry(table: pd.DataFrame) -> pd.DataFrame:
-    """Validate a user's registry; return it. Raises ValueError naming the problem."""
+    """Validate a user's registry; return it. Raises ValueError naming the problem.
+
+    Examples
+    --------
+    >>> len(check_registry(registry())) > 5
+    True
+    """
     missing = [c for c in ("instrument", "definition", "threshold", "kind") if c not in table]
     if missing:
         raise ValueError(

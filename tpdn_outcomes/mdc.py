@@ -120,7 +120,13 @@ def rom_site(measure: str) -> str:
 
 
 def check_mdc_registry(table: pd.DataFrame) -> pd.DataFrame:
-    """Validate a user's MDC registry; return it. Raises ValueError naming the problem."""
+    """Validate a user's MDC registry; return it. Raises ValueError naming the problem.
+
+    Examples
+    --------
+    >>> list(check_mdc_registry(mdc_registry())["site"])[:2]
+    ['cervical_rotation', 'shoulder_abduction']
+    """
     missing = [c for c in ("site", "mdc") if c not in table]
     if missing:
         raise ValueError(

@@ -224,6 +224,14 @@ def write_adam(adam: pd.DataFrame, path: str | os.PathLike[str], *, name: str = 
 
     The XPT file carries the variable labels of :data:`ADAM_COLUMNS` and the dataset
     ``name`` (8 characters at most); dates are SAS dates.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from tpdn_outcomes import load_sample
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "adtpdn.xpt"
+    >>> write_adam(to_adam(load_sample()), path).name
+    'adtpdn.xpt'
     """
     target = Path(path)
     if target.suffix.lower() == ".xpt":
@@ -250,7 +258,16 @@ def write_adam(adam: pd.DataFrame, path: str | os.PathLike[str], *, name: str = 
 
 
 def read_adam(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read an ADaM dataset written by :func:`write_adam` (CSV, Parquet or XPT)."""
+    """Read an ADaM dataset written by :func:`write_adam` (CSV, Parquet or XPT).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from tpdn_outcomes import load_sample
+    >>> path = write_adam(to_adam(load_sample()), pathlib.Path(tempfile.mkdtemp()) / "a.parquet")
+    >>> len(read_adam(path))
+    11988
+    """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix == ".xpt":
@@ -275,6 +292,13 @@ def from_adam(adam: pd.DataFrame, **load_options: object) -> SessionData:
 
     The session table comes from one record per ``SESSID`` and the measures from every
     record; both go through :func:`tpdn_outcomes.load_sessions`, so the usual checks apply.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> data = from_adam(to_adam(load_sample()), export_date="2026-07-01")
+    >>> len(data.sessions)
+    2726
     """
     from tpdn_outcomes.validate import load_sessions
 

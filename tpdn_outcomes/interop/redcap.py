@@ -117,6 +117,14 @@ def read_redcap(
     SchemaError
         The export lacks ``record_id`` or a coded value has no label in the dictionary
         (naming the record, field and value).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.datasets import sample_path
+    >>> table = read_redcap(sample_path("redcap_records.csv"),
+    ...                     data_dictionary=sample_path("redcap_dictionary.csv"))
+    >>> table[["patient_id", "condition", "pain_pre"]].iloc[0].tolist()
+    ['P00001', 'tmj_dysfunction', '5']
     """
     frame = (
         records.copy()
@@ -265,6 +273,13 @@ def to_redcap(data: SessionData) -> tuple[pd.DataFrame, pd.DataFrame]:
     One ``patient`` record row per patient (age band, sex) and one repeating ``session``
     instance per session, with coded choices (condition, role, sex, age band, clinic),
     a yes/no twitch field and the adverse events as a checkbox field.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> records, dictionary = to_redcap(load_sample())
+    >>> records["redcap_repeat_instrument"].value_counts().to_dict()
+    {'session': 2726, '': 600}
     """
     s = data.sessions.reset_index(drop=True)
     m = data.measures
@@ -354,7 +369,15 @@ def to_redcap(data: SessionData) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def write_redcap(data: SessionData, folder: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Write ``redcap_records.csv`` and ``redcap_dictionary.csv`` into ``folder``."""
+    """Write ``redcap_records.csv`` and ``redcap_dictionary.csv`` into ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from tpdn_outcomes import load_sample
+    >>> [p.name for p in write_redcap(load_sample(), tempfile.mkdtemp())]
+    ['redcap_records.csv', 'redcap_dictionary.csv']
+    """
     records, dictionary = to_redcap(data)
     out = Path(folder)
     a = atomic_write(out / "redcap_records.csv",

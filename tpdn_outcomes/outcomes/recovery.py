@@ -101,6 +101,13 @@ def response_times(
     -------
     (DataFrame, str)
         The episode table (see :class:`TimeToResponse`) and the rule as text.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> episodes, rule = response_times(load_sample(), time="sessions")
+    >>> rule, int(episodes["event"].sum())
+    ('improvement >= 2 points or >= 30 %', 535)
     """
     if time not in ("days", "sessions"):
         raise ValueError(f"time must be 'days' or 'sessions', not {time!r}")

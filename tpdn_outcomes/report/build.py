@@ -39,7 +39,13 @@ MIN_CELL = 11
 
 
 def suppressed_label(min_cell: int) -> str:
-    """How a suppressed count is shown (``"<11"`` for ``min_cell=11``)."""
+    """How a suppressed count is shown (``"<11"`` for ``min_cell=11``).
+
+    Examples
+    --------
+    >>> suppressed_label(11), suppressed_label(5)
+    ('<11', '<5')
+    """
     return f"<{min_cell}"
 
 

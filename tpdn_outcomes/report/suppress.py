@@ -23,7 +23,13 @@ from tpdn_outcomes.privacy import suppress_small_cells
 
 
 def primary(values: np.ndarray, min_cell: int) -> np.ndarray:
-    """Cells with ``0 < value < min_cell`` (missing values are not suppressed)."""
+    """Cells with ``0 < value < min_cell`` (missing values are not suppressed).
+
+    Examples
+    --------
+    >>> primary(np.array([0.0, 3.0, 11.0, np.nan]), 11).tolist()
+    [False, True, False, False]
+    """
     values = np.asarray(values, dtype=float)
     return suppress_small_cells(np.nan_to_num(values, nan=0.0), min_cell=min_cell)
 
@@ -125,6 +131,14 @@ def back_calculable(
     """Cells a reader could recover, or narrow below ``min_cell``, from published totals.
 
     For tests and audits: an empty list means no hidden cell is exposed by its lines.
+
+    Examples
+    --------
+    >>> v = np.array([[3.0, 40.0, 50.0]])
+    >>> back_calculable(v, primary(v, 11), min_cell=11, col_totals=False)
+    [(0, 0)]
+    >>> back_calculable(v, complementary(v, primary(v, 11), min_cell=11), min_cell=11)
+    []
     """
     values = np.atleast_2d(np.asarray(values, dtype=float))
     hidden = np.atleast_2d(np.asarray(hidden, dtype=bool))
