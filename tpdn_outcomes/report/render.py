@@ -204,7 +204,12 @@ def render_excel(report: Report, path: str | Path) -> Path:
                 report.quarter,
                 str(report.period[0].date()),
                 str(report.period[1].date()),
-                *[str(v) for v in report.meta.values()],
+                *[
+                    "; ".join(f"{k} {t:.2f} s" for k, t in v.items())
+                    if isinstance(v, dict)
+                    else str(v)
+                    for v in report.meta.values()
+                ],
             ],
         }
     )
