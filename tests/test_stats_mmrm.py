@@ -149,8 +149,8 @@ def test_missing_visits_use_all_available_data() -> None:
 
 def test_bad_input() -> None:
     df = pd.DataFrame({"id": [1, 1, 2, 2], "visit": ["a", "b", "a", "b"], "y": [1.0, 2, 3, 4]})
-    with pytest.raises(NotImplementedError, match="Kenward-Roger"):
-        mmrm(df, outcome="y", subject="id", visit="visit", df_method="kenward-roger")
+    with pytest.raises(ValueError, match="df_method"):
+        mmrm(df, outcome="y", subject="id", visit="visit", df_method="kr")
     with pytest.raises(ValueError, match="covariance"):
         mmrm(df, outcome="y", subject="id", visit="visit", covariance="banded")
     with pytest.raises(ValueError, match="same visit"):

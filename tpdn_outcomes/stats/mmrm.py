@@ -1,11 +1,11 @@
 """Mixed model for repeated measures (MMRM): REML with a structured or unstructured visit
-covariance, fitted on all available data, with Satterthwaite degrees of freedom."""
+covariance, fitted on all available data, with Satterthwaite or Kenward-Roger degrees of freedom."""
 
 from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +17,10 @@ from scipy import stats as sps
 from tpdn_outcomes.stats.multiplicity import p_adjust
 from tpdn_outcomes.stats.paired import _check_confidence
 
-__all__ = ["COVARIANCES", "Mmrm", "mmrm"]
+__all__ = ["COVARIANCES", "DF_METHODS", "Mmrm", "mmrm"]
 
 COVARIANCES = ("unstructured", "compound_symmetry", "ar1", "toeplitz")
+DF_METHODS = ("satterthwaite", "kenward-roger", "residual")
 
 
 def _n_theta(structure: str, v: int) -> int:
@@ -222,10 +223,11 @@ def mmrm(
         Further covariates (numeric linear, others as factors).
     covariance : {"unstructured", "compound_symmetry", "ar1", "toeplitz"}
         The within-subject covariance over visits (structured ones have a common variance).
-    df_method : {"satterthwaite", "residual"}, default "satterthwaite"
+    df_method : {"satterthwaite", "kenward-roger", "residual"}, default "satterthwaite"
         Degrees of freedom of tests and intervals: Satterthwaite's approximation (from the
-        numerical information of the covariance parameters), or n - p.
-        Kenward-Roger is not implemented and raises.
+        numerical information of the covariance parameters); Kenward and Roger's (1997),
+        which also inflates the standard errors for the estimated covariance (SAS
+        ``ddfm=kr``; see Notes); or n - p.
     visit_order : sequence of str, optional
         The order of the visits (default: sorted labels).
     confidence : float, default 0.95
@@ -244,6 +246,13 @@ def mmrm(
     R's ``nlme::gls`` (``corSymm`` + ``varIdent`` for the unstructured case) with
     ``emmeans`` (tests/reference/stats_mmrm.R).
 
+    Kenward-Roger uses the covariance parameters of SAS PROC MIXED: the entries of the
+    matrix (unstructured), one covariance per lag (Toeplitz), the between- and
+    within-subject variances (compound symmetry), all linear, and the variance and
+    correlation (AR(1)), whose second derivatives enter the adjustment. It matches R's
+    pbkrtest for compound symmetry (tests/reference/stats_mmrm_kr.R) and gives the exact
+    N - G degrees of freedom for complete balanced data with an unstructured covariance.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -259,13 +268,8 @@ def mmrm(
     _check_confidence(confidence)
     if covariance not in COVARIANCES:
         raise ValueError(f"covariance must be one of {list(COVARIANCES)}, not {covariance!r}")
-    if df_method == "kenward-roger":
-        raise NotImplementedError(
-            "Kenward-Roger degrees of freedom are not implemented; use 'satterthwaite' "
-            "(close to Kenward-Roger for balanced designs) or 'residual'"
-        )
-    if df_method not in ("satterthwaite", "residual"):
-        raise ValueError(f"df_method must be 'satterthwaite' or 'residual', not {df_method!r}")
+    if df_method not in DF_METHODS:
+        raise ValueError(f"df_method must be one of {list(DF_METHODS)}, not {df_method!r}")
     cols = [outcome, subject, visit, *([group] if group else []),
             *([baseline] if baseline else []), *covariates]  # fmt: skip
     missing = [c for c in cols if c not in data]
@@ -368,15 +372,17 @@ def mmrm(
             down[j] -= steps[j]
             derivs.append((cov_beta_at(up) - cov_beta_at(down)) / (2 * steps[j]))
 
-        def dof(weights: np.ndarray) -> float:
+        def satterthwaite(weights: np.ndarray) -> float:
             var = float(weights @ cov_beta @ weights)
             grad = np.array([weights @ dc @ weights for dc in derivs])
             denom = float(grad @ a_cov @ grad)
             return 2.0 * var**2 / denom if denom > 0 else np.inf
-    else:
 
-        def dof(weights: np.ndarray) -> float:
-            return resid_df
+        dof: Callable[[np.ndarray], float] = satterthwaite
+    elif df_method == "kenward-roger":
+        cov_beta, dof = _kenward_roger(d, sigma, covariance, cov_beta)
+    else:
+        dof = lambda weights: resid_df  # noqa: E731
 
     se = np.sqrt(np.diag(cov_beta))
     unit = np.eye(p)
@@ -447,3 +453,102 @@ def _hessian(f: Any, x: np.ndarray) -> np.ndarray:
                 mm[j] -= h[j]
                 out[i, j] = out[j, i] = (f(pp) - f(pm) - f(mp) + f(mm)) / (4 * h[i] * h[j])
     return out
+
+
+def _linear_parameters(
+    sigma: np.ndarray, structure: str
+) -> tuple[list[np.ndarray], dict[tuple[int, int], np.ndarray]]:
+    """First and second derivatives of the visit covariance in SAS's parametrisation.
+
+    Unstructured: one parameter per distinct entry; compound symmetry: the between- and
+    within-subject variances; Toeplitz: one covariance per lag (all three linear, so no
+    second derivatives); AR(1): the variance and the correlation (non-linear).
+    """
+    v = sigma.shape[0]
+    lag = np.abs(np.subtract.outer(np.arange(v), np.arange(v)))
+    second: dict[tuple[int, int], np.ndarray] = {}
+    if structure == "unstructured":
+        first = []
+        for i, j in zip(*np.tril_indices(v), strict=True):
+            g = np.zeros((v, v))
+            g[i, j] = g[j, i] = 1.0
+            first.append(g)
+    elif structure == "compound_symmetry":
+        first = [np.ones((v, v)), np.eye(v)]
+    elif structure == "toeplitz":
+        first = [(lag == k).astype(float) for k in range(v)]
+    else:  # ar1
+        var = float(sigma[0, 0])
+        rho = float(sigma[0, 1] / var) if v > 1 else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_rho = np.where(lag >= 1, lag * rho ** np.maximum(lag - 1, 0), 0.0)
+            d_rho2 = np.where(lag >= 2, lag * (lag - 1) * rho ** np.maximum(lag - 2, 0), 0.0)
+        first = [rho**lag, var * d_rho]
+        second = {(0, 1): d_rho, (1, 0): d_rho, (1, 1): var * d_rho2}
+    return first, second
+
+
+def _kenward_roger(
+    d: _Design, sigma: np.ndarray, structure: str, phi: np.ndarray
+) -> tuple[np.ndarray, Any]:
+    """Kenward and Roger's (1997) adjusted covariance of the fixed effects and their df.
+
+    Follows Kenward and Roger (1997), with the expected REML information of the covariance
+    parameters and the second-derivative term R for non-linear structures, as SAS PROC MIXED
+    ``ddfm=kr`` and R's pbkrtest compute them. Returns the adjusted covariance and a
+    function giving the denominator degrees of freedom of a single contrast.
+    """
+    first, second = _linear_parameters(sigma, structure)
+    r = len(first)
+    p = phi.shape[0]
+    big_p = [np.zeros((p, p)) for _ in range(r)]
+    big_q = [[np.zeros((p, p)) for _ in range(r)] for _ in range(r)]
+    big_r = {key: np.zeros((p, p)) for key in second}
+    trace = np.zeros((r, r))
+    for vis, rows in d.patterns:
+        inv = np.linalg.inv(sigma[np.ix_(vis, vis)])
+        a = np.einsum("jk,nkp->njp", inv, d.x[rows])  # Sigma^-1 X per subject
+        n = rows.shape[0]
+        gs = [g[np.ix_(vis, vis)] for g in first]
+        igs = [inv @ g for g in gs]
+        for i in range(r):
+            big_p[i] -= np.einsum("nmp,mk,nkq->pq", a, gs[i], a)
+            for j in range(r):
+                mid = gs[i] @ igs[j]
+                big_q[i][j] += np.einsum("nmp,mk,nkq->pq", a, mid, a)
+                trace[i, j] += n * float(np.sum(igs[i] * igs[j].T))
+        for key, g2 in second.items():
+            big_r[key] += np.einsum("nmp,mk,nkq->pq", a, g2[np.ix_(vis, vis)], a)
+    info = np.empty((r, r))
+    for i in range(r):
+        for j in range(r):
+            info[i, j] = 0.5 * (trace[i, j] - 2.0 * float(np.sum(phi * big_q[i][j].T))
+                                + float(np.sum((phi @ big_p[i]) * (phi @ big_p[j]).T)))  # fmt: skip
+    w = np.linalg.pinv(info)
+    lam = np.zeros((p, p))
+    for i in range(r):
+        for j in range(r):
+            term = big_q[i][j] - big_p[i] @ phi @ big_p[j]
+            if (i, j) in big_r:
+                term = term - 0.25 * big_r[(i, j)]
+            lam += w[i, j] * term
+    adjusted = phi + 2.0 * phi @ lam @ phi
+    adjusted = (adjusted + adjusted.T) / 2.0
+
+    def dof(weights: np.ndarray) -> float:
+        ell = np.atleast_2d(weights)
+        theta = ell.T @ np.linalg.solve(ell @ phi @ ell.T, ell)
+        u = [theta @ phi @ pi @ phi for pi in big_p]
+        a1 = sum(w[i, j] * np.trace(u[i]) * np.trace(u[j]) for i in range(r) for j in range(r))
+        a2 = sum(w[i, j] * float(np.sum(u[i] * u[j].T)) for i in range(r) for j in range(r))
+        q = ell.shape[0]
+        b = (a1 + 6.0 * a2) / (2.0 * q)
+        g = ((q + 1) * a1 - (q + 4) * a2) / ((q + 2) * a2)
+        denom = 3 * q + 2 * (1 - g)
+        c1, c2, c3 = g / denom, (q - g) / denom, (q + 2 - g) / denom
+        e_star = 1.0 / (1.0 - a2 / q)
+        v_star = (2.0 / q) * (1 + c1 * b) / ((1 - c2 * b) ** 2 * (1 - c3 * b))
+        rho = v_star / (2.0 * e_star**2)
+        return float(4.0 + (q + 2) / (q * rho - 1.0))
+
+    return adjusted, dof
