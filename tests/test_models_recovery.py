@@ -75,7 +75,7 @@ def test_ancova_recovers_the_planted_difference(planted) -> None:  # type: ignor
 
 @pytest.mark.parametrize("df_method", ["satterthwaite", "kenward-roger"])
 def test_mmrm_recovers_the_planted_difference_at_every_visit(planted, df_method: str) -> None:  # type: ignore[no-untyped-def]
-    fit = visit_model(planted, by="practitioner_role", df_method=df_method)
+    fit = visit_model(planted, by="practitioner_role", df_method=df_method)  # type: ignore[arg-type]
     con = fit.contrasts(method="trt.vs.ctrl", reference=ROLES[0])
     assert len(con) == 4
     assert ((con["ci_low"] <= DELTA) & (DELTA <= con["ci_high"])).all()
