@@ -156,17 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser(
         "convert",
-        help="convert between a session file and a CDISC ADaM dataset",
+        help="convert between session files, CDISC ADaM, REDCap and FHIR",
         description="Convert a session file to a CDISC ADaM (BDS) analysis dataset, or an "
         "ADaM dataset written by this tool back to a session table. Formats follow the file "
         "endings: .csv, .parquet, .xpt (SAS transport) for ADaM; .csv, .tsv, .xlsx, .parquet "
         "for sessions; a REDCap records export (CSV) with --dictionary, and a folder for "
-        "--to redcap (records and dictionary). FHIR is not supported yet.",
+        "--to redcap (records and dictionary); a FHIR R4 Bundle (.json) or NDJSON (.ndjson) "
+        "of Patients, Procedures and Observations.",
     )
     c.add_argument("input", help="the file to read")
     c.add_argument("output", help="the file to write (written atomically)")
-    c.add_argument("--from", dest="source", choices=["sessions", "adam", "redcap"], required=True)
-    c.add_argument("--to", dest="target", choices=["sessions", "adam", "redcap"], required=True)
+    formats = ["sessions", "adam", "redcap", "fhir"]
+    c.add_argument("--from", dest="source", choices=formats, required=True)
+    c.add_argument("--to", dest="target", choices=formats, required=True)
     c.add_argument("--dictionary", metavar="FILE", help="REDCap data dictionary (--from redcap)")
     c.add_argument("--mapping", metavar="TOML", help="REDCap field mapping (--from redcap)")
     c.add_argument("--measures", metavar="FILE", help="long measures table (with --from sessions)")
@@ -350,10 +352,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from tpdn_outcomes.interop import (
         from_adam,
+        from_fhir,
         load_redcap,
         read_adam,
         to_adam,
         write_adam,
+        write_fhir,
         write_redcap,
     )
     from tpdn_outcomes.io import write_table
@@ -368,12 +372,16 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         elif args.source == "redcap":
             data = load_redcap(args.input, data_dictionary=args.dictionary, mapping=args.mapping,
                                export_date=args.export_date)  # fmt: skip
+        elif args.source == "fhir":
+            data = from_fhir(args.input, export_date=args.export_date)
         else:
             data = from_adam(read_adam(args.input), export_date=args.export_date)
     if args.target == "adam":
         path = write_adam(to_adam(data), args.output)
     elif args.target == "redcap":
         path, _ = write_redcap(data, args.output)
+    elif args.target == "fhir":
+        path = write_fhir(data, args.output)
     else:
         wide = data.sessions.drop(columns=["source_row"], errors="ignore")
         long = data.measures[["session_id", "measure", "timing", "value"]]

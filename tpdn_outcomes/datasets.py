@@ -1275,6 +1275,10 @@ loaded by `tpdn_outcomes.datasets.load_sample()`; `--no-package-copy` skips it).
 as a checkbox field), made with
 `tpdn_outcomes.interop.write_redcap(tpdn_outcomes.load_sample(), "data/sample")`;
 `tests/test_redcap.py` checks they equal that output and read back into the same data.
+`fhir_bundle.json` is an HL7 FHIR R4 Bundle of the first six patients (Organizations,
+Patients, needling Procedures, measure Observations), made with
+`python -m tpdn_outcomes.interop.fhir data/sample/fhir_bundle.json`; `tests/test_fhir.py`
+checks it equals that output and reads back into the same data.
 
 Load them with `export_date="{SAMPLE_EXPORT_DATE}"` (the day after the last quarter;
 `load_sample()` does) so the result does not depend on today's date.
