@@ -4,10 +4,15 @@ Expected values: tests/reference/stats_lmm.R (sleepstudy: Reaction ~ Days with (
 Subject) and (1 | Subject)) and tests/reference/outcomes_trajectory.R (the sample's pain
 trajectory, value ~ time * group + (1 + time | episode)), printed with 17 significant digits
 to the .Rout.txt files (constants below); lme4 was run with bobyqa to rhoend = 1e-12.
-Tolerances: the REML log-likelihood 1e-11 and fixed effects 1e-8 relative; variance
-components, standard errors and BLUPs 1e-6: the likelihood is flat near its maximum, so two
-optimizers that agree on it to 1e-13 still differ in the variances by ~3e-7 (lme4's summary
-prints them to 4-5 significant digits).
+Tolerances: the REML log-likelihood 1e-11 and fixed effects 1e-8 relative (sleepstudy);
+variance components 1e-4 relative, as the issue sets for them, and standard errors and BLUPs
+1e-5: the restricted likelihood is flat near its maximum. On sleepstudy's random-slope
+model the library's optimum and lme4's differ by 1e-7 in theta while their deviances differ
+by 4e-11 (floating-point noise: the deviance along the line between them varies at that
+level without a trend), which moves the intercept-slope covariance by 8e-6 relative;
+``test_optimum_is_as_good_as_lme4s`` shows the library's point is no worse than lme4's. The
+trajectory model's fixed effects agree to 2e-7 points (1e-6 absolute), a millionth of their
+standard errors.
 """
 
 from __future__ import annotations
@@ -63,7 +68,7 @@ def test_random_slope_model_matches_lme4(sleep: pd.DataFrame) -> None:
     np.testing.assert_allclose(fit.fixed["estimate"], _f("M1_fixed"), rtol=1e-8)
     np.testing.assert_allclose(fit.fixed["se"], _f("M1_se"), rtol=1e-6)
     np.testing.assert_allclose(fit.fixed["statistic"], _f("M1_t"), rtol=1e-6)
-    np.testing.assert_allclose(fit.random_cov.to_numpy().ravel(), _f("M1_cov"), rtol=1e-6)
+    np.testing.assert_allclose(fit.random_cov.to_numpy().ravel(), _f("M1_cov"), rtol=1e-4)
     assert list(fit.random_cov.index) == ["Intercept", "Days"]
     assert fit.residual_variance == pytest.approx(float(R["M1_sigma2"]), rel=1e-6)
     assert fit.loglik == pytest.approx(float(R["M1_loglik"]), rel=1e-11)
@@ -72,6 +77,23 @@ def test_random_slope_model_matches_lme4(sleep: pd.DataFrame) -> None:
     np.testing.assert_allclose(fit.random_effects["Days"], _f("M1_ranef_days"), rtol=1e-5,
                                atol=1e-5)  # fmt: skip
     assert "residual variance" in fit.summary()
+
+
+def test_optimum_is_as_good_as_lme4s(sleep: pd.DataFrame) -> None:
+    import statsmodels.formula.api as smf
+
+    from tpdn_outcomes.stats.lmm import _ProfiledLmm
+
+    design = smf.ols("Reaction ~ Days", sleep)
+    z = np.column_stack([np.ones(len(sleep)), sleep["Days"].to_numpy(float)])
+    codes, labels = pd.factorize(sleep["Subject"], sort=True)
+    prof = _ProfiledLmm(design.endog, design.exog, z, codes, len(labels), reml=True)
+    # lme4's theta: the Cholesky factor of its random-effect covariance over sigma^2
+    lam = np.linalg.cholesky(_f("M1_cov").reshape(2, 2) / float(R["M1_sigma2"]))
+    at_lme4 = prof.deviance(lam[np.tril_indices(2)])
+    assert at_lme4 == pytest.approx(-2 * float(R["M1_loglik"]), rel=1e-13)  # same function
+    ours = prof.optimise()
+    assert ours.fun <= at_lme4 + 1e-10
 
 
 def test_random_intercept_model_matches_lme4(sleep: pd.DataFrame) -> None:
@@ -95,12 +117,82 @@ def test_trajectory_model_matches_lme4() -> None:
     groups = sorted(ref["group"].unique())
     r_names = ["Intercept", "time", *[f"C(group)[T.{g}]" for g in groups[1:]],
                *[f"time:C(group)[T.{g}]" for g in groups[1:]]]  # fmt: skip
-    np.testing.assert_allclose(fixed.loc[r_names, "estimate"], _f("T_fixed"), rtol=1e-6)
+    np.testing.assert_allclose(fixed.loc[r_names, "estimate"], _f("T_fixed"), rtol=1e-6,
+                               atol=1e-6)  # fmt: skip
     np.testing.assert_allclose(fixed.loc[r_names, "se"], _f("T_se"), rtol=1e-5)
-    np.testing.assert_allclose(traj.model.random_cov.to_numpy().ravel(), _f("T_cov"), rtol=1e-5)
+    np.testing.assert_allclose(traj.model.random_cov.to_numpy().ravel(), _f("T_cov"), rtol=1e-4)
     assert traj.model.loglik == pytest.approx(float(R["T_loglik"]), rel=1e-10)
     first = traj.predictions.iloc[0]
     assert first["time"] == 0 and first["estimate"] == pytest.approx(_f("T_fixed")[0], rel=1e-6)
     one = trajectory_model(load_sample(), by=None, random="intercept", transform="log1p")
     assert list(one.predictions["group"].unique()) == ["All episodes"]
     assert (one.predictions["ci_low"] <= one.predictions["estimate"]).all()
+
+
+def test_agrees_with_statsmodels_mixedlm() -> None:
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(4)
+    n_groups, per = 150, 6
+    g = np.repeat(np.arange(n_groups), per)
+    t = np.tile(np.arange(per, dtype=float), n_groups)
+    arm = np.repeat(rng.integers(0, 2, n_groups), per)
+    b0, b1 = rng.normal(0, 1.0, n_groups), rng.normal(0, 0.3, n_groups)
+    y = 5 + b0[g] + (-0.4 + 0.2 * arm + b1[g]) * t + rng.normal(0, 0.8, len(g))
+    df = pd.DataFrame({"y": y, "t": t, "arm": arm.astype(str), "g": g}).sample(frac=0.85,
+                                                                             random_state=2)  # fmt: skip
+    ours = lmm(df, formula="y ~ t * C(arm)", group="g", random="1 + t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sm = smf.mixedlm("y ~ t * C(arm)", df, groups=df["g"], re_formula="~t").fit(
+            reml=True, method=["lbfgs"], gtol=1e-10
+        )
+    np.testing.assert_allclose(ours.fixed["estimate"], sm.fe_params, rtol=1e-5)
+    # statsmodels' standard errors come from the inverse Hessian of all parameters, lme4's
+    # (and the library's) from the GLS covariance at the variance components: 1e-4 apart
+    np.testing.assert_allclose(ours.fixed["se"], sm.bse_fe, rtol=1e-3)
+    np.testing.assert_allclose(ours.random_cov.to_numpy(), sm.cov_re.to_numpy(), rtol=1e-4)
+    assert ours.residual_variance == pytest.approx(sm.scale, rel=1e-4)
+    assert ours.loglik >= sm.llf - 1e-6  # at least as high a restricted likelihood
+
+
+@pytest.mark.parametrize("slope", [False, True])
+def test_profiled_deviance_equals_the_dense_formula(slope: bool) -> None:
+    """The pooled-pattern deviance equals -2 x the restricted log-likelihood computed from
+    the full covariance matrix V = sigma^2 (I + Z L L' Z') with profiled beta and sigma^2."""
+    from tpdn_outcomes.stats.lmm import _ProfiledLmm
+
+    rng = np.random.default_rng(9)
+    sizes = rng.integers(1, 5, 40)  # many groups share a size: patterns are pooled
+    codes = np.repeat(np.arange(40), sizes)
+    t = np.concatenate([np.arange(k, dtype=float) for k in sizes])
+    arm = rng.integers(0, 2, 40)[codes].astype(float)
+    x = np.column_stack([np.ones(len(t)), t, arm, t * arm])
+    y = rng.normal(size=len(t)) + t * 0.3
+    z = np.column_stack([np.ones(len(t)), t]) if slope else np.ones((len(t), 1))
+    theta = np.array([0.8, -0.3, 0.5]) if slope else np.array([0.7])
+    prof = _ProfiledLmm(y, x, z, codes, 40, reml=True)
+    assert len(prof.count) < 40 and prof.count.sum() == 40
+    lam = prof.factor(theta)
+    zfull = np.zeros((len(t), 40 * z.shape[1]))
+    for g in range(40):
+        rows = codes == g
+        zfull[np.ix_(rows, range(g * z.shape[1], (g + 1) * z.shape[1]))] = z[rows]
+    big = np.kron(np.eye(40), lam)
+    v = np.eye(len(t)) + zfull @ big @ big.T @ zfull.T
+    vinv = np.linalg.inv(v)
+    a = x.T @ vinv @ x
+    beta = np.linalg.solve(a, x.T @ vinv @ y)
+    r2 = float((y - x @ beta) @ vinv @ (y - x @ beta))
+    df = len(y) - x.shape[1]
+    dense = (np.linalg.slogdet(v)[1] + np.linalg.slogdet(a)[1]
+             + df * (1 + np.log(2 * np.pi * r2 / df)))  # fmt: skip
+    assert prof.deviance(theta) == pytest.approx(dense, rel=1e-12)
+    ml = _ProfiledLmm(y, x, z, codes, 40, reml=False)
+    n = len(y)
+    dense_ml = np.linalg.slogdet(v)[1] + n * (1 + np.log(2 * np.pi * r2 / n))
+    assert ml.deviance(theta) == pytest.approx(dense_ml, rel=1e-12)
+    # row order and group labels do not matter
+    perm = rng.permutation(len(t))
+    again = _ProfiledLmm(y[perm], x[perm], z[perm], (codes[perm] * 7) % 40, 40, reml=True)
+    assert again.deviance(theta) == pytest.approx(prof.deviance(theta), rel=1e-12)
