@@ -51,6 +51,25 @@ def test_sample_project_reads_back_into_the_same_data(sample) -> None:  # type: 
     pd.testing.assert_frame_equal(dictionary.astype(str), shipped_dict)
 
 
+def test_longitudinal_project_with_events_reads_the_same(sample) -> None:  # type: ignore[no-untyped-def]
+    # the sample project rewritten as a longitudinal one: an enrolment event with the
+    # patient fields and one event per session, no repeating instrument
+    records = pd.read_csv(RECORDS, dtype=str, keep_default_na=False)
+    session = records["redcap_repeat_instrument"] != ""
+    events = np.where(session, "session_" + records["redcap_repeat_instance"] + "_arm_1",
+                      "enrolment_arm_1")  # fmt: skip
+    longitudinal = records.drop(columns=["redcap_repeat_instrument", "redcap_repeat_instance"])
+    longitudinal.insert(1, "redcap_event_name", events)
+    classic = read_redcap(RECORDS, data_dictionary=DICTIONARY)
+    table = read_redcap(longitudinal, data_dictionary=DICTIONARY)
+    pd.testing.assert_frame_equal(table, classic)
+    data = _load(longitudinal, data_dictionary=DICTIONARY)
+    np.testing.assert_array_equal(
+        data.episodes("pain")["change"], sample.episodes("pain")["change"]
+    )
+    assert list(data.sessions["sex"].astype(str)) == list(sample.sessions["sex"].astype(str))
+
+
 def test_label_export_needs_no_dictionary(sample) -> None:  # type: ignore[no-untyped-def]
     records = pd.read_csv(RECORDS, dtype=str, keep_default_na=False)
     dictionary = pd.read_csv(DICTIONARY, dtype=str, keep_default_na=False)

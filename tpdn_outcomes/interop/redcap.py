@@ -106,8 +106,11 @@ def read_redcap(
     Returns
     -------
     DataFrame
-        Canonical columns (and measure columns), one row per session instance, patient
-        fields copied onto their sessions. Load it with :func:`tpdn_outcomes.load_sessions`
+        Canonical columns (and measure columns), one row per session, patient fields
+        copied onto their sessions. Sessions are the rows of a repeating instrument
+        (classic projects) or, in a longitudinal project without one, the event rows
+        (``redcap_event_name``) that carry a session date; patient fields recorded at
+        another event (e.g. enrolment) fill in. Load it with :func:`tpdn_outcomes.load_sessions`
         (or use :func:`load_redcap`).
 
     Raises
@@ -175,11 +178,19 @@ def read_redcap(
                     f"values: {counts}. Remove them from the export (REDCap's de-identified "
                     "export option does this) or pass allow_fields= if they are not identifying."
                 )
-    # split patient rows (no repeat instrument) from session rows (repeating 'session')
+    # split patient rows from session rows: sessions are the rows of a repeating instrument
+    # (classic projects) or, in a longitudinal project without one, the event rows that
+    # carry a session date; patient-level fields fill in from the other rows
     repeat = frame.get("redcap_repeat_instrument", pd.Series("", index=frame.index))
-    patients = frame[repeat == ""]
-    sessions = frame[repeat != ""] if (repeat != "").any() else frame
-    sessions = sessions.copy()
+    date_field = next((f for f, c in fields.items() if c == "session_date"), None)
+    if (repeat != "").any():
+        is_session = repeat != ""
+    elif date_field is not None and date_field in frame and "redcap_event_name" in frame:
+        is_session = frame[date_field] != ""
+    else:
+        is_session = pd.Series(True, index=frame.index)
+    patients = frame[~is_session] if (~is_session).any() else frame
+    sessions = frame[is_session].copy()
     out = pd.DataFrame(index=sessions.index)
     row_of = {int(i): n + 2 for n, i in enumerate(frame.index)}
 
@@ -215,7 +226,15 @@ def read_redcap(
             out[canonical] = ticked.where(answered, "")
             continue
         if field in sessions and (sessions[field] != "").any():
-            out[canonical] = decode(field, sessions[field])
+            values = sessions[field]
+            if field in patients and (values == "").any() and patients is not sessions:
+                # a longitudinal project: patient fields recorded at another event
+                per_patient = patients.set_index(id_field)[field]
+                per_patient = per_patient[per_patient != ""]
+                per_patient = per_patient[~per_patient.index.duplicated()]
+                filler = sessions[id_field].map(per_patient).fillna("")
+                values = values.where(values != "", filler)
+            out[canonical] = decode(field, values)
         elif field in patients:
             per_patient = patients.set_index(id_field)[field]
             per_patient = per_patient[per_patient != ""]
