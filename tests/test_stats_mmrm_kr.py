@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from test_stats_mmrm import _r_to_ours as _ours  # R's coefficient names in ours
 
 from tpdn_outcomes.datasets import load_sample
 from tpdn_outcomes.errors import DataQualityWarning
@@ -48,20 +49,6 @@ KR = {
 
 def _f(key: str) -> np.ndarray:
     return np.array([float(x) for x in KR[key].split(",")])
-
-
-def _ours(name: str) -> str:
-    if name == "(Intercept)":
-        return "Intercept"
-    parts = []
-    for piece in name.split(":"):
-        if piece.startswith("visit"):
-            parts.append(f"visit[{piece[len('visit') :]}]")
-        elif piece.startswith("practitioner_role"):
-            parts.append(f"group[{piece[len('practitioner_role') :]}]")
-        else:
-            parts.append(piece)
-    return ":".join(parts)
 
 
 @pytest.fixture(scope="module")
