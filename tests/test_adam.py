@@ -18,13 +18,6 @@ from tpdn_outcomes.outcomes import responder_rates
 
 
 @pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
-
-
-@pytest.fixture(scope="module")
 def adam(sample) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     return to_adam(sample)
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import clinic_benchmark
@@ -39,13 +39,6 @@ R_CLINICS = {
     "CLN-04": (94, -1.9042553191489362, -2.3359674160236015, 0.43171209687466533,
                (0.13942853040240236, 0.72399566334692822), 2.7819518125765215),
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]

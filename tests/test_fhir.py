@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from tpdn_outcomes import load_sample
 from tpdn_outcomes.datasets import SAMPLE_EXPORT_DATE
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.interop import FhirError, from_fhir, read_fhir, to_fhir, write_fhir
@@ -35,13 +34,6 @@ def _load(source: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         return from_fhir(source, export_date=SAMPLE_EXPORT_DATE)
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 @pytest.fixture(scope="module")

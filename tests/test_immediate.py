@@ -13,9 +13,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import immediate_change
 from tpdn_outcomes.outcomes.immediate import episode_session_means
@@ -113,13 +112,6 @@ R_VALUES = {
         1.0291002664573411e-254,
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import attrition, multiple_imputation, tipping_point
@@ -37,13 +37,6 @@ def test_rubin_matches_mice_pool_scalar(n: float) -> None:
                        ("dof", df), ("riv", r), ("fmi", fmi)]:  # fmt: skip
         assert out[col] == pytest.approx(value, rel=1e-12), col
     assert out["se"] == pytest.approx(np.sqrt(t), rel=1e-12)
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def test_attrition_counts(sample) -> None:  # type: ignore[no-untyped-def]

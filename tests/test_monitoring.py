@@ -13,18 +13,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import describe_signals, monthly_control_chart
 from tpdn_outcomes.plots import plot_control_chart
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 @pytest.fixture(scope="module")

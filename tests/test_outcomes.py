@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import UNCONTROLLED_CAVEAT, change_summary
 
@@ -178,13 +178,6 @@ COLUMNS = [
     "hl_ci_low",
     "hl_ci_high",
 ]
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]

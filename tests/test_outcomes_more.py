@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.mdc import check_mdc_registry, mdc_for, mdc_registry, rom_site
 from tpdn_outcomes.outcomes import (
@@ -34,13 +34,6 @@ from tpdn_outcomes.outcomes import (
 
 REF = Path(__file__).parent / "reference"
 REL = 1e-9
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def test_reference_inputs_are_the_sample(sample) -> None:  # type: ignore[no-untyped-def]

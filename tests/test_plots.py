@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,8 +9,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from tpdn_outcomes import load_sample
-from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import change_summary
 from tpdn_outcomes.plots import (
     PALETTE,
@@ -20,13 +16,6 @@ from tpdn_outcomes.plots import (
     plot_change_distribution,
     plot_paired,
 )
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ episodes below: per-clinic mean change and var/n, rma(method = "REML", test = "k
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import matplotlib
@@ -19,8 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpdn_outcomes import load_sample
-from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import meta_by_clinic
 from tpdn_outcomes.plots import plot_forest, plot_funnel_meta
 
@@ -40,13 +37,6 @@ R_POOLED = {
 }
 R_WEIGHTS = [26.084356593452647, 25.308835888519798, 25.254667277649894, 23.352140240377654]
 R_EGGER = (1.896926477735398, 0.19828271196356884)
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]

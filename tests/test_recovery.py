@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import response_times, time_to_response
 from tpdn_outcomes.plots import plot_time_to_response
@@ -40,13 +40,6 @@ R_KM = {
     "tension_type_headache": (58, 47, 10, (8, 15), 14.281280149983145, 1.9639159205511769),
     "tmj_dysfunction": (45, 36, 9, (8, 10), 12.38210678210678, 1.7788803704758915),
 }
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]

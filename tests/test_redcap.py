@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tpdn_outcomes import load_sample
 from tpdn_outcomes.datasets import sample_path
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 from tpdn_outcomes.interop import load_redcap, read_redcap, to_redcap
@@ -18,13 +17,6 @@ from tpdn_outcomes.privacy import IdentifierError
 
 RECORDS = sample_path("redcap_records.csv")
 DICTIONARY = sample_path("redcap_dictionary.csv")
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def _load(records: object, **kw: object):  # type: ignore[no-untyped-def]

@@ -31,13 +31,6 @@ LABEL = "<11"
 
 
 @pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
-
-
-@pytest.fixture(scope="module")
 def report(sample):  # type: ignore[no-untyped-def]
     return quarterly_report(sample, quarter="2026Q1")
 

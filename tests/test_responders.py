@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.mcid import mcid_for, registry
 from tpdn_outcomes.outcomes import responder_curve, responder_rates
@@ -195,13 +195,6 @@ R_CURVE = [
     (4.0, 147),
     (5.0, 63),
 ]
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 @pytest.mark.parametrize("method, column", [("wilson", 4), ("clopper-pearson", 5)])

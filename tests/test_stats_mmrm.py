@@ -15,15 +15,12 @@ which is the test's tolerance; they differ by method, not by error.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tpdn_outcomes import load_sample
-from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import visit_data, visit_model
 from tpdn_outcomes.stats import mmrm
 
@@ -79,13 +76,6 @@ def _r_to_ours(name: str) -> str:
         else:
             parts.append(piece)
     return ":".join(parts)
-
-
-@pytest.fixture(scope="module")
-def sample():  # type: ignore[no-untyped-def]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        return load_sample()
 
 
 def test_visit_data_is_the_reference_input(sample) -> None:  # type: ignore[no-untyped-def]

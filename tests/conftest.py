@@ -1,0 +1,18 @@
+"""Fixtures shared by the test modules."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from tpdn_outcomes import load_sample
+from tpdn_outcomes.errors import DataQualityWarning
+
+
+@pytest.fixture(scope="session")
+def sample():  # type: ignore[no-untyped-def]
+    """The shipped sample, loaded once (its known one-session episodes warn; silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        return load_sample()
