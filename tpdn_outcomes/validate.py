@@ -322,7 +322,7 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
                 name=col,
             )
         out[col] = s
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)
 
 
 def _is_blank(raw: pd.Series) -> np.ndarray:
@@ -580,11 +580,21 @@ def _from_codes(
     codes: Any, categories: Any = None, ordered: bool = False, dtype: Any = None
 ) -> pd.Categorical:
     """``pd.Categorical.from_codes`` taking plain lists of categories (typed once, here)."""
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "iu":  # integer codes of any width are taken as they are
+        codes = codes.astype(np.int64)
     if dtype is not None:
-        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), dtype=dtype)
-    return pd.Categorical.from_codes(
-        np.asarray(codes, dtype=np.int64), categories=pd.Index(categories), ordered=ordered
+        return pd.Categorical.from_codes(codes, dtype=dtype)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories), ordered=ordered)
+
+
+def _private_copy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy to modify: shallow under copy-on-write (pandas 3, or 2.x with the option on),
+    where a later change copies only what it touches; deep otherwise."""
+    cow = int(pd.__version__.split(".")[0]) >= 3 or bool(
+        getattr(pd.options.mode, "copy_on_write", False) is True
     )
+    return frame.copy(deep=not cow)
 
 
 def _measure_frame(
@@ -604,15 +614,14 @@ def _measure_frame(
     return pd.DataFrame(
         {
             "_pos": np.asarray(pos, dtype=np.int64),
-            "measure": _from_codes(np.asarray(measure, np.int64), categories=measures),
-            "timing": _from_codes(
-                np.asarray(timing, np.int64), categories=list(schema.TIMINGS), ordered=True
-            ),
+            "measure": _from_codes(measure, categories=measures),
+            "timing": _from_codes(timing, categories=list(schema.TIMINGS), ordered=True),
             "value": np.asarray(value, dtype=np.float64),
             "source_row": np.asarray(source_row, dtype=np.int64),
-            "_column": _from_codes(np.asarray(column, np.int64), categories=columns),
-            "_file": _from_codes(np.zeros(n, dtype=np.int64), categories=[file]),
-        }
+            "_column": _from_codes(column, categories=columns),
+            "_file": _from_codes(np.zeros(n, dtype=np.int8), categories=[file]),
+        },
+        copy=False,  # no consolidation into 2-D blocks: the columns are used one by one
     )
 
 
@@ -628,7 +637,7 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
             out[col] = pd.Series(pd.api.types.union_categoricals(parts))
         else:
             out[col] = pd.Series(np.concatenate([p.to_numpy() for p in parts]))
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
 
 
 # ---------------------------------------------------------------------------
@@ -1112,7 +1121,7 @@ class _Build:
             out["needle_count"] = _int_array(np.full(n, np.nan))
 
         out["source_row"] = self.rows
-        sessions = pd.DataFrame(out)
+        sessions = pd.DataFrame(out, copy=False)
         if sessions["session_id"].isna().all():
             sessions["session_id"] = _row_labels("S", self.rows)
         else:
@@ -1217,11 +1226,11 @@ class _Build:
             parts.append(
                 (
                     keep,
-                    np.full(k, names.index(measure)),
-                    np.full(k, schema.TIMINGS.index(timing)),
+                    np.full(k, names.index(measure), dtype=np.int16),
+                    np.full(k, schema.TIMINGS.index(timing), dtype=np.int8),
                     values[keep],
                     self.rows[keep],
-                    np.full(k, c_code),
+                    np.full(k, c_code, dtype=np.int16),
                 )
             )
         empty = np.array([], dtype=np.int64)
@@ -1440,7 +1449,7 @@ class _Build:
         vs = sessions.loc[valid]
         vpos = np.flatnonzero(valid)
         ep = assign_episodes(vs, episode_gap_days=self.episode_gap_days)
-        sessions = sessions.copy()
+        sessions = _private_copy(sessions)
         key_col = plan_columns([str(c) for c in self.raw.frame.columns], self.column_map).session
         # session numbers given in the file must agree with the dates within an episode
         if "session_number" in key_col and "session_date" in key_col and len(vs):
