@@ -588,6 +588,23 @@ def _from_codes(
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories), ordered=ordered)
 
 
+def _drop_unused(values: pd.Series) -> pd.Series:
+    """``cat.remove_unused_categories()`` by counting codes instead of sorting them."""
+    codes = np.asarray(values.cat.codes)
+    cats = values.cat.categories
+    present = codes[codes >= 0] if (codes < 0).any() else codes
+    used = np.bincount(present.astype(np.intp, copy=False), minlength=len(cats)) > 0
+    if used.all():
+        return values
+    remap = np.cumsum(used) - 1
+    new = np.where(codes >= 0, remap[codes], -1)
+    return pd.Series(
+        pd.Categorical.from_codes(new, categories=cats[used], ordered=values.cat.ordered),
+        index=values.index,
+        name=values.name,
+    )
+
+
 def _private_copy(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy to modify: shallow under copy-on-write (pandas 3, or 2.x with the option on),
     where a later change copies only what it touches; deep otherwise."""
@@ -1551,7 +1568,7 @@ class _Build:
         measures = measures[target >= 0]
         target = target[target >= 0]
         sid = sessions["session_id"]
-        measure = measures["measure"].cat.remove_unused_categories()
+        measure = _drop_unused(measures["measure"])
         units = [schema.measure_spec(str(c)).unit for c in measure.cat.categories]
         unit_names = sorted(set(units))
         unit_of = np.array([unit_names.index(u) for u in units], dtype=np.int64)
@@ -1583,12 +1600,19 @@ class _Build:
         within_cat = np.array([n == "pain" or n.startswith("rom:") for n in names], dtype=bool)
         within = within_cat[m_code] if len(names) else np.zeros(len(m), dtype=bool)
         timing = np.asarray(m["timing"].cat.codes)
-        key = m["_pos"].to_numpy(np.int64) * max(len(names), 1) + m_code
+        pos = m["_pos"].to_numpy(np.int64)
+        # measure-major keys: a wide file's rows come column by column with positions
+        # ascending, so these keys are usually sorted already and need no argsort
+        key = m_code * (int(pos.max()) + 1 if len(pos) else 1) + pos
         pre_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("pre")))
         post_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("post")))
         pre_keys = key[pre_idx]
-        sorter = np.argsort(pre_keys, kind="stable")
-        found = np.searchsorted(pre_keys, key[post_idx], sorter=sorter)
+        if len(pre_keys) < 2 or bool(np.all(pre_keys[1:] >= pre_keys[:-1])):
+            sorter = np.arange(len(pre_keys))
+            found = np.searchsorted(pre_keys, key[post_idx])
+        else:
+            sorter = np.argsort(pre_keys, kind="stable")
+            found = np.searchsorted(pre_keys, key[post_idx], sorter=sorter)
         found = np.minimum(found, max(len(pre_keys) - 1, 0))
         has_pre = len(pre_keys) > 0 and True
         match = (
