@@ -23,6 +23,8 @@ Definitions (DATA.md, "Derived: episodes")
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -297,58 +299,83 @@ def _timing_codes(timing: pd.Series) -> np.ndarray:
 
 
 class MeasureRows:
-    """Every measure row as arrays grouped by measure, computed once per dataset.
+    """A dataset's measure rows, with each measure's rows found once, when first asked.
 
-    Attributes
-    ----------
-    bounds : dict
-        Measure name -> (start, stop) of its rows in the arrays below.
-    pos, t_code, value : ndarray
-        Each row's session row in ``sessions`` (rows whose session is absent are
-        dropped), timing code and value, in file order within each measure.
+    Holds the measures' codes, timings and values as they are, and a lookup from a
+    measure row to its session's row; :meth:`of` selects one measure's rows with one pass
+    over the codes and resolves sessions, timings and values for those rows only.
     """
 
-    __slots__ = ("bounds", "pos", "t_code", "value")
+    __slots__ = ("_cache", "_position", "codes", "names", "t_code", "value")
 
     def __init__(
         self,
-        bounds: dict[str, tuple[int, int]],
-        pos: np.ndarray,
+        names: dict[str, int],
+        codes: np.ndarray,
+        position: Any,
         t_code: np.ndarray,
         value: np.ndarray,
     ):
-        self.bounds = bounds
-        self.pos = pos
+        self.names = names
+        self.codes = codes
+        self._position = position
         self.t_code = t_code
         self.value = value
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def of(self, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(session row, timing code, value) of one measure's rows."""
-        start, stop = self.bounds.get(measure, (0, 0))
-        return self.pos[start:stop], self.t_code[start:stop], self.value[start:stop]
+        """(session row, timing code, value) of one measure's rows, in file order; rows
+        whose session is not in the data are left out."""
+        if measure not in self._cache:
+            code = self.names.get(measure)
+            idx = (np.flatnonzero(self.codes == code) if code is not None
+                   else np.array([], dtype=np.int64))  # fmt: skip
+            pos = self._position(idx)
+            keep = pos >= 0
+            if not keep.all():
+                idx, pos = idx[keep], pos[keep]
+            self._cache[measure] = (pos, self.t_code[idx].astype(np.int64), self.value[idx])
+        return self._cache[measure]
+
+
+def _position_lookup(sessions: pd.DataFrame, measures: pd.DataFrame) -> Any:
+    """A function: measure row indices -> their sessions' rows in ``sessions`` (-1: absent).
+
+    With the shared ``session_id`` categories of a :class:`SessionData` this is a table
+    lookup on codes; nothing is computed for rows that are never asked for.
+    """
+    sid, mid = sessions["session_id"], measures["session_id"]
+    if isinstance(sid.dtype, pd.CategoricalDtype) and isinstance(mid.dtype, pd.CategoricalDtype):
+        s_cats, m_cats = sid.cat.categories, mid.cat.categories
+        s_codes = np.asarray(sid.cat.codes)
+        where = np.full(len(s_cats) + 1, -1, dtype=np.int64)  # the last entry serves code -1
+        where[s_codes[s_codes >= 0]] = np.flatnonzero(s_codes >= 0)
+        if s_cats is not m_cats:  # translate the measures' category codes once
+            trans = s_cats.get_indexer(m_cats)
+            where = np.append(where[np.where(trans >= 0, trans, len(s_cats))], -1)
+        m_codes = np.asarray(mid.cat.codes)
+        return lambda idx: where[m_codes[idx]]
+    positions = _session_positions(sessions, measures)
+    return lambda idx: positions[idx]
 
 
 def measure_rows(sessions: pd.DataFrame, measures: pd.DataFrame) -> MeasureRows:
-    """Index every measure row once: one stable sort by measure, one session lookup."""
+    """Index the measure rows of a dataset (cheap: the work is done per measure by
+    :meth:`MeasureRows.of`)."""
     m_col = measures["measure"]
     cat = m_col if isinstance(m_col.dtype, pd.CategoricalDtype) else m_col.astype("category")
-    codes = np.asarray(cat.cat.codes, dtype=np.int64)
-    pos = _session_positions(sessions, measures)
-    keep = (pos >= 0) & (codes >= 0)
-    codes = np.where(keep, codes, -1)
-    n_cat = len(cat.cat.categories)
-    # a counting sort: each measure's rows in file order, measures one after another
-    parts = [np.flatnonzero(codes == c) for c in range(n_cat)]
-    order = np.concatenate(parts) if parts else np.array([], dtype=np.int64)
-    edges = np.r_[0, np.cumsum([len(p) for p in parts])]
-    bounds = {
-        str(name): (int(edges[i]), int(edges[i + 1])) for i, name in enumerate(cat.cat.categories)
-    }
+    t = measures["timing"]
+    t_code = (
+        np.asarray(t.cat.codes)
+        if isinstance(t.dtype, pd.CategoricalDtype) and list(t.cat.categories) == list(schema.TIMINGS)
+        else _timing_codes(t)
+    )  # fmt: skip
     return MeasureRows(
-        bounds,
-        pos[order],
-        _timing_codes(measures["timing"])[order],
-        measures["value"].to_numpy(dtype=np.float64)[order],
+        {str(name): i for i, name in enumerate(cat.cat.categories)},
+        np.asarray(cat.cat.codes),
+        _position_lookup(sessions, measures),
+        t_code,
+        measures["value"].to_numpy(dtype=np.float64),
     )
 
 
