@@ -369,3 +369,17 @@ def test_table_one_formatted_and_missing(sample) -> None:  # type: ignore[no-unt
     assert "<table" in t1._repr_html_() and "n_episodes" in repr(t1)
     no_group = table_one(sample, by=None, measures=["pain"])
     assert no_group.groups == ["All"] and no_group.smd.empty
+
+
+def test_grouped_fast_path_matches_pandas_groupby() -> None:
+    from tpdn_outcomes.outcomes._common import grouped
+
+    rng = np.random.default_rng(3)
+    cats = pd.Categorical(rng.choice(["b", "a", "c", None], 500), categories=["c", "b", "a", "z"])
+    frame = pd.DataFrame({"k": cats, "v": rng.normal(size=500)})
+    fast = list(grouped(frame, ["k"]))
+    slow = list(frame.groupby(["k"], observed=True, dropna=False, sort=True))
+    assert len(fast) == len(slow) == 4  # 'z' is unobserved; the missing group comes last
+    for (key_f, g_f), (key_s, g_s) in zip(fast, slow, strict=True):
+        assert (pd.isna(key_f[0]) and pd.isna(key_s[0])) or key_f == key_s
+        pd.testing.assert_frame_equal(g_f, g_s)
