@@ -68,7 +68,9 @@ def grouped(
         column = frame[keys[0]]
         codes = np.asarray(column.cat.codes)
         n_cat = len(column.cat.categories)
-        shifted = np.where(codes < 0, n_cat, codes).astype(np.int32)  # missing last
+        # missing last; 16-bit codes so that numpy's stable sort is a one-pass radix sort
+        small = np.int16 if n_cat < np.iinfo(np.int16).max else np.int64
+        shifted = np.where(codes < 0, n_cat, codes).astype(small)
         order = np.argsort(shifted, kind="stable")
         counts = np.bincount(shifted, minlength=n_cat + 1)
         taken = frame.take(order)
