@@ -330,3 +330,57 @@ def test_stable_order_matches_lexsort(rows: list[tuple[int, int, int]]) -> None:
     expected = np.lexsort((np.arange(len(a)), c, b, a))  # a primary, ties in input order
     np.testing.assert_array_equal(_stable_order(a, b, c), expected)
     np.testing.assert_array_equal(_stable_order(a, b), np.lexsort((np.arange(len(a)), b, a)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("final", ["post", "last"])
+def test_episode_ends_by_slots_equal_the_general_way(sample, seed: int, final: str) -> None:  # type: ignore[no-untyped-def]
+    """The fast way for sessions in episode order (one slot per session and timing)
+    gives the same table as the general way, also with repeated values, follow-ups,
+    missing values and measure rows in any order."""
+    from tpdn_outcomes.derive import EpisodeSkeleton, episode_skeleton, episode_table
+
+    rng = np.random.default_rng(seed)
+    s, m = sample.sessions, sample.measures
+    keep = m.iloc[np.flatnonzero(rng.random(len(m)) < 0.7)]
+    again = keep.iloc[np.flatnonzero(rng.random(len(keep)) < 0.1)].assign(
+        value=lambda f: f["value"] + 1.0  # the same slot given twice, another value
+    )
+    later = keep.iloc[np.flatnonzero(rng.random(len(keep)) < 0.1)].assign(timing="followup")
+    m2 = pd.concat([keep, again, later], ignore_index=True)
+    m2 = m2.iloc[rng.permutation(len(m2))].reset_index(drop=True)
+    m2["timing"] = m2["timing"].astype(m["timing"].dtype)
+    sk = episode_skeleton(s)
+    assert sk.starts is not None  # a SessionData keeps its sessions in episode order
+    general = EpisodeSkeleton(sk.frame, sk.ep_of_row, sk.rank_of_row, None)
+    for measure in ("pain", "rom:lumbar_flexion", "function:odi"):
+        fast = episode_table(s, m2, measure=measure, final=final, skeleton=sk)
+        slow = episode_table(s, m2, measure=measure, final=final, skeleton=general)
+        pd.testing.assert_frame_equal(fast, slow)
+        assert fast["change"].notna().sum() > 20
+    with_gap = m2.assign(value=m2["value"].where(rng.random(len(m2)) > 0.05))
+    fast = episode_table(s, with_gap, final=final, skeleton=sk)  # missing values: general way
+    pd.testing.assert_frame_equal(fast, episode_table(s, with_gap, final=final, skeleton=general))
+
+
+def test_group_index_matches_pandas_groupby_for_several_keys() -> None:
+    from tpdn_outcomes.outcomes._common import GroupIndex
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {
+            "a": pd.Categorical(rng.choice(["x", "y", None], 300)),
+            "b": rng.choice([1.0, 2.0, np.nan], 300),
+            "v": rng.normal(size=300),
+        }
+    )
+    index = GroupIndex(frame, ["a", "b"])
+    slow = list(frame.groupby(["a", "b"], observed=True, dropna=False, sort=True))
+    assert len(index) == len(slow) == 9
+    for (key_f, view), values, (key_s, g_s) in zip(index, index.split("v"), slow, strict=True):
+        assert all((pd.isna(x) and pd.isna(y)) or x == y for x, y in zip(key_f, key_s, strict=True))
+        np.testing.assert_array_equal(values, g_s["v"].to_numpy())
+        assert len(view) == len(g_s)
+        np.testing.assert_array_equal(view["v"].to_numpy(), g_s["v"].to_numpy())
+    whole = GroupIndex(frame, [])
+    assert whole.labels == [()] and len(whole.split("v")[0]) == 300

@@ -274,15 +274,26 @@ def _texts(texts: list[str], codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype="str"))
 
 
+def _group_max(keys: np.ndarray, values: np.ndarray, n_groups: int, fill: int) -> np.ndarray:
+    """Maximum of integer ``values`` per integer key (``fill`` where a key has none)."""
+    out = np.full(n_groups, np.iinfo(values.dtype).min, dtype=values.dtype)
+    if len(keys):
+        np.maximum.at(out, keys, values)
+    seen = np.zeros(n_groups, dtype=bool)
+    seen[keys] = True
+    out[~seen] = fill
+    return out
+
+
 def _group_min(keys: np.ndarray, values: np.ndarray, n_groups: int, fill: int) -> np.ndarray:
-    """Minimum of ``values`` per integer key (``fill`` where a key has none), hash-free.
+    """Minimum of integer ``values`` per integer key (``fill`` where a key has none), hash-free.
 
     ``np.minimum.at`` is unbuffered and, since numpy 1.25, fast for integer keys.
     """
-    top = np.iinfo(np.int64).max
-    out = np.full(n_groups, top, dtype=np.int64)
+    top = np.iinfo(values.dtype).max
+    out = np.full(n_groups, top, dtype=values.dtype)
     if len(keys):
-        np.minimum.at(out, keys, values.astype(np.int64, copy=False))
+        np.minimum.at(out, keys, values)
     seen = np.zeros(n_groups, dtype=bool)
     seen[keys] = True
     out[~seen] = fill
@@ -334,7 +345,7 @@ class MeasureRows:
             keep = pos >= 0
             if not keep.all():
                 idx, pos = idx[keep], pos[keep]
-            self._cache[measure] = (pos, self.t_code[idx].astype(np.int64), self.value[idx])
+            self._cache[measure] = (pos, self.t_code[idx], self.value[idx])
         return self._cache[measure]
 
 
@@ -348,7 +359,9 @@ def _position_lookup(sessions: pd.DataFrame, measures: pd.DataFrame) -> Any:
     if isinstance(sid.dtype, pd.CategoricalDtype) and isinstance(mid.dtype, pd.CategoricalDtype):
         s_cats, m_cats = sid.cat.categories, mid.cat.categories
         s_codes = np.asarray(sid.cat.codes)
-        where = np.full(len(s_cats) + 1, -1, dtype=np.int64)  # the last entry serves code -1
+        # the last entry serves code -1; 32-bit rows halve the memory each measure moves
+        small = np.int32 if len(sessions) < np.iinfo(np.int32).max else np.int64
+        where = np.full(len(s_cats) + 1, -1, dtype=small)
         where[s_codes[s_codes >= 0]] = np.flatnonzero(s_codes >= 0)
         if s_cats is not m_cats:  # translate the measures' category codes once
             trans = s_cats.get_indexer(m_cats)
@@ -408,14 +421,25 @@ class EpisodeSkeleton:
         One row per episode: identifiers, attributes, dates, ``n_sessions``, ``open``.
     ep_of_row, rank_of_row : ndarray
         For each session row: its episode (a row of ``frame``) and its place in time.
+    starts : ndarray or None
+        The first row of each episode when the rows are in episode and time order.
     """
 
-    __slots__ = ("ep_of_row", "frame", "rank_of_row")
+    __slots__ = ("ep_of_row", "frame", "rank_of_row", "starts")
 
-    def __init__(self, frame: pd.DataFrame, ep_of_row: np.ndarray, rank_of_row: np.ndarray):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        ep_of_row: np.ndarray,
+        rank_of_row: np.ndarray,
+        starts: np.ndarray | None = None,
+    ):
         self.frame = frame
         self.ep_of_row = ep_of_row
         self.rank_of_row = rank_of_row
+        #: when the session rows are already in episode and time order (as a SessionData
+        #: keeps them): the first row of each episode; None otherwise
+        self.starts = starts
 
 
 def episode_skeleton(
@@ -429,10 +453,11 @@ def episode_skeleton(
     n = len(s)
     ep_col = s["episode_id"].astype("category")
     ep = np.asarray(ep_col.cat.codes, dtype=np.int64)
-    if n and not np.all(ep[1:] >= ep[:-1]):  # keep time order within episodes
-        order = np.argsort(ep, kind="stable")
-    else:
+    in_order = not n or bool(np.all(ep[1:] >= ep[:-1]))
+    if in_order:
         order = np.arange(n)
+    else:  # keep time order within episodes
+        order = np.argsort(ep, kind="stable")
     ep_sorted = ep[order]
     starts = (
         np.flatnonzero(np.r_[True, ep_sorted[1:] != ep_sorted[:-1]]) if n else np.array([], int)
@@ -477,11 +502,101 @@ def episode_skeleton(
             is_open.to_numpy(bool), out["last_date"].isna().to_numpy()
         )
 
-    ep_of_row = np.empty(n, dtype=np.int64)
-    ep_of_row[order] = np.repeat(np.arange(n_ep), ends - starts)
+    small = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    ep_of_row = np.empty(n, dtype=small)
+    ep_of_row[order] = np.repeat(np.arange(n_ep, dtype=small), ends - starts)
     rank_of_row = np.empty(n, dtype=np.int64)
     rank_of_row[order] = np.arange(n)
-    return EpisodeSkeleton(out, ep_of_row, rank_of_row)
+    return EpisodeSkeleton(out, ep_of_row, rank_of_row, starts if in_order and n else None)
+
+
+_N_TIMINGS = len(schema.TIMINGS)
+_PRE, _POST = schema.TIMINGS.index("pre"), schema.TIMINGS.index("post")
+
+
+def _in_slots(t_code: np.ndarray, value: np.ndarray) -> bool:
+    """Can :func:`_ends_by_slots` take these values (known timings, no missing value)?"""
+    if not len(t_code):
+        return True
+    return bool(t_code.min() >= 0 and t_code.max() < _N_TIMINGS and not np.isnan(value).any())
+
+
+def _ends_by_keys(
+    m_ep: np.ndarray,
+    m_rank: np.ndarray,
+    t_code: np.ndarray,
+    value: np.ndarray,
+    n_ep: int,
+    final: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(baseline, final, n_values) per episode from each value's episode and place in time.
+
+    The general way: any session order, any timing codes (a missing timing sorts first).
+    """
+    # 32-bit times when they fit: every array here is as long as the values
+    wide = len(m_rank) and int(m_rank.max()) >= np.iinfo(np.int32).max // 4 - 1
+    m_time = m_rank.astype(np.int64 if wide else np.int32, copy=False) * 4 + t_code
+    big = np.iinfo(m_time.dtype).max
+    pre = t_code == _PRE
+    base_time = _group_min(m_ep[pre], m_time[pre], n_ep, big)
+    after = m_time > base_time[m_ep]
+    cand = after if final == "last" else after & (t_code == _POST)
+    final_time = _group_max(m_ep[cand], m_time[cand], n_ep, np.iinfo(m_time.dtype).min)
+    baseline = np.full(n_ep, np.nan)
+    final_value = np.full(n_ep, np.nan)
+    hit_base = pre & (m_time == base_time[m_ep])
+    baseline[m_ep[hit_base]] = value[hit_base]
+    hit_final = cand & (m_time == final_time[m_ep])
+    final_value[m_ep[hit_final]] = value[hit_final]
+    return baseline, final_value, np.bincount(m_ep, minlength=n_ep).astype(np.int64)
+
+
+def _ends_by_slots(
+    starts: np.ndarray,
+    n_rows: int,
+    pos: np.ndarray,
+    t_code: np.ndarray,
+    value: np.ndarray,
+    final: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(baseline, final, n_values) per episode when the session rows are in episode and
+    time order (episode ``k`` is rows ``starts[k]`` to ``starts[k + 1]``).
+
+    Each value goes to its slot ``row x 3 + timing`` of one flat array, whose order is
+    then time order; the first ``pre`` slot and the last ``post`` (or any) slot after it
+    are per-episode minima and maxima of slot numbers, taken with ``reduceat`` over
+    contiguous runs: no sort, no hashing, no per-value keys. Where a slot is given twice,
+    the later row wins, as in :func:`_ends_by_keys`.
+    """
+    k = _N_TIMINGS
+    n_ep = len(starts)
+    small: type[np.signedinteger[Any]] = (
+        np.int32 if n_rows * k < np.iinfo(np.int32).max else np.int64
+    )
+    slot = pos.astype(small) * k + t_code.astype(small)
+    flat = np.full(n_rows * k, np.nan)
+    flat[slot] = value
+    grid = flat.reshape(n_rows, k)
+    rows = np.arange(n_rows, dtype=small)
+    none = np.iinfo(small).max
+    first_pre = np.minimum.reduceat(np.where(np.isnan(grid[:, _PRE]), none, rows), starts)
+    has_base = first_pre != none
+    baseline = np.full(n_ep, np.nan)
+    baseline[has_base] = grid[first_pre[has_base], _PRE]
+    if final == "post":
+        last = np.maximum.reduceat(np.where(np.isnan(grid[:, _POST]), -1, rows), starts)
+        has_final = has_base & (last >= first_pre)  # a post of the baseline's session is after it
+        final_value = np.full(n_ep, np.nan)
+        final_value[has_final] = grid[last[has_final], _POST]
+    else:
+        slots = np.arange(n_rows * k, dtype=small)
+        last = np.maximum.reduceat(np.where(np.isnan(flat), -1, slots), starts * k)
+        has_final = has_base & (last > first_pre * k + _PRE)
+        final_value = np.full(n_ep, np.nan)
+        final_value[has_final] = flat[last[has_final]]
+    per_row = np.bincount(pos, minlength=n_rows)
+    n_values = np.add.reduceat(per_row, starts).astype(np.int64)
+    return baseline, final_value, n_values
 
 
 def episode_table(
@@ -543,25 +658,21 @@ def episode_table(
         pos, t_code, value = rows.of(measure)
     else:
         pos, t_code, value = _measure_index(s, measures, measure)
-    m_ep = ep_of_row[pos]
-    m_time = rank_of_row[pos] * 4 + t_code
-    big = np.iinfo(np.int64).max
-    pre = t_code == schema.TIMINGS.index("pre")
-    base_time = _group_min(m_ep[pre], m_time[pre], n_ep, big)
-    after = m_time > base_time[m_ep]
-    cand = after if final == "last" else after & (t_code == schema.TIMINGS.index("post"))
-    final_time = -_group_min(m_ep[cand], -m_time[cand], n_ep, -big)  # max via min of negatives
-    baseline = np.full(n_ep, np.nan)
-    final_value = np.full(n_ep, np.nan)
-    hit_base = pre & (m_time == base_time[m_ep])
-    baseline[m_ep[hit_base]] = value[hit_base]
-    hit_final = cand & (m_time == final_time[m_ep])
-    final_value[m_ep[hit_final]] = value[hit_final]
+    # slots cost time in proportion to the sessions, keys to the values: slots pay off for
+    # measures taken at most sessions (pain), keys for those taken at a few (ROM sites)
+    starts = sk.starts
+    if starts is not None and len(pos) >= len(s) and _in_slots(t_code, value):
+        baseline, final_value, n_values = _ends_by_slots(starts, len(s), pos, t_code, value, final)
+    else:
+        in_order = starts is not None  # then a session's row is its place in time
+        baseline, final_value, n_values = _ends_by_keys(
+            ep_of_row[pos], pos if in_order else rank_of_row[pos], t_code, value, n_ep, final
+        )
 
     zeros = np.zeros(n_ep, dtype=np.intp)
     out["measure"] = _texts([measure], zeros)
     out["unit"] = _texts([spec.unit], zeros)
-    out["n_values"] = np.bincount(m_ep, minlength=n_ep).astype(np.int64)
+    out["n_values"] = n_values
     out["baseline"] = baseline
     out["final"] = final_value
     out["change"] = final_value - baseline

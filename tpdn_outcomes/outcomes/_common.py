@@ -51,36 +51,128 @@ def with_quarter(episodes: pd.DataFrame) -> pd.DataFrame:
     return episodes.assign(quarter=period.astype("string"))
 
 
+class GroupIndex:
+    """The groups of a frame by ``keys``: their labels and their rows, found once.
+
+    Columns are taken into group order only when asked for, and each at most once, so that
+    a function that needs two columns of a wide episode table moves two columns, not all.
+    Groups come sorted by key, missing values last as their own group (counted, never
+    dropped), the same groups in the same order as ``frame.groupby(keys, observed=True,
+    dropna=False, sort=True)``; no keys make one group of everything.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"k": pd.Categorical(["b", "a", "b"]), "x": [1.0, 2.0, 3.0]})
+    >>> index = GroupIndex(frame, ["k"])
+    >>> index.labels, [v.tolist() for v in index.split("x")]
+    ([('a',), ('b',)], [[2.0], [1.0, 3.0]])
+    """
+
+    __slots__ = ("_cache", "edges", "frame", "labels", "order")
+
+    def __init__(self, frame: pd.DataFrame, keys: list[str]):
+        self.frame = frame
+        self._cache: dict[str, pd.Series] = {}
+        n = len(frame)
+        if not keys:
+            self.labels: list[tuple[object, ...]] = [()]
+            self.order: np.ndarray | None = None
+            self.edges = np.array([0, n])
+            return
+        if len(keys) == 1 and isinstance(frame[keys[0]].dtype, pd.CategoricalDtype):
+            # one categorical key (the usual case): a radix sort of its small integer codes
+            # instead of pandas' general grouping
+            column = frame[keys[0]]
+            codes = np.asarray(column.cat.codes)
+            n_cat = len(column.cat.categories)
+            # missing last; 16-bit codes so that numpy's stable sort is a one-pass radix sort
+            small = np.int16 if n_cat < np.iinfo(np.int16).max else np.int64
+            shifted = np.where(codes < 0, n_cat, codes).astype(small)
+            counts = np.bincount(shifted, minlength=n_cat + 1)
+            present = np.flatnonzero(counts)
+            names = [*column.cat.categories, np.nan]
+            self.labels = [(names[k],) for k in present]
+            self.order = np.argsort(shifted, kind="stable")
+            self.edges = np.r_[0, np.cumsum(counts[present])]
+            return
+        groups = frame.groupby(keys, observed=True, dropna=False, sort=True)
+        number = groups.ngroup().to_numpy()
+        self.order = np.argsort(number, kind="stable")
+        counts = np.bincount(number, minlength=groups.ngroups) if n else np.zeros(0, int)
+        self.edges = np.r_[0, np.cumsum(counts)]
+        firsts = frame[keys].iloc[self.order[self.edges[:-1]]]
+        self.labels = list(firsts.itertuples(index=False, name=None))
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def column(self, name: str) -> pd.Series:
+        """Column ``name`` of the frame, in group order (taken once, then kept)."""
+        if name not in self._cache:
+            column = self.frame[name].reset_index(drop=True)
+            if self.order is not None:
+                array = column.array
+                if isinstance(array, pd.Categorical):  # move the small codes, not the texts
+                    codes = np.asarray(array.codes)[self.order]
+                    array = pd.Categorical.from_codes(codes, dtype=array.dtype)
+                elif isinstance(column.dtype, np.dtype):  # plain numpy: no index checks
+                    array = column.to_numpy()[self.order]
+                else:
+                    array = array.take(self.order)
+                column = pd.Series(array, name=name, copy=False)
+            self._cache[name] = column
+        return self._cache[name]
+
+    def split(self, name: str) -> list[np.ndarray]:
+        """The values of column ``name`` (as float) of each group, in group order."""
+        values = self.column(name).to_numpy(dtype=float)
+        return [values[a:b] for a, b in zip(self.edges[:-1], self.edges[1:], strict=True)]
+
+    def any(self, name: str) -> np.ndarray:
+        """For each group: is ``column > 0`` anywhere in it?"""
+        hit = (self.column(name).to_numpy(dtype=float) > 0).astype(np.int8)
+        if not len(hit):
+            return np.zeros(len(self), dtype=bool)
+        return np.maximum.reduceat(hit, self.edges[:-1]).astype(bool)
+
+    def __iter__(self) -> Iterator[tuple[tuple[object, ...], GroupView]]:
+        for k, labels in enumerate(self.labels):
+            yield labels, GroupView(self, k)
+
+
+class GroupView:
+    """One group of a :class:`GroupIndex`: ``len(view)`` and ``view[column]`` (a Series)."""
+
+    __slots__ = ("_index", "_k")
+
+    def __init__(self, index: GroupIndex, k: int):
+        self._index = index
+        self._k = k
+
+    def __len__(self) -> int:
+        return int(self._index.edges[self._k + 1] - self._index.edges[self._k])
+
+    def __getitem__(self, name: str) -> pd.Series:
+        a, b = self._index.edges[self._k], self._index.edges[self._k + 1]
+        return self._index.column(name).iloc[a:b]
+
+
 def grouped(
     frame: pd.DataFrame, keys: list[str]
 ) -> Iterator[tuple[tuple[object, ...], pd.DataFrame]]:
     """Yield ``(group values, rows)`` sorted by group; one group of everything without keys.
 
-    Missing group values form their own group (counted, never dropped).
+    Missing group values form their own group (counted, never dropped). The groups and
+    their order are those of :class:`GroupIndex`; each group is a DataFrame of all columns
+    (use :class:`GroupIndex` to move only the columns needed).
     """
-    if not keys:
+    index = GroupIndex(frame, keys)
+    if index.order is None:
         yield (), frame
         return
-    if len(keys) == 1 and isinstance(frame[keys[0]].dtype, pd.CategoricalDtype):
-        # one categorical key (the usual case): a radix sort of its small integer codes and
-        # one take, instead of pandas' general grouping; the same groups in the same order
-        # (categories in order, then the missing group)
-        column = frame[keys[0]]
-        codes = np.asarray(column.cat.codes)
-        n_cat = len(column.cat.categories)
-        # missing last; 16-bit codes so that numpy's stable sort is a one-pass radix sort
-        small = np.int16 if n_cat < np.iinfo(np.int16).max else np.int64
-        shifted = np.where(codes < 0, n_cat, codes).astype(small)
-        order = np.argsort(shifted, kind="stable")
-        counts = np.bincount(shifted, minlength=n_cat + 1)
-        taken = frame.take(order)
-        edges = np.r_[0, np.cumsum(counts)]
-        labels = [*column.cat.categories, np.nan]
-        for k in np.flatnonzero(counts):
-            yield (labels[k],), taken.iloc[edges[k] : edges[k + 1]]
-        return
-    for key, group in frame.groupby(keys, observed=True, dropna=False, sort=True):
-        yield (key if isinstance(key, tuple) else (key,)), group
+    taken = frame.take(index.order)
+    for k, labels in enumerate(index.labels):
+        yield labels, taken.iloc[index.edges[k] : index.edges[k + 1]]
 
 
 def measured_groups(episodes: pd.DataFrame, keys: list[str]) -> np.ndarray:
@@ -89,8 +181,7 @@ def measured_groups(episodes: pd.DataFrame, keys: list[str]) -> np.ndarray:
     Measures that apply to some conditions only (ROM sites, function instruments) give
     rows for the groups where they were recorded; pain is recorded everywhere.
     """
-    slim = episodes[[*keys, "n_values"]]
-    return np.array([bool((g["n_values"] > 0).any()) for _, g in grouped(slim, keys)])
+    return GroupIndex(episodes[[*keys, "n_values"]], keys).any("n_values")
 
 
 def exclusion_text(notes: pd.Series) -> str:
@@ -112,7 +203,7 @@ def paired_by_group(
     before: str,
     after: str,
     measure: str,
-    counts: Callable[[pd.DataFrame], dict[str, Any]],
+    counts: Callable[[GroupView], dict[str, Any]],
     adjust: str = "holm",
     **paired_options: Any,
 ) -> pd.DataFrame:
@@ -124,18 +215,15 @@ def paired_by_group(
     ``mean_improvement`` (``mean_change`` signed so that positive is better).
     """
     spec = schema.measure_spec(measure)
-    rows = []
-    for values, group in grouped(frame, keys):
-        stats_row = paired_change(
-            group[before].to_numpy(dtype=float),
-            group[after].to_numpy(dtype=float),
-            **paired_options,
-        )
+    index = GroupIndex(frame, keys)
+    heads, stats_rows = [], []
+    for (values, group), b, a in zip(index, index.split(before), index.split(after), strict=True):
+        stats_rows.append(paired_change(b, a, **paired_options))
         head: dict[str, Any] = dict(zip(keys, values, strict=True))
         head.update(measure=measure, unit=spec.unit, higher_is_better=spec.higher_is_better)
         head.update(counts(group))
-        rows.append(pd.concat([pd.DataFrame([head]), stats_row.reset_index(drop=True)], axis=1))
-    out = pd.concat(rows, ignore_index=True)
+        heads.append(head)
+    out = pd.concat([pd.DataFrame(heads), pd.concat(stats_rows, ignore_index=True)], axis=1)
     p = out["p_val"].to_numpy(dtype=float)
     out["p_adj"] = p if adjust == "none" else p_adjust(p, method=adjust)
     sign = 1.0 if spec.higher_is_better else -1.0

@@ -13,6 +13,7 @@ from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.mcid import check_registry, mcid_for
 from tpdn_outcomes.outcomes._common import (
     UNCONTROLLED_CAVEAT,
+    GroupIndex,
     exclusion_text,
     grouped,
     grouping_keys,
@@ -170,7 +171,7 @@ def responder_rates(
         texts[str(name)] = _describe(rows, unit)
     frame = episodes[[*keys, "note"]].assign(_done=done, **{f"_r_{n}": f for n, f in flags.items()})
     out_rows = []
-    for values, group in grouped(frame, keys):
+    for values, group in GroupIndex(frame, keys):
         head = dict(zip(keys, values, strict=True))
         n = int(group["_done"].sum())
         for name in flags:

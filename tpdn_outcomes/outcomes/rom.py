@@ -14,9 +14,8 @@ from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.mdc import check_mdc_registry, mdc_for, mdc_registry, rom_site
 from tpdn_outcomes.outcomes._common import (
     UNCONTROLLED_CAVEAT,
-    grouped,
+    GroupIndex,
     grouping_keys,
-    measured_groups,
     with_quarter,
 )
 from tpdn_outcomes.outcomes.change import change_summary
@@ -130,10 +129,10 @@ def rom_change(
         episodes = data.episodes(measure, final=final)
         if "quarter" in keys:
             episodes = with_quarter(episodes)
-        measured = measured_groups(episodes, keys)
+        index = GroupIndex(episodes[[*keys, "improvement", "n_values"]], keys)
+        measured = index.any("n_values")
         beyond, worse, n_used = [], [], []
-        for _, group in grouped(episodes[[*keys, "improvement"]], keys):
-            imp = group["improvement"].to_numpy(dtype=float)
+        for imp in index.split("improvement"):
             imp = imp[~np.isnan(imp)]
             n_used.append(len(imp))
             known = not np.isnan(value) and len(imp) > 0
