@@ -553,14 +553,15 @@ def _ends_by_keys(
 
 def _ends_by_slots(
     starts: np.ndarray,
-    n_rows: int,
+    ep_of_row: np.ndarray,
     pos: np.ndarray,
     t_code: np.ndarray,
     value: np.ndarray,
     final: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(baseline, final, n_values) per episode when the session rows are in episode and
-    time order (episode ``k`` is rows ``starts[k]`` to ``starts[k + 1]``).
+    time order (episode ``k`` is rows ``starts[k]`` to ``starts[k + 1]``; ``ep_of_row``
+    is each row's episode).
 
     Each value goes to its slot ``row x 3 + timing`` of one flat array, whose order is
     then time order; the first ``pre`` slot and the last ``post`` (or any) slot after it
@@ -569,7 +570,7 @@ def _ends_by_slots(
     the later row wins, as in :func:`_ends_by_keys`.
     """
     k = _N_TIMINGS
-    n_ep = len(starts)
+    n_ep, n_rows = len(starts), len(ep_of_row)
     small: type[np.signedinteger[Any]] = (
         np.int32 if n_rows * k < np.iinfo(np.int32).max else np.int64
     )
@@ -594,8 +595,8 @@ def _ends_by_slots(
         has_final = has_base & (last > first_pre * k + _PRE)
         final_value = np.full(n_ep, np.nan)
         final_value[has_final] = flat[last[has_final]]
-    per_row = np.bincount(pos, minlength=n_rows)
-    n_values = np.add.reduceat(per_row, starts).astype(np.int64)
+    # values per episode: counted by episode (a table of episodes is smaller than of rows)
+    n_values = np.bincount(ep_of_row[pos], minlength=n_ep).astype(np.int64)
     return baseline, final_value, n_values
 
 
@@ -662,7 +663,9 @@ def episode_table(
     # measures taken at most sessions (pain), keys for those taken at a few (ROM sites)
     starts = sk.starts
     if starts is not None and len(pos) >= len(s) and _in_slots(t_code, value):
-        baseline, final_value, n_values = _ends_by_slots(starts, len(s), pos, t_code, value, final)
+        baseline, final_value, n_values = _ends_by_slots(
+            starts, ep_of_row, pos, t_code, value, final
+        )
     else:
         in_order = starts is not None  # then a session's row is its place in time
         baseline, final_value, n_values = _ends_by_keys(
