@@ -317,7 +317,7 @@ class MeasureRows:
     over the codes and resolves sessions, timings and values for those rows only.
     """
 
-    __slots__ = ("_cache", "_position", "codes", "names", "t_code", "value")
+    __slots__ = ("_blocks", "_cache", "_position", "codes", "names", "t_code", "value")
 
     def __init__(
         self,
@@ -333,10 +333,25 @@ class MeasureRows:
         self.t_code = t_code
         self.value = value
         self._cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # rows sorted by measure (as the loader writes them): each measure is one block,
+        # found by counting, and its timings and values are views, not copies
+        self._blocks: np.ndarray | None = None
+        if len(codes) and codes[0] >= 0 and bool(np.all(codes[1:] >= codes[:-1])):
+            counts = np.bincount(codes, minlength=len(names))
+            self._blocks = np.r_[0, np.cumsum(counts)]
 
     def of(self, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(session row, timing code, value) of one measure's rows, in file order; rows
         whose session is not in the data are left out."""
+        if measure not in self._cache and self._blocks is not None:
+            code = self.names.get(measure)
+            lo, hi = (self._blocks[code], self._blocks[code + 1]) if code is not None else (0, 0)
+            pos = self._position(slice(lo, hi))
+            t_code, value = self.t_code[lo:hi], self.value[lo:hi]
+            keep = pos >= 0
+            if not keep.all():
+                pos, t_code, value = pos[keep], t_code[keep], value[keep]
+            self._cache[measure] = (pos, t_code, value)
         if measure not in self._cache:
             code = self.names.get(measure)
             idx = (np.flatnonzero(self.codes == code) if code is not None
@@ -650,8 +665,7 @@ def episode_table(
     spec = schema.measure_spec(measure)
     sk = skeleton or episode_skeleton(sessions, data_end=data_end, open_after_days=open_after_days)
     s = sessions
-    out = sk.frame.copy(deep=False)
-    n_ep = len(out)
+    n_ep = len(sk.frame)
     ep_of_row, rank_of_row = sk.ep_of_row, sk.rank_of_row
 
     # the measure: each value's episode (as a position in `out`) and its place in time
@@ -672,17 +686,10 @@ def episode_table(
             ep_of_row[pos], pos if in_order else rank_of_row[pos], t_code, value, n_ep, final
         )
 
-    zeros = np.zeros(n_ep, dtype=np.intp)
-    out["measure"] = _texts([measure], zeros)
-    out["unit"] = _texts([spec.unit], zeros)
-    out["n_values"] = n_values
-    out["baseline"] = baseline
-    out["final"] = final_value
-    out["change"] = final_value - baseline
+    zeros = np.zeros(n_ep, dtype=np.int8)
+    change = final_value - baseline
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = 100.0 * out["change"] / out["baseline"]
-    out["pct_change"] = pct.where(out["baseline"] != 0)
-    out["improvement"] = out["change"] if spec.higher_is_better else 0.0 - out["change"]
+        pct = np.where(baseline != 0, 100.0 * change / baseline, np.nan)
     no_final_text = (
         "no final value: no post value after the baseline"
         if final == "post"
@@ -690,12 +697,25 @@ def episode_table(
     )
     # four possible texts, taken by code: no per-row string building
     reasons = ["", no_final_text, "no baseline: no pre value", "no values of this measure"]
-    code = np.zeros(n_ep, dtype=np.intp)
+    code = np.zeros(n_ep, dtype=np.int8)
     code[np.isnan(final_value)] = 1
     code[np.isnan(baseline)] = 2
-    code[out["n_values"].to_numpy() == 0] = 3
-    out["note"] = _texts(reasons, code)
-    return out[list(schema.EPISODE_COLUMNS)]
+    code[n_values == 0] = 3
+    columns: dict[str, Any] = {name: sk.frame[name] for name in sk.frame.columns}
+    columns.update(
+        measure=_texts([measure], zeros),
+        unit=_texts([spec.unit], zeros),
+        n_values=n_values,
+        baseline=baseline,
+        final=final_value,
+        change=change,
+        pct_change=pct,
+        improvement=change if spec.higher_is_better else 0.0 - change,
+        note=_texts(reasons, code),
+    )
+    # one frame from the finished columns, without copying them (no column-by-column
+    # insertion, which copies each array into the frame)
+    return pd.DataFrame({name: columns[name] for name in schema.EPISODE_COLUMNS}, copy=False)
 
 
 def session_change_table(
