@@ -440,21 +440,28 @@ class EpisodeSkeleton:
         The first row of each episode when the rows are in episode and time order.
     """
 
-    __slots__ = ("ep_of_row", "frame", "rank_of_row", "starts")
+    __slots__ = ("_rank_of_row", "ep_of_row", "frame", "starts")
 
     def __init__(
         self,
         frame: pd.DataFrame,
         ep_of_row: np.ndarray,
-        rank_of_row: np.ndarray,
+        rank_of_row: np.ndarray | None,
         starts: np.ndarray | None = None,
     ):
         self.frame = frame
         self.ep_of_row = ep_of_row
-        self.rank_of_row = rank_of_row
+        self._rank_of_row = rank_of_row  # None: rows are in time order (made when asked)
         #: when the session rows are already in episode and time order (as a SessionData
         #: keeps them): the first row of each episode; None otherwise
         self.starts = starts
+
+    @property
+    def rank_of_row(self) -> np.ndarray:
+        """Each session row's place in time."""
+        if self._rank_of_row is None:
+            self._rank_of_row = np.arange(len(self.ep_of_row))
+        return self._rank_of_row
 
 
 def episode_skeleton(
@@ -467,18 +474,20 @@ def episode_skeleton(
     s = sessions
     n = len(s)
     ep_col = s["episode_id"].astype("category")
-    ep = np.asarray(ep_col.cat.codes, dtype=np.int64)
+    ep = np.asarray(ep_col.cat.codes)
     in_order = not n or bool(np.all(ep[1:] >= ep[:-1]))
-    if in_order:
-        order = np.arange(n)
-    else:  # keep time order within episodes
-        order = np.argsort(ep, kind="stable")
-    ep_sorted = ep[order]
+    # rows already in episode order (as a SessionData keeps them) need no reordering
+    order = None if in_order else np.argsort(ep, kind="stable")  # keeps time order in episodes
+
+    def ordered(values: np.ndarray) -> np.ndarray:
+        return values if order is None else values[order]
+
+    ep_sorted = ordered(ep)
     starts = (
         np.flatnonzero(np.r_[True, ep_sorted[1:] != ep_sorted[:-1]]) if n else np.array([], int)
     )
     ends = np.r_[starts[1:], n] if n else np.array([], int)
-    first_row = order[starts]
+    first_row = starts if order is None else order[starts]
     n_ep = len(starts)
 
     out = s.iloc[first_row][
@@ -494,14 +503,14 @@ def episode_skeleton(
     ].reset_index(drop=True)
     twitch = s["twitch_response"].astype("boolean") if "twitch_response" in s else None
     if twitch is not None and twitch.notna().any():
-        t = np.where(twitch.isna().to_numpy(), -1, twitch.fillna(False).to_numpy(dtype=np.int8))[
-            order
-        ]
+        t = ordered(
+            np.where(twitch.isna().to_numpy(), -1, twitch.fillna(False).to_numpy(dtype=np.int8))
+        )
         best = np.maximum.reduceat(t, starts) if n else np.array([], np.int8)
         out["twitch_response"] = pd.arrays.BooleanArray(best == 1, best < 0)
     else:
         out["twitch_response"] = pd.arrays.BooleanArray(np.zeros(n_ep, bool), np.ones(n_ep, bool))
-    days = _day_numbers(s["session_date"])[order] if n else np.array([], np.int64)
+    days = ordered(_day_numbers(s["session_date"])) if n else np.array([], np.int64)
     known = days != _NO_DAY
     hi = np.maximum.reduceat(np.where(known, days, _NO_DAY), starts) if n else days
     lo = np.minimum.reduceat(np.where(known, days, -_NO_DAY), starts) if n else days
@@ -518,11 +527,14 @@ def episode_skeleton(
         )
 
     small = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    runs = np.repeat(np.arange(n_ep, dtype=small), ends - starts)
+    if order is None:
+        return EpisodeSkeleton(out, runs, None, starts if n else None)
     ep_of_row = np.empty(n, dtype=small)
-    ep_of_row[order] = np.repeat(np.arange(n_ep, dtype=small), ends - starts)
+    ep_of_row[order] = runs
     rank_of_row = np.empty(n, dtype=np.int64)
     rank_of_row[order] = np.arange(n)
-    return EpisodeSkeleton(out, ep_of_row, rank_of_row, starts if in_order and n else None)
+    return EpisodeSkeleton(out, ep_of_row, rank_of_row, None)
 
 
 _N_TIMINGS = len(schema.TIMINGS)

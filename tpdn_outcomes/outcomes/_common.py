@@ -68,7 +68,7 @@ class GroupIndex:
     ([('a',), ('b',)], [[2.0], [1.0, 3.0]])
     """
 
-    __slots__ = ("_cache", "edges", "frame", "labels", "order")
+    __slots__ = ("_cache", "edges", "frame", "group_of_row", "labels", "order")
 
     def __init__(self, frame: pd.DataFrame, keys: list[str]):
         self.frame = frame
@@ -78,6 +78,7 @@ class GroupIndex:
             self.labels: list[tuple[object, ...]] = [()]
             self.order: np.ndarray | None = None
             self.edges = np.array([0, n])
+            self.group_of_row: np.ndarray = np.zeros(n, dtype=np.int64)
             return
         if len(keys) == 1 and isinstance(frame[keys[0]].dtype, pd.CategoricalDtype):
             # one categorical key (the usual case): a radix sort of its small integer codes
@@ -94,9 +95,13 @@ class GroupIndex:
             self.labels = [(names[k],) for k in present]
             self.order = np.argsort(shifted, kind="stable")
             self.edges = np.r_[0, np.cumsum(counts[present])]
+            number = np.full(n_cat + 1, -1, dtype=small)
+            number[present] = np.arange(len(present))
+            self.group_of_row = number[shifted]
             return
         groups = frame.groupby(keys, observed=True, dropna=False, sort=True)
         number = groups.ngroup().to_numpy()
+        self.group_of_row = number
         self.order = np.argsort(number, kind="stable")
         counts = np.bincount(number, minlength=groups.ngroups) if n else np.zeros(0, int)
         self.edges = np.r_[0, np.cumsum(counts)]
@@ -129,11 +134,10 @@ class GroupIndex:
         return [values[a:b] for a, b in zip(self.edges[:-1], self.edges[1:], strict=True)]
 
     def any(self, name: str) -> np.ndarray:
-        """For each group: is ``column > 0`` anywhere in it?"""
-        hit = (self.column(name).to_numpy(dtype=float) > 0).astype(np.int8)
-        if not len(hit):
-            return np.zeros(len(self), dtype=bool)
-        return np.maximum.reduceat(hit, self.edges[:-1]).astype(bool)
+        """For each group: is ``column > 0`` anywhere in it? (Counted in place: the
+        column is not moved.)"""
+        hit = self.frame[name].to_numpy(dtype=float) > 0
+        return np.bincount(self.group_of_row[hit], minlength=len(self)) > 0
 
     def __iter__(self) -> Iterator[tuple[tuple[object, ...], GroupView]]:
         for k, labels in enumerate(self.labels):
@@ -175,15 +179,6 @@ def grouped(
         yield labels, taken.iloc[index.edges[k] : index.edges[k + 1]]
 
 
-def measured_groups(episodes: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """For each group (in :func:`grouped` order): was the measure recorded at all?
-
-    Measures that apply to some conditions only (ROM sites, function instruments) give
-    rows for the groups where they were recorded; pain is recorded everywhere.
-    """
-    return GroupIndex(episodes[[*keys, "n_values"]], keys).any("n_values")
-
-
 def exclusion_text(notes: pd.Series) -> str:
     """``'reason: count; ...'`` for the non-empty notes of excluded episodes.
 
@@ -197,7 +192,7 @@ def exclusion_text(notes: pd.Series) -> str:
 
 
 def paired_by_group(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | GroupIndex,
     keys: list[str],
     *,
     before: str,
@@ -209,13 +204,16 @@ def paired_by_group(
 ) -> pd.DataFrame:
     """:func:`tpdn_outcomes.stats.paired_change` of ``after`` vs ``before`` in every group.
 
+    ``frame`` is the table, or a :class:`GroupIndex` of it by ``keys`` that the caller
+    keeps for more work on the same groups.
+
     One row per group: the grouping columns, ``measure``, ``unit``, ``higher_is_better``,
     the columns ``counts(group)`` returns (in its order), the paired_change columns, then
     ``p_adj`` (``p_val`` adjusted across the groups; ``adjust="none"`` keeps it) and
     ``mean_improvement`` (``mean_change`` signed so that positive is better).
     """
     spec = schema.measure_spec(measure)
-    index = GroupIndex(frame, keys)
+    index = frame if isinstance(frame, GroupIndex) else GroupIndex(frame, keys)
     heads, stats_rows = [], []
     for (values, group), b, a in zip(index, index.split(before), index.split(after), strict=True):
         stats_rows.append(paired_change(b, a, **paired_options))

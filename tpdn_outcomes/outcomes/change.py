@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -11,9 +11,9 @@ from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes._common import (
     UNCONTROLLED_CAVEAT,
+    GroupIndex,
     exclusion_text,
     grouping_keys,
-    measured_groups,
     paired_by_group,
     with_quarter,
 )
@@ -103,23 +103,11 @@ def change_summary(
     True
     """
     keys = grouping_keys(by)
-    episodes = data.episodes(measure, final=final)
-    if "quarter" in keys:
-        episodes = with_quarter(episodes)
-    slim = episodes[[*keys, "baseline", "final", "change"]].assign(
-        note=episodes["note"].astype("category")  # a few distinct texts: group codes, not text
-    )
-    out = paired_by_group(
-        slim,
+    out, _ = change_by_group(
+        data,
+        measure,
         keys,
-        before="baseline",
-        after="final",
-        measure=measure,
-        counts=lambda g: {
-            "n_episodes": len(g),
-            "n_excluded": int(g["change"].isna().sum()),
-            "excluded_reasons": exclusion_text(g["note"]),
-        },
+        final=final,
         adjust=adjust,
         confidence=confidence,
         ci_method=ci_method,
@@ -144,6 +132,43 @@ def change_summary(
         out["rtm_effect"] = effects
         out["mean_change_beyond_rtm"] = out["mean_change"] - out["rtm_effect"]
     return out
+
+
+def change_by_group(
+    data: SessionData,
+    measure: str,
+    keys: list[str],
+    *,
+    final: str = "post",
+    adjust: str = "holm",
+    **paired_options: Any,
+) -> tuple[pd.DataFrame, GroupIndex]:
+    """The rows of :func:`change_summary` (without ``rtm``), and the :class:`GroupIndex`
+    of the episodes they came from (columns ``baseline``, ``final``, ``n_values``,
+    ``note``), for callers that go on with the same groups."""
+    episodes = data.episodes(measure, final=final)
+    if "quarter" in keys:
+        episodes = with_quarter(episodes)
+    slim = episodes[[*keys, "baseline", "final", "n_values"]].assign(
+        note=episodes["note"].astype("category")  # a few distinct texts: group codes, not text
+    )
+    index = GroupIndex(slim, keys)
+    out = paired_by_group(
+        index,
+        keys,
+        before="baseline",
+        after="final",
+        measure=measure,
+        counts=lambda g: {
+            "n_episodes": len(g),
+            # change = final - baseline is missing where either is
+            "n_excluded": int((g["baseline"].isna() | g["final"].isna()).sum()),
+            "excluded_reasons": exclusion_text(g["note"]),
+        },
+        adjust=adjust,
+        **paired_options,
+    )
+    return out, index
 
 
 def function_change(
@@ -205,22 +230,18 @@ def function_change(
     for measure in names:
         if schema.measure_spec(measure).kind != "function":
             raise ValueError(f"{measure!r} is not a function instrument")
-        out = change_summary(
+        out, index = change_by_group(
             data,
-            measure=measure,
-            by=by,
+            measure,
+            grouping_keys(by),
+            final=final,
+            adjust=adjust,
             confidence=confidence,
             ci_method=ci_method,
-            adjust=adjust,
-            final=final,
             n_boot=n_boot,
             seed=seed,
         )
-        episodes = data.episodes(measure, final=final)
-        if "quarter" in grouping_keys(by):
-            episodes = with_quarter(episodes)
-        measured = measured_groups(episodes, grouping_keys(by))
-        frames.append(out[measured])
+        frames.append(out[index.any("n_values")])
     result = pd.concat(frames, ignore_index=True)
     result.attrs["caveat"] = UNCONTROLLED_CAVEAT
     return result

@@ -14,11 +14,9 @@ from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.mdc import check_mdc_registry, mdc_for, mdc_registry, rom_site
 from tpdn_outcomes.outcomes._common import (
     UNCONTROLLED_CAVEAT,
-    GroupIndex,
     grouping_keys,
-    with_quarter,
 )
-from tpdn_outcomes.outcomes.change import change_summary
+from tpdn_outcomes.outcomes.change import change_by_group
 from tpdn_outcomes.stats import proportion_ci
 
 _PCT_OF = {
@@ -111,8 +109,8 @@ def rom_change(
         spec = schema.measure_spec(measure)
         if spec.kind != "rom":
             raise ValueError(f"rom_change takes ROM measures, not {measure!r}")
-        out = change_summary(
-            data, measure=measure, by=by, confidence=confidence, adjust=adjust, final=final
+        out, index = change_by_group(
+            data, measure, keys, confidence=confidence, adjust=adjust, final=final
         )
         out.insert(len(keys), "site", rom_site(measure))
         normal = float(spec.normative) if spec.normative else float("nan")
@@ -126,13 +124,11 @@ def rom_change(
             float(row["confidence"]) if row is not None and "confidence" in row else np.nan
         )
         out["mdc_citation"] = str(row["citation"]) if row is not None and "citation" in row else ""
-        episodes = data.episodes(measure, final=final)
-        if "quarter" in keys:
-            episodes = with_quarter(episodes)
-        index = GroupIndex(episodes[[*keys, "improvement", "n_values"]], keys)
         measured = index.any("n_values")
+        sign = 1.0 if spec.higher_is_better else -1.0
         beyond, worse, n_used = [], [], []
-        for imp in index.split("improvement"):
+        for before, after in zip(index.split("baseline"), index.split("final"), strict=True):
+            imp = sign * (after - before)  # the episodes' improvement, as in data.episodes
             imp = imp[~np.isnan(imp)]
             n_used.append(len(imp))
             known = not np.isnan(value) and len(imp) > 0
