@@ -82,7 +82,11 @@ def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
 
 def _day_numbers(dates: pd.Series) -> np.ndarray:
     """Dates as int64 day numbers; missing -> ``_NO_DAY`` (sorts first)."""
-    as_days = dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
+    raw = dates.to_numpy()
+    if raw.dtype.kind == "M":  # plain datetime64 (any unit): convert without pandas' NA path
+        as_days = raw.astype("datetime64[D]")
+    else:
+        as_days = dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
     out = as_days.astype(np.int64)
     out[np.isnat(as_days)] = _NO_DAY
     return out
@@ -490,17 +494,21 @@ def episode_skeleton(
     first_row = starts if order is None else order[starts]
     n_ep = len(starts)
 
-    out = s.iloc[first_row][
-        [
-            "episode_id",
-            "patient_id",
-            "condition",
-            "clinic_id",
-            "practitioner_role",
-            "age_band",
-            "sex",
+    out = (
+        s[
+            [
+                "episode_id",
+                "patient_id",
+                "condition",
+                "clinic_id",
+                "practitioner_role",
+                "age_band",
+                "sex",
+            ]
         ]
-    ].reset_index(drop=True)
+        .iloc[first_row]
+        .reset_index(drop=True)
+    )
     twitch = s["twitch_response"].astype("boolean") if "twitch_response" in s else None
     if twitch is not None and twitch.notna().any():
         t = ordered(
@@ -590,13 +598,15 @@ def _ends_by_slots(
     time order (episode ``k`` is rows ``starts[k]`` to ``starts[k + 1]``; ``ep_of_row``
     is each row's episode).
 
-    Each value goes to its slot ``row x 3 + timing`` of one flat array, whose order is
+    Each value goes to its slot ``row x k + timing`` of one flat array (``k`` timings),
+    whose order is
     then time order; the first ``pre`` slot and the last ``post`` (or any) slot after it
     are per-episode minima and maxima of slot numbers, taken with ``reduceat`` over
     contiguous runs: no sort, no hashing, no per-value keys. Where a slot is given twice,
     the later row wins, as in :func:`_ends_by_keys`.
     """
-    k = _N_TIMINGS
+    # slots per row: pre and post, and follow-up only when there is one
+    k = max(2, int(t_code.max()) + 1) if len(t_code) else 2
     n_ep, n_rows = len(starts), len(ep_of_row)
     small: type[np.signedinteger[Any]] = (
         np.int32 if n_rows * k < np.iinfo(np.int32).max else np.int64
@@ -604,6 +614,7 @@ def _ends_by_slots(
     slot = pos.astype(small) * k + t_code.astype(small)
     flat = np.full(n_rows * k, np.nan)
     flat[slot] = value
+    filled = ~np.isnan(flat)
     grid = flat.reshape(n_rows, k)
     rows = np.arange(n_rows, dtype=small)
     none = np.iinfo(small).max
@@ -618,12 +629,14 @@ def _ends_by_slots(
         final_value[has_final] = grid[last[has_final], _POST]
     else:
         slots = np.arange(n_rows * k, dtype=small)
-        last = np.maximum.reduceat(np.where(np.isnan(flat), -1, slots), starts * k)
+        last = np.maximum.reduceat(np.where(filled, slots, -1), starts * k)
         has_final = has_base & (last > first_pre * k + _PRE)
         final_value = np.full(n_ep, np.nan)
         final_value[has_final] = flat[last[has_final]]
-    # values per episode: counted by episode (a table of episodes is smaller than of rows)
-    n_values = np.bincount(ep_of_row[pos], minlength=n_ep).astype(np.int64)
+    if np.count_nonzero(filled) == len(value):  # no slot given twice: count filled slots
+        n_values = np.add.reduceat(filled, starts * k, dtype=np.int64)
+    else:
+        n_values = np.bincount(ep_of_row[pos], minlength=n_ep).astype(np.int64)
     return baseline, final_value, n_values
 
 
