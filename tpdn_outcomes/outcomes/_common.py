@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -68,11 +69,12 @@ class GroupIndex:
     ([('a',), ('b',)], [[2.0], [1.0, 3.0]])
     """
 
-    __slots__ = ("_cache", "edges", "frame", "group_of_row", "labels", "order")
+    __slots__ = ("_cache", "_pairs", "edges", "frame", "group_of_row", "labels", "order")
 
     def __init__(self, frame: pd.DataFrame, keys: list[str]):
         self.frame = frame
         self._cache: dict[str, pd.Series] = {}
+        self._pairs: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
         n = len(frame)
         if not keys:
             self.labels: list[tuple[object, ...]] = [()]
@@ -133,6 +135,33 @@ class GroupIndex:
         values = self.column(name).to_numpy(dtype=float)
         return [values[a:b] for a, b in zip(self.edges[:-1], self.edges[1:], strict=True)]
 
+    def pairs(self, before: str, after: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The complete pairs (neither value missing) of two columns, per group, in group
+        order and, within a group, in row order; kept for the next caller.
+
+        Only complete rows are moved, which matters for measures that most episodes lack.
+        """
+        key = (before, after)
+        if key not in self._pairs:
+            b = self.frame[before].to_numpy(dtype=float)
+            a = self.frame[after].to_numpy(dtype=float)
+            rows = np.flatnonzero(~(np.isnan(b) | np.isnan(a)))
+            group = self.group_of_row[rows]
+            small = group.astype(np.int16) if len(self) < np.iinfo(np.int16).max else group
+            rows = rows[np.argsort(small, kind="stable")]  # a radix sort; row order kept
+            edges = np.r_[0, np.cumsum(np.bincount(group, minlength=len(self)))]
+            b, a = b[rows], a[rows]
+            self._pairs[key] = [(b[lo:hi], a[lo:hi]) for lo, hi in pairwise(edges)]
+        return self._pairs[key]
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """For each group: how many of its rows are True in ``mask`` (in frame order)."""
+        return np.bincount(self.group_of_row[mask], minlength=len(self))
+
+    def sizes(self) -> np.ndarray:
+        """The number of rows of each group."""
+        return np.diff(self.edges)
+
     def any(self, name: str) -> np.ndarray:
         """For each group: is ``column > 0`` anywhere in it? (Counted in place: the
         column is not moved.)"""
@@ -152,6 +181,11 @@ class GroupView:
     def __init__(self, index: GroupIndex, k: int):
         self._index = index
         self._k = k
+
+    @property
+    def k(self) -> int:
+        """The group's number (its place in the index's order)."""
+        return self._k
 
     def __len__(self) -> int:
         return int(self._index.edges[self._k + 1] - self._index.edges[self._k])
@@ -215,13 +249,16 @@ def paired_by_group(
     spec = schema.measure_spec(measure)
     index = frame if isinstance(frame, GroupIndex) else GroupIndex(frame, keys)
     heads, stats_rows = [], []
-    for (values, group), b, a in zip(index, index.split(before), index.split(after), strict=True):
+    # complete pairs only are moved; paired_change drops the others and counts them in
+    # n_missing, which is set from the group sizes below (the same count)
+    for (values, group), (b, a) in zip(index, index.pairs(before, after), strict=True):
         stats_rows.append(paired_change(b, a, **paired_options))
         head: dict[str, Any] = dict(zip(keys, values, strict=True))
         head.update(measure=measure, unit=spec.unit, higher_is_better=spec.higher_is_better)
         head.update(counts(group))
         heads.append(head)
     out = pd.concat([pd.DataFrame(heads), pd.concat(stats_rows, ignore_index=True)], axis=1)
+    out["n_missing"] = index.sizes() - out["n"].to_numpy()
     p = out["p_val"].to_numpy(dtype=float)
     out["p_adj"] = p if adjust == "none" else p_adjust(p, method=adjust)
     sign = 1.0 if spec.higher_is_better else -1.0

@@ -153,6 +153,8 @@ def change_by_group(
         note=episodes["note"].astype("category")  # a few distinct texts: group codes, not text
     )
     index = GroupIndex(slim, keys)
+    # change = final - baseline is missing where either is; counted where the rows are
+    excluded = index.count((slim["baseline"].isna() | slim["final"].isna()).to_numpy())
     out = paired_by_group(
         index,
         keys,
@@ -161,8 +163,7 @@ def change_by_group(
         measure=measure,
         counts=lambda g: {
             "n_episodes": len(g),
-            # change = final - baseline is missing where either is
-            "n_excluded": int((g["baseline"].isna() | g["final"].isna()).sum()),
+            "n_excluded": int(excluded[g.k]),
             "excluded_reasons": exclusion_text(g["note"]),
         },
         adjust=adjust,

@@ -127,9 +127,8 @@ def rom_change(
         measured = index.any("n_values")
         sign = 1.0 if spec.higher_is_better else -1.0
         beyond, worse, n_used = [], [], []
-        for before, after in zip(index.split("baseline"), index.split("final"), strict=True):
+        for before, after in index.pairs("baseline", "final"):
             imp = sign * (after - before)  # the episodes' improvement, as in data.episodes
-            imp = imp[~np.isnan(imp)]
             n_used.append(len(imp))
             known = not np.isnan(value) and len(imp) > 0
             beyond.append(int(np.sum(imp >= value)) if known else -1)
