@@ -384,3 +384,39 @@ def test_group_index_matches_pandas_groupby_for_several_keys() -> None:
         np.testing.assert_array_equal(view["v"].to_numpy(), g_s["v"].to_numpy())
     whole = GroupIndex(frame, [])
     assert whole.labels == [()] and len(whole.split("v")[0]) == 300
+
+
+def test_is_sorted_in_chunks() -> None:
+    from tpdn_outcomes.derive import _is_sorted
+
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 2, 5, 100, 1001):
+        a = np.sort(rng.integers(0, 5, n))
+        assert _is_sorted(a) and _is_sorted(a, step=7)
+        for j in {0, max(n - 2, 0), (n - 2) // 2, min(6, n - 2), min(7, n - 2)} if n > 1 else ():
+            b = a.copy()
+            b[j], b[j + 1] = 9, -1  # one descent, also across a chunk edge
+            assert not _is_sorted(b) and not _is_sorted(b, step=7), (n, j)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_measure_rows_by_block_or_search_equal_a_plain_selection(sample, shuffle: bool) -> None:  # type: ignore[no-untyped-def]
+    from tpdn_outcomes.derive import _measure_index, measure_rows
+
+    m = sample.measures
+    if shuffle:
+        m = m.iloc[np.random.default_rng(0).permutation(len(m))].reset_index(drop=True)
+    rows = measure_rows(sample.sessions, m)
+    assert (rows._blocks is not None) is not shuffle  # the loader writes blocks by measure
+    for measure in [*sample.measure_names(), "rom:not_in_data"]:
+        got = rows.of(measure)
+        want = (
+            _measure_index(sample.sessions, m, measure)
+            if measure in sample.measure_names()
+            else None
+        )
+        if want is None:
+            assert all(len(x) == 0 for x in got)
+            continue
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)

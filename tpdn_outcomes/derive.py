@@ -313,6 +313,16 @@ def _timing_codes(timing: pd.Series) -> np.ndarray:
     return np.where(np.isnan(t_float), -1, t_float).astype(np.int64)
 
 
+def _is_sorted(values: np.ndarray, step: int = 1 << 20) -> bool:
+    """Is ``values`` non-decreasing? Checked in chunks, so that no temporary array as
+    long as ``values`` is made."""
+    for lo in range(0, len(values) - 1, step):
+        hi = min(lo + step, len(values) - 1)
+        if not np.all(values[lo + 1 : hi + 1] >= values[lo:hi]):
+            return False
+    return True
+
+
 class MeasureRows:
     """A dataset's measure rows, with each measure's rows found once, when first asked.
 
@@ -340,9 +350,12 @@ class MeasureRows:
         # rows sorted by measure (as the loader writes them): each measure is one block,
         # found by counting, and its timings and values are views, not copies
         self._blocks: np.ndarray | None = None
-        if len(codes) and codes[0] >= 0 and bool(np.all(codes[1:] >= codes[:-1])):
-            counts = np.bincount(codes, minlength=len(names))
-            self._blocks = np.r_[0, np.cumsum(counts)]
+        if len(codes) and codes[0] >= 0 and _is_sorted(codes):
+            # block edges by binary search, with needles of the codes' own type (no cast
+            # of the whole array)
+            needles = np.arange(len(names) + 1).astype(codes.dtype, copy=False)
+            if len(names) + 1 <= np.iinfo(codes.dtype).max:
+                self._blocks = np.searchsorted(codes, needles)
 
     def of(self, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(session row, timing code, value) of one measure's rows, in file order; rows
