@@ -41,6 +41,11 @@ def _codes(values: pd.Series) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def _cat_codes(values: pd.Series) -> np.ndarray:
+    """The codes of a categorical column, as a read-only view (``.cat.codes`` copies)."""
+    return np.asarray(values.array.codes)
+
+
 def _stable_order(*keys: np.ndarray) -> np.ndarray:
     """Indices that sort by ``keys`` (first key primary), ties kept in input order.
 
@@ -86,9 +91,11 @@ def _day_numbers(dates: pd.Series) -> np.ndarray:
     if raw.dtype.kind == "M":  # plain datetime64 (any unit): convert without pandas' NA path
         as_days = raw.astype("datetime64[D]")
     else:
-        as_days = dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
-    out = as_days.astype(np.int64)
-    out[np.isnat(as_days)] = _NO_DAY
+        as_days = np.array(
+            dates.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT")), copy=True
+        )
+    out = as_days.view(np.int64)  # a new array of ours: NaT is the smallest int64
+    out[out == np.iinfo(np.int64).min] = _NO_DAY
     return out
 
 
@@ -278,32 +285,6 @@ def _texts(texts: list[str], codes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype="str"))
 
 
-def _group_max(keys: np.ndarray, values: np.ndarray, n_groups: int, fill: int) -> np.ndarray:
-    """Maximum of integer ``values`` per integer key (``fill`` where a key has none)."""
-    out = np.full(n_groups, np.iinfo(values.dtype).min, dtype=values.dtype)
-    if len(keys):
-        np.maximum.at(out, keys, values)
-    seen = np.zeros(n_groups, dtype=bool)
-    seen[keys] = True
-    out[~seen] = fill
-    return out
-
-
-def _group_min(keys: np.ndarray, values: np.ndarray, n_groups: int, fill: int) -> np.ndarray:
-    """Minimum of integer ``values`` per integer key (``fill`` where a key has none), hash-free.
-
-    ``np.minimum.at`` is unbuffered and, since numpy 1.25, fast for integer keys.
-    """
-    top = np.iinfo(values.dtype).max
-    out = np.full(n_groups, top, dtype=values.dtype)
-    if len(keys):
-        np.minimum.at(out, keys, values)
-    seen = np.zeros(n_groups, dtype=bool)
-    seen[keys] = True
-    out[~seen] = fill
-    return out
-
-
 def _timing_codes(timing: pd.Series) -> np.ndarray:
     if isinstance(timing.dtype, pd.CategoricalDtype) and list(timing.cat.categories) == list(
         schema.TIMINGS
@@ -390,15 +371,18 @@ def _position_lookup(sessions: pd.DataFrame, measures: pd.DataFrame) -> Any:
     sid, mid = sessions["session_id"], measures["session_id"]
     if isinstance(sid.dtype, pd.CategoricalDtype) and isinstance(mid.dtype, pd.CategoricalDtype):
         s_cats, m_cats = sid.cat.categories, mid.cat.categories
-        s_codes = np.asarray(sid.cat.codes)
+        s_codes = _cat_codes(sid)
         # the last entry serves code -1; 32-bit rows halve the memory each measure moves
         small = np.int32 if len(sessions) < np.iinfo(np.int32).max else np.int64
         where = np.full(len(s_cats) + 1, -1, dtype=small)
-        where[s_codes[s_codes >= 0]] = np.flatnonzero(s_codes >= 0)
+        if len(s_codes) and s_codes.min() >= 0:  # every session has an id (as loaded)
+            where[s_codes] = np.arange(len(s_codes), dtype=small)
+        else:
+            where[s_codes[s_codes >= 0]] = np.flatnonzero(s_codes >= 0)
         if s_cats is not m_cats:  # translate the measures' category codes once
             trans = s_cats.get_indexer(m_cats)
             where = np.append(where[np.where(trans >= 0, trans, len(s_cats))], -1)
-        m_codes = np.asarray(mid.cat.codes)
+        m_codes = _cat_codes(mid)
         return lambda idx: where[m_codes[idx]]
     positions = _session_positions(sessions, measures)
     return lambda idx: positions[idx]
@@ -411,13 +395,13 @@ def measure_rows(sessions: pd.DataFrame, measures: pd.DataFrame) -> MeasureRows:
     cat = m_col if isinstance(m_col.dtype, pd.CategoricalDtype) else m_col.astype("category")
     t = measures["timing"]
     t_code = (
-        np.asarray(t.cat.codes)
+        _cat_codes(t)
         if isinstance(t.dtype, pd.CategoricalDtype) and list(t.cat.categories) == list(schema.TIMINGS)
         else _timing_codes(t)
     )  # fmt: skip
     return MeasureRows(
         {str(name): i for i, name in enumerate(cat.cat.categories)},
-        np.asarray(cat.cat.codes),
+        _cat_codes(cat),
         _position_lookup(sessions, measures),
         t_code,
         measures["value"].to_numpy(dtype=np.float64),
@@ -491,7 +475,7 @@ def episode_skeleton(
     s = sessions
     n = len(s)
     ep_col = s["episode_id"].astype("category")
-    ep = np.asarray(ep_col.cat.codes)
+    ep = _cat_codes(ep_col)
     in_order = not n or bool(np.all(ep[1:] >= ep[:-1]))
     # rows already in episode order (as a SessionData keeps them) need no reordering
     order = None if in_order else np.argsort(ep, kind="stable")  # keeps time order in episodes
@@ -533,7 +517,7 @@ def episode_skeleton(
         out["twitch_response"] = pd.arrays.BooleanArray(np.zeros(n_ep, bool), np.ones(n_ep, bool))
     days = ordered(_day_numbers(s["session_date"])) if n else np.array([], np.int64)
     known = days != _NO_DAY
-    hi = np.maximum.reduceat(np.where(known, days, _NO_DAY), starts) if n else days
+    hi = np.maximum.reduceat(days, starts) if n else days  # unknown days are _NO_DAY already
     lo = np.minimum.reduceat(np.where(known, days, -_NO_DAY), starts) if n else days
     out["first_date"] = _to_dates(lo, lo == -_NO_DAY)
     out["last_date"] = _to_dates(hi, hi == _NO_DAY)
@@ -581,20 +565,31 @@ def _ends_by_keys(
 
     The general way: any session order, any timing codes (a missing timing sorts first).
     """
-    # 32-bit times when they fit: every array here is as long as the values
+    # 32-bit times when they fit, computed in place: every array here is as long as the
+    # values, so each one saved counts
     wide = len(m_rank) and int(m_rank.max()) >= np.iinfo(np.int32).max // 4 - 1
-    m_time = m_rank.astype(np.int64 if wide else np.int32, copy=False) * 4 + t_code
-    big = np.iinfo(m_time.dtype).max
+    dtype: type[np.signedinteger[Any]] = np.int64 if wide else np.int32
+    m_time: np.ndarray = m_rank.astype(dtype)  # a copy of our own
+    np.multiply(m_time, 4, out=m_time)
+    np.add(m_time, t_code, out=m_time)
     pre = t_code == _PRE
-    base_time = _group_min(m_ep[pre], m_time[pre], n_ep, big)
-    after = m_time > base_time[m_ep]
-    cand = after if final == "last" else after & (t_code == _POST)
-    final_time = _group_max(m_ep[cand], m_time[cand], n_ep, np.iinfo(m_time.dtype).min)
+    # per-episode minimum / maximum by unbuffered ufunc.at (fast for integer keys since
+    # numpy 1.25); episodes without a candidate keep the start value, which no time equals
+    base_time = np.full(n_ep, np.iinfo(dtype).max, dtype=dtype)
+    np.minimum.at(base_time, m_ep[pre], m_time[pre])
+    base_of_value = base_time[m_ep]
+    cand = m_time > base_of_value
+    if final != "last":
+        cand &= t_code == _POST
+    final_time = np.full(n_ep, np.iinfo(dtype).min, dtype=dtype)
+    np.maximum.at(final_time, m_ep[cand], m_time[cand])
     baseline = np.full(n_ep, np.nan)
     final_value = np.full(n_ep, np.nan)
-    hit_base = pre & (m_time == base_time[m_ep])
+    hit_base = m_time == base_of_value
+    hit_base &= pre
     baseline[m_ep[hit_base]] = value[hit_base]
-    hit_final = cand & (m_time == final_time[m_ep])
+    hit_final = m_time == final_time[m_ep]
+    hit_final &= cand
     final_value[m_ep[hit_final]] = value[hit_final]
     return baseline, final_value, np.bincount(m_ep, minlength=n_ep).astype(np.int64)
 

@@ -86,7 +86,7 @@ class GroupIndex:
             # one categorical key (the usual case): a radix sort of its small integer codes
             # instead of pandas' general grouping
             column = frame[keys[0]]
-            codes = np.asarray(column.cat.codes)
+            codes = np.asarray(column.array.codes)  # a view (.cat.codes copies)
             n_cat = len(column.cat.categories)
             # missing last; 16-bit codes so that numpy's stable sort is a one-pass radix sort
             small = np.int16 if n_cat < np.iinfo(np.int16).max else np.int64
