@@ -518,7 +518,10 @@ def episode_skeleton(
     days = ordered(_day_numbers(s["session_date"])) if n else np.array([], np.int64)
     known = days != _NO_DAY
     hi = np.maximum.reduceat(days, starts) if n else days  # unknown days are _NO_DAY already
-    lo = np.minimum.reduceat(np.where(known, days, -_NO_DAY), starts) if n else days
+    if n and bool(known.all()):  # every date known (as usual): no stand-in needed
+        lo = np.minimum.reduceat(days, starts)
+    else:
+        lo = np.minimum.reduceat(np.where(known, days, -_NO_DAY), starts) if n else days
     out["first_date"] = _to_dates(lo, lo == -_NO_DAY)
     out["last_date"] = _to_dates(hi, hi == _NO_DAY)
     out["n_sessions"] = (ends - starts).astype(np.int64)
@@ -619,7 +622,9 @@ def _ends_by_slots(
     small: type[np.signedinteger[Any]] = (
         np.int32 if n_rows * k < np.iinfo(np.int32).max else np.int64
     )
-    slot = pos.astype(small) * k + t_code.astype(small)
+    slot = pos.astype(small)  # a copy of our own, then in place
+    np.multiply(slot, k, out=slot)
+    np.add(slot, t_code, out=slot)
     flat = np.full(n_rows * k, np.nan)
     flat[slot] = value
     filled = ~np.isnan(flat)
@@ -642,7 +647,10 @@ def _ends_by_slots(
         final_value = np.full(n_ep, np.nan)
         final_value[has_final] = flat[last[has_final]]
     if np.count_nonzero(filled) == len(value):  # no slot given twice: count filled slots
-        n_values = np.add.reduceat(filled, starts * k, dtype=np.int64)
+        per_row = filled[0::k].astype(np.int32)  # filled slots per row, then per episode
+        for t in range(1, k):
+            per_row += filled[t::k]
+        n_values = np.add.reduceat(per_row, starts).astype(np.int64)
     else:
         n_values = np.bincount(ep_of_row[pos], minlength=n_ep).astype(np.int64)
     return baseline, final_value, n_values
