@@ -13,6 +13,7 @@ import pandas as pd
 from tpdn_outcomes import schema
 from tpdn_outcomes.derive import (
     EpisodeSkeleton,
+    _is_sorted,
     episode_skeleton,
     episode_table,
     measure_rows,
@@ -254,7 +255,16 @@ class SessionData:
         column = self.measures["measure"]
         names: Iterable[object]
         if isinstance(column.dtype, pd.CategoricalDtype):
-            used = np.unique(column.cat.codes.to_numpy())
+            codes = np.asarray(column.array.codes)
+            n_cat = len(column.cat.categories)
+            if len(codes) and n_cat < np.iinfo(codes.dtype).max and _is_sorted(codes):
+                # rows in blocks by measure (as loaded): a binary search per category
+                needles = np.arange(n_cat).astype(codes.dtype)
+                left = np.searchsorted(codes, needles, side="left")
+                right = np.searchsorted(codes, needles, side="right")
+                used = np.flatnonzero(right > left)
+            else:
+                used = np.unique(codes)
             names = list(column.cat.categories[used[used >= 0]])
         else:
             names = list(pd.unique(column.astype("string").dropna()))

@@ -12,6 +12,7 @@ from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes._common import (
     UNCONTROLLED_CAVEAT,
     GroupIndex,
+    episode_groups,
     exclusion_text,
     grouping_keys,
     paired_by_group,
@@ -152,7 +153,7 @@ def change_by_group(
     slim = episodes[[*keys, "baseline", "final", "n_values"]].assign(
         note=episodes["note"].astype("category")  # a few distinct texts: group codes, not text
     )
-    index = GroupIndex(slim, keys)
+    index = episode_groups(data, slim, keys)  # the same groups for every measure: found once
     # change = final - baseline is missing where either is; counted where the rows are
     excluded = index.count((slim["baseline"].isna() | slim["final"].isna()).to_numpy())
     out = paired_by_group(
