@@ -407,3 +407,25 @@ def test_episode_groups_are_found_once_per_dataset_and_checked(sample) -> None: 
     assert third.order is not first.order
     assert third.labels == GroupIndex(other, ["condition"]).labels
     np.testing.assert_array_equal(third.order, GroupIndex(other, ["condition"]).order)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exclusion_texts_counted_in_place_equal_value_counts(seed: int) -> None:
+    from tpdn_outcomes.outcomes._common import GroupIndex, exclusion_text
+
+    rng = np.random.default_rng(seed)
+    reasons = ["", "no baseline", "no final value", "no values", "unused"]
+    n = 400
+    notes = pd.Categorical(
+        rng.choice([*reasons[:4], None], n, p=[0.4, 0.2, 0.2, 0.1, 0.1]), categories=reasons
+    )
+    if seed == 0:  # ties between reasons, in and out of category order
+        notes = pd.Categorical(["no final value", "no baseline"] * 5 + [""] * 3, categories=reasons)
+    frame = pd.DataFrame(
+        {"k": pd.Categorical(rng.choice(["a", "b", "c"], len(notes))), "note": notes}
+    )
+    index = GroupIndex(frame, ["k"])
+    expected = [exclusion_text(view["note"]) for _, view in index]
+    assert index.exclusion_texts("note") == expected
+    plain = GroupIndex(frame.assign(note=frame["note"].astype(object)), ["k"])  # the general way
+    assert plain.exclusion_texts("note") == [exclusion_text(view["note"]) for _, view in plain]

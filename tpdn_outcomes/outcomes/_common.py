@@ -170,6 +170,22 @@ class GroupIndex:
         """For each group: how many of its rows are True in ``mask`` (in frame order)."""
         return np.bincount(self.group_of_row[mask], minlength=len(self))
 
+    def exclusion_texts(self, name: str) -> list[str]:
+        """:func:`exclusion_text` of categorical column ``name`` for every group, counted
+        in place (one pass over the codes, no column moved)."""
+        column = self.frame[name]
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            return [exclusion_text(view[name]) for _, view in self]
+        codes = np.asarray(column.array.codes).astype(np.int64)
+        n_cat = len(column.cat.categories)
+        known = codes >= 0
+        flat = np.bincount(
+            self.group_of_row[known].astype(np.int64) * n_cat + codes[known],
+            minlength=len(self) * n_cat,
+        )
+        counts = flat.reshape(len(self), n_cat)
+        return [_text_of_counts(column.cat.categories, row) for row in counts]
+
     def sizes(self) -> np.ndarray:
         """The number of rows of each group."""
         return np.diff(self.edges)
@@ -259,6 +275,14 @@ def grouped(
     taken = frame.take(index.order)
     for k, labels in enumerate(index.labels):
         yield labels, taken.iloc[index.edges[k] : index.edges[k + 1]]
+
+
+def _text_of_counts(reasons: pd.Index, counts: np.ndarray) -> str:
+    """:func:`exclusion_text` from the count of each reason: the same order (by count,
+    descending, ties in category order: pandas' stable value_counts)."""
+    table = pd.Series(counts, index=reasons)
+    table = table[table.index != ""].sort_values(ascending=False, kind="stable")
+    return "; ".join(f"{reason}: {n}" for reason, n in table.items() if n > 0)
 
 
 def exclusion_text(notes: pd.Series) -> str:

@@ -13,7 +13,6 @@ from tpdn_outcomes.outcomes._common import (
     UNCONTROLLED_CAVEAT,
     GroupIndex,
     episode_groups,
-    exclusion_text,
     grouping_keys,
     paired_by_group,
     with_quarter,
@@ -156,6 +155,7 @@ def change_by_group(
     index = episode_groups(data, slim, keys)  # the same groups for every measure: found once
     # change = final - baseline is missing where either is; counted where the rows are
     excluded = index.count((slim["baseline"].isna() | slim["final"].isna()).to_numpy())
+    reasons = index.exclusion_texts("note")
     out = paired_by_group(
         index,
         keys,
@@ -165,7 +165,7 @@ def change_by_group(
         counts=lambda g: {
             "n_episodes": len(g),
             "n_excluded": int(excluded[g.k]),
-            "excluded_reasons": exclusion_text(g["note"]),
+            "excluded_reasons": reasons[g.k],
         },
         adjust=adjust,
         **paired_options,
