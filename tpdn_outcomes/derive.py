@@ -282,7 +282,8 @@ def _texts(texts: list[str], codes: np.ndarray) -> pd.Categorical:
     At 1.5 million episodes, materialising the strings costs more than the whole
     measure's arithmetic; categories compare, group and print like text.
     """
-    return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype="str"))
+    dtype = pd.CategoricalDtype(pd.Index(texts, dtype="str"))
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)  # codes made here
 
 
 def _timing_codes(timing: pd.Series) -> np.ndarray:
@@ -594,7 +595,7 @@ def _ends_by_keys(
     hit_final = m_time == final_time[m_ep]
     hit_final &= cand
     final_value[m_ep[hit_final]] = value[hit_final]
-    return baseline, final_value, np.bincount(m_ep, minlength=n_ep).astype(np.int64)
+    return baseline, final_value, np.bincount(m_ep, minlength=n_ep).astype(np.int64, copy=False)
 
 
 def _ends_by_slots(
@@ -729,8 +730,10 @@ def episode_table(
 
     zeros = np.zeros(n_ep, dtype=np.int8)
     change = final_value - baseline
+    pct = change * 100.0  # then divided in place: 100 x change / baseline, NaN where 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(baseline != 0, 100.0 * change / baseline, np.nan)
+        np.divide(pct, baseline, out=pct)
+    pct[baseline == 0] = np.nan
     no_final_text = (
         "no final value: no post value after the baseline"
         if final == "post"
