@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import schema
-from tpdn_outcomes.stats import p_adjust, paired_change
-from tpdn_outcomes.stats.paired import PAIRED_CHANGE_COLUMNS
+from tpdn_outcomes.stats import p_adjust
+from tpdn_outcomes.stats.paired import PAIRED_CHANGE_COLUMNS, paired_change_row
 
 UNCONTROLLED_CAVEAT = (
     "Uncontrolled before/after data: change from baseline includes natural recovery, "
@@ -324,12 +324,13 @@ def paired_by_group(
     # complete pairs only are moved; paired_change drops the others and counts them in
     # n_missing, which is set from the group sizes below (the same count)
     for (values, group), (b, a) in zip(index, index.pairs(before, after), strict=True):
-        stats_rows.append(paired_change(b, a, **paired_options))
+        stats_rows.append(paired_change_row(b, a, **paired_options))
         head: dict[str, Any] = dict(zip(keys, values, strict=True))
         head.update(measure=measure, unit=spec.unit, higher_is_better=spec.higher_is_better)
         head.update(counts(group))
         heads.append(head)
-    out = pd.concat([pd.DataFrame(heads), pd.concat(stats_rows, ignore_index=True)], axis=1)
+    stats_table = pd.DataFrame(stats_rows, columns=list(PAIRED_CHANGE_COLUMNS))
+    out = pd.concat([pd.DataFrame(heads), stats_table], axis=1)
     out["n_missing"] = index.sizes() - out["n"].to_numpy()
     p = out["p_val"].to_numpy(dtype=float)
     out["p_adj"] = p if adjust == "none" else p_adjust(p, method=adjust)

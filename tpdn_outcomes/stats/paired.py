@@ -567,6 +567,24 @@ def paired_change(
     >>> paired_change([1.0], [2.0])["note"].iloc[0]
     'fewer than two complete pairs'
     """
+    return pd.DataFrame(
+        [paired_change_row(before, after, confidence=confidence, ci_method=ci_method,
+                           n_boot=n_boot, seed=seed)],
+        columns=list(PAIRED_CHANGE_COLUMNS),
+    )  # fmt: skip
+
+
+def paired_change_row(
+    before: ArrayLike,
+    after: ArrayLike,
+    *,
+    confidence: float = 0.95,
+    ci_method: str = "t",
+    n_boot: int = 2000,
+    seed: int | np.random.Generator | None = None,
+) -> dict[str, Any]:
+    """:func:`paired_change` as one dict (its columns in order), for callers that
+    collect many rows into one table."""
     conf = _check_confidence(confidence)
     if ci_method not in _CI_METHODS:
         raise ValueError(f"ci_method must be one of {list(_CI_METHODS)}, got {ci_method!r}")
@@ -583,7 +601,7 @@ def paired_change(
     x1, x2 = x1[ok], x2[ok]
     n = int(x1.size)
     if n < 2:
-        return pd.DataFrame([_empty_row(n, n_missing, ci_method, "fewer than two complete pairs")])
+        return _empty_row(n, n_missing, ci_method, "fewer than two complete pairs")
 
     notes: list[str] = []
     d = x2 - x1
@@ -647,4 +665,4 @@ def paired_change(
         if bnote:
             notes.append(bnote)
     row["note"] = "; ".join(notes)
-    return pd.DataFrame([row], columns=list(PAIRED_CHANGE_COLUMNS))
+    return row
