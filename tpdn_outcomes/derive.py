@@ -492,21 +492,16 @@ def episode_skeleton(
     first_row = starts if order is None else order[starts]
     n_ep = len(starts)
 
-    out = (
-        s[
-            [
-                "episode_id",
-                "patient_id",
-                "condition",
-                "clinic_id",
-                "practitioner_role",
-                "age_band",
-                "sex",
-            ]
-        ]
-        .iloc[first_row]
-        .reset_index(drop=True)
-    )
+    firsts: dict[str, Any] = {}
+    for name in ("episode_id", "patient_id", "condition", "clinic_id", "practitioner_role",
+                 "age_band", "sex"):  # fmt: skip
+        array = s[name].array
+        if isinstance(array, pd.Categorical):  # take the codes; they are valid already
+            codes = np.asarray(array.codes)[first_row]
+            firsts[name] = pd.Categorical.from_codes(codes, dtype=array.dtype, validate=False)
+        else:
+            firsts[name] = s[name].iloc[first_row].reset_index(drop=True)
+    out = pd.DataFrame(firsts)
     twitch = s["twitch_response"].astype("boolean") if "twitch_response" in s else None
     if twitch is not None and twitch.notna().any():
         t = ordered(
