@@ -168,7 +168,8 @@ class GroupIndex:
 
     def count(self, mask: np.ndarray) -> np.ndarray:
         """For each group: how many of its rows are True in ``mask`` (in frame order)."""
-        return np.bincount(self.group_of_row[mask], minlength=len(self))
+        counted = np.bincount(self.group_of_row, weights=mask, minlength=len(self))
+        return counted.astype(np.int64)  # whole counts (exact in float64 below 2**53)
 
     def exclusion_texts(self, name: str) -> list[str]:
         """:func:`exclusion_text` of categorical column ``name`` for every group, counted
@@ -176,13 +177,15 @@ class GroupIndex:
         column = self.frame[name]
         if not isinstance(column.dtype, pd.CategoricalDtype):
             return [exclusion_text(view[name]) for _, view in self]
-        codes = np.asarray(column.array.codes).astype(np.int64)
+        codes = np.asarray(column.array.codes)
         n_cat = len(column.cat.categories)
-        known = codes >= 0
-        flat = np.bincount(
-            self.group_of_row[known].astype(np.int64) * n_cat + codes[known],
-            minlength=len(self) * n_cat,
-        )
+        wide = len(self) * n_cat > 2**31 - 1
+        key: np.ndarray = self.group_of_row.astype(np.int64 if wide else np.int32)
+        np.multiply(key, n_cat, out=key)
+        np.add(key, codes, out=key)
+        if len(codes) and codes.min() < 0:  # missing notes are not reasons
+            key = key[codes >= 0]
+        flat = np.bincount(key, minlength=len(self) * n_cat)
         counts = flat.reshape(len(self), n_cat)
         return [_text_of_counts(column.cat.categories, row) for row in counts]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import schema
@@ -154,7 +155,8 @@ def change_by_group(
     )
     index = episode_groups(data, slim, keys)  # the same groups for every measure: found once
     # change = final - baseline is missing where either is; counted where the rows are
-    excluded = index.count((slim["baseline"].isna() | slim["final"].isna()).to_numpy())
+    base, last = slim["baseline"].to_numpy(dtype=float), slim["final"].to_numpy(dtype=float)
+    excluded = index.count(np.isnan(base) | np.isnan(last))
     reasons = index.exclusion_texts("note")
     out = paired_by_group(
         index,
