@@ -269,9 +269,14 @@ def _session_positions(sessions: pd.DataFrame, measures: pd.DataFrame) -> np.nda
     return np.asarray(index.get_indexer(mid.astype(object)), dtype=np.int64)
 
 
+_NS_PER_DAY = 86_400 * 10**9
+
+
 def _to_dates(days: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """Day numbers -> datetime64[ns], NaT where ``missing``."""
-    dates = np.where(missing, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
+    """Day numbers -> datetime64[ns], NaT where ``missing`` (a new array)."""
+    ns = np.where(missing, 0, days)  # a new int64 array, then scaled in place
+    ns *= _NS_PER_DAY
+    dates = ns.view("datetime64[ns]")
     dates[missing] = np.datetime64("NaT")
     return dates
 
