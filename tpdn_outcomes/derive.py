@@ -611,8 +611,7 @@ def _ends_by_slots(
     is each row's episode).
 
     Each value goes to its slot ``row x k + timing`` of one flat array (``k`` timings),
-    whose order is
-    then time order; the first ``pre`` slot and the last ``post`` (or any) slot after it
+    whose order is then time order; the first ``pre`` slot and the last ``post`` (or any) slot after it
     are per-episode minima and maxima of slot numbers, taken with ``reduceat`` over
     contiguous runs: no sort, no hashing, no per-value keys. Where a slot is given twice,
     the later row wins, as in :func:`_ends_by_keys`.
@@ -698,9 +697,11 @@ def episode_table(
 
     Notes
     -----
-    Vectorised: sessions are reduced by runs of their episode code, and the measure's
-    values by integer keys (session row x 4 + timing); there is no join on text keys and
-    no Python loop over episodes.
+    Vectorised: sessions are reduced by runs of their episode code. A measure's values are
+    reduced by slots (session row x timing, with ``reduceat`` over each episode's rows)
+    when the sessions are in episode order and the measure is taken at most sessions,
+    otherwise by integer keys (session row x 4 + timing) with ``ufunc.at``; both give the
+    same table. There is no join on text keys and no Python loop over episodes.
     """
     if final not in ("post", "last"):
         raise ValueError(f"final must be 'post' or 'last', not {final!r}")
