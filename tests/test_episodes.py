@@ -377,13 +377,14 @@ def test_group_index_matches_pandas_groupby_for_several_keys() -> None:
     index = GroupIndex(frame, ["a", "b"])
     slow = list(frame.groupby(["a", "b"], observed=True, dropna=False, sort=True))
     assert len(index) == len(slow) == 9
-    for (key_f, view), values, (key_s, g_s) in zip(index, index.split("v"), slow, strict=True):
+    groups = zip(index, index.pairs("v", "v"), slow, strict=True)  # no missing v: every row
+    for (key_f, view), (values, _), (key_s, g_s) in groups:
         assert all((pd.isna(x) and pd.isna(y)) or x == y for x, y in zip(key_f, key_s, strict=True))
         np.testing.assert_array_equal(values, g_s["v"].to_numpy())
         assert len(view) == len(g_s)
         np.testing.assert_array_equal(view["v"].to_numpy(), g_s["v"].to_numpy())
     whole = GroupIndex(frame, [])
-    assert whole.labels == [()] and len(whole.split("v")[0]) == 300
+    assert whole.labels == [()] and len(whole.pairs("v", "v")[0][0]) == 300
 
 
 def test_is_sorted_in_chunks() -> None:
@@ -401,22 +402,25 @@ def test_is_sorted_in_chunks() -> None:
 
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_measure_rows_by_block_or_search_equal_a_plain_selection(sample, shuffle: bool) -> None:  # type: ignore[no-untyped-def]
-    from tpdn_outcomes.derive import _measure_index, measure_rows
+    from tpdn_outcomes.derive import measure_rows
 
     m = sample.measures
     if shuffle:
         m = m.iloc[np.random.default_rng(0).permutation(len(m))].reset_index(drop=True)
     rows = measure_rows(sample.sessions, m)
     assert (rows._blocks is not None) is not shuffle  # the loader writes blocks by measure
+    # the plain way: select the rows with pandas, find each one's session by its id
+    row_of_session = pd.Series(
+        np.arange(len(sample.sessions)), index=sample.sessions["session_id"].astype(str)
+    )
     for measure in [*sample.measure_names(), "rom:not_in_data"]:
         got = rows.of(measure)
+        sub = m[m["measure"].astype(str) == measure]
         want = (
-            _measure_index(sample.sessions, m, measure)
-            if measure in sample.measure_names()
-            else None
+            row_of_session.loc[sub["session_id"].astype(str)].to_numpy(),
+            sub["timing"].map({t: i for i, t in enumerate(("pre", "post", "followup"))}).to_numpy(),
+            sub["value"].to_numpy(),
         )
-        if want is None:
-            assert all(len(x) == 0 for x in got)
-            continue
+        assert len(got[0]) == len(sub)
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w)

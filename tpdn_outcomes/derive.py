@@ -347,24 +347,20 @@ class MeasureRows:
     def of(self, measure: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(session row, timing code, value) of one measure's rows, in file order; rows
         whose session is not in the data are left out."""
-        if measure not in self._cache and self._blocks is not None:
+        if measure not in self._cache:
             code = self.names.get(measure)
-            lo, hi = (self._blocks[code], self._blocks[code + 1]) if code is not None else (0, 0)
-            pos = self._position(slice(lo, hi))
-            t_code, value = self.t_code[lo:hi], self.value[lo:hi]
+            idx: slice | np.ndarray
+            if code is None:
+                idx = slice(0, 0)
+            elif self._blocks is not None:  # one block: views, not copies
+                idx = slice(self._blocks[code], self._blocks[code + 1])
+            else:
+                idx = np.flatnonzero(self.codes == code)
+            pos, t_code, value = self._position(idx), self.t_code[idx], self.value[idx]
             keep = pos >= 0
             if not keep.all():
                 pos, t_code, value = pos[keep], t_code[keep], value[keep]
             self._cache[measure] = (pos, t_code, value)
-        if measure not in self._cache:
-            code = self.names.get(measure)
-            idx = (np.flatnonzero(self.codes == code) if code is not None
-                   else np.array([], dtype=np.int64))  # fmt: skip
-            pos = self._position(idx)
-            keep = pos >= 0
-            if not keep.all():
-                idx, pos = idx[keep], pos[keep]
-            self._cache[measure] = (pos, self.t_code[idx], self.value[idx])
         return self._cache[measure]
 
 
@@ -412,26 +408,6 @@ def measure_rows(sessions: pd.DataFrame, measures: pd.DataFrame) -> MeasureRows:
         t_code,
         measures["value"].to_numpy(dtype=np.float64),
     )
-
-
-def _measure_index(
-    sessions: pd.DataFrame, measures: pd.DataFrame, measure: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the rows of one measure: (session row, timing code, value)."""
-    m_col = measures["measure"]
-    if isinstance(m_col.dtype, pd.CategoricalDtype):
-        code = m_col.cat.categories.get_indexer(pd.Index([measure]))[0]
-        rows = (
-            np.flatnonzero(np.asarray(m_col.cat.codes) == code) if code >= 0 else np.array([], int)
-        )
-    else:
-        rows = np.flatnonzero((m_col == measure).to_numpy(dtype=bool))
-    sub = measures.iloc[rows]
-    pos = _session_positions(sessions, sub)
-    t_code = _timing_codes(sub["timing"])
-    value = sub["value"].to_numpy(dtype=np.float64)
-    keep = pos >= 0
-    return pos[keep], t_code[keep], value[keep]
 
 
 class EpisodeSkeleton:
@@ -482,7 +458,7 @@ def episode_skeleton(
     n = len(s)
     ep_col = s["episode_id"].astype("category")
     ep = _cat_codes(ep_col)
-    in_order = not n or bool(np.all(ep[1:] >= ep[:-1]))
+    in_order = _is_sorted(ep)
     # rows already in episode order (as a SessionData keeps them) need no reordering
     order = None if in_order else np.argsort(ep, kind="stable")  # keeps time order in episodes
 
@@ -709,13 +685,10 @@ def episode_table(
     sk = skeleton or episode_skeleton(sessions, data_end=data_end, open_after_days=open_after_days)
     s = sessions
     n_ep = len(sk.frame)
-    ep_of_row, rank_of_row = sk.ep_of_row, sk.rank_of_row
+    ep_of_row = sk.ep_of_row
 
     # the measure: each value's episode (as a position in `out`) and its place in time
-    if rows is not None:
-        pos, t_code, value = rows.of(measure)
-    else:
-        pos, t_code, value = _measure_index(s, measures, measure)
+    pos, t_code, value = (rows if rows is not None else measure_rows(s, measures)).of(measure)
     # slots cost time in proportion to the sessions, keys to the values: slots pay off for
     # measures taken at most sessions (pain), keys for those taken at a few (ROM sites)
     starts = sk.starts
@@ -724,9 +697,10 @@ def episode_table(
             starts, ep_of_row, pos, t_code, value, final
         )
     else:
-        in_order = starts is not None  # then a session's row is its place in time
+        # in episode order a session's row is its place in time: no rank table needed
+        rank = pos if starts is not None else sk.rank_of_row[pos]
         baseline, final_value, n_values = _ends_by_keys(
-            ep_of_row[pos], pos if in_order else rank_of_row[pos], t_code, value, n_ep, final
+            ep_of_row[pos], rank, t_code, value, n_ep, final
         )
 
     zeros = np.zeros(n_ep, dtype=np.int8)
@@ -776,7 +750,7 @@ def session_change_table(
         and ``note`` saying why a change is missing.
     """
     spec = schema.measure_spec(measure)
-    pos, t_code, value = _measure_index(sessions, measures, measure)
+    pos, t_code, value = measure_rows(sessions, measures).of(measure)
     n = len(sessions)
     pre = np.full(n, np.nan)
     post = np.full(n, np.nan)

@@ -53,6 +53,13 @@ def with_quarter(episodes: pd.DataFrame) -> pd.DataFrame:
     return episodes.assign(quarter=period.astype("string"))
 
 
+def _stable_order(groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Indices that sort small group numbers, ties in row order: 16-bit keys when they fit,
+    so that numpy's stable sort is a one-pass radix sort."""
+    small = groups.astype(np.int16) if n_groups < np.iinfo(np.int16).max else groups
+    return np.argsort(small, kind="stable")
+
+
 class GroupIndex:
     """The groups of a frame by ``keys``: their labels and their rows, found once.
 
@@ -66,7 +73,7 @@ class GroupIndex:
     --------
     >>> frame = pd.DataFrame({"k": pd.Categorical(["b", "a", "b"]), "x": [1.0, 2.0, 3.0]})
     >>> index = GroupIndex(frame, ["k"])
-    >>> index.labels, [v.tolist() for v in index.split("x")]
+    >>> index.labels, [b.tolist() for b, _ in index.pairs("x", "x")]
     ([('a',), ('b',)], [[2.0], [1.0, 3.0]])
     """
 
@@ -89,16 +96,14 @@ class GroupIndex:
             column = frame[keys[0]]
             codes = np.asarray(column.array.codes)  # a view (.cat.codes copies)
             n_cat = len(column.cat.categories)
-            # missing last; 16-bit codes so that numpy's stable sort is a one-pass radix sort
-            small = np.int16 if n_cat < np.iinfo(np.int16).max else np.int64
-            shifted = np.where(codes < 0, n_cat, codes).astype(small)
+            shifted = np.where(codes < 0, n_cat, codes)  # missing last
             counts = np.bincount(shifted, minlength=n_cat + 1)
             present = np.flatnonzero(counts)
             names = [*column.cat.categories, np.nan]
             self.labels = [(names[k],) for k in present]
-            self.order = np.argsort(shifted, kind="stable")
+            self.order = _stable_order(shifted, n_cat + 1)
             self.edges = np.r_[0, np.cumsum(counts[present])]
-            number = np.full(n_cat + 1, -1, dtype=small)
+            number = np.full(n_cat + 1, -1, dtype=np.int16 if n_cat < 2**15 - 1 else np.int64)
             number[present] = np.arange(len(present))
             self.group_of_row = number[shifted]
             return
@@ -142,11 +147,6 @@ class GroupIndex:
             self._cache[name] = column
         return self._cache[name]
 
-    def split(self, name: str) -> list[np.ndarray]:
-        """The values of column ``name`` (as float) of each group, in group order."""
-        values = self.column(name).to_numpy(dtype=float)
-        return [values[a:b] for a, b in zip(self.edges[:-1], self.edges[1:], strict=True)]
-
     def pairs(self, before: str, after: str) -> list[tuple[np.ndarray, np.ndarray]]:
         """The complete pairs (neither value missing) of two columns, per group, in group
         order and, within a group, in row order; kept for the next caller.
@@ -159,17 +159,11 @@ class GroupIndex:
             a = self.frame[after].to_numpy(dtype=float)
             rows = np.flatnonzero(~(np.isnan(b) | np.isnan(a)))
             group = self.group_of_row[rows]
-            small = group.astype(np.int16) if len(self) < np.iinfo(np.int16).max else group
-            rows = rows[np.argsort(small, kind="stable")]  # a radix sort; row order kept
+            rows = rows[_stable_order(group, len(self))]  # row order kept within groups
             edges = np.r_[0, np.cumsum(np.bincount(group, minlength=len(self)))]
             b, a = b[rows], a[rows]
             self._pairs[key] = [(b[lo:hi], a[lo:hi]) for lo, hi in pairwise(edges)]
         return self._pairs[key]
-
-    def count(self, mask: np.ndarray) -> np.ndarray:
-        """For each group: how many of its rows are True in ``mask`` (in frame order)."""
-        counted = np.bincount(self.group_of_row, weights=mask, minlength=len(self))
-        return counted.astype(np.int64)  # whole counts (exact in float64 below 2**53)
 
     def exclusion_texts(self, name: str) -> list[str]:
         """:func:`exclusion_text` of categorical column ``name`` for every group, counted
@@ -280,12 +274,16 @@ def grouped(
         yield labels, taken.iloc[index.edges[k] : index.edges[k + 1]]
 
 
+def _reasons_text(counts: pd.Series) -> str:
+    """``'reason: count; ...'`` of counts sorted as pandas' value_counts sorts them."""
+    return "; ".join(f"{reason}: {n}" for reason, n in counts.items() if n > 0)
+
+
 def _text_of_counts(reasons: pd.Index, counts: np.ndarray) -> str:
     """:func:`exclusion_text` from the count of each reason: the same order (by count,
     descending, ties in category order: pandas' stable value_counts)."""
     table = pd.Series(counts, index=reasons)
-    table = table[table.index != ""].sort_values(ascending=False, kind="stable")
-    return "; ".join(f"{reason}: {n}" for reason, n in table.items() if n > 0)
+    return _reasons_text(table[table.index != ""].sort_values(ascending=False, kind="stable"))
 
 
 def exclusion_text(notes: pd.Series) -> str:
@@ -296,8 +294,7 @@ def exclusion_text(notes: pd.Series) -> str:
     >>> exclusion_text(pd.Series(["", "no baseline", "no baseline"]))
     'no baseline: 2'
     """
-    counts = notes[notes != ""].value_counts()
-    return "; ".join(f"{reason}: {n}" for reason, n in counts.items() if n > 0)
+    return _reasons_text(notes[notes != ""].value_counts())
 
 
 def paired_by_group(

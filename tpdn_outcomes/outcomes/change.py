@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import schema
@@ -154,9 +153,8 @@ def change_by_group(
         note=episodes["note"].astype("category")  # a few distinct texts: group codes, not text
     )
     index = episode_groups(data, slim, keys)  # the same groups for every measure: found once
-    # change = final - baseline is missing where either is; counted where the rows are
-    base, last = slim["baseline"].to_numpy(dtype=float), slim["final"].to_numpy(dtype=float)
-    excluded = index.count(np.isnan(base) | np.isnan(last))
+    # change = final - baseline is missing where either is: the rows not in a complete pair
+    pairs = index.pairs("baseline", "final")
     reasons = index.exclusion_texts("note")
     out = paired_by_group(
         index,
@@ -166,7 +164,7 @@ def change_by_group(
         measure=measure,
         counts=lambda g: {
             "n_episodes": len(g),
-            "n_excluded": int(excluded[g.k]),
+            "n_excluded": len(g) - len(pairs[g.k][0]),
             "excluded_reasons": reasons[g.k],
         },
         adjust=adjust,
