@@ -53,7 +53,7 @@ def with_quarter(episodes: pd.DataFrame) -> pd.DataFrame:
     return episodes.assign(quarter=period.astype("string"))
 
 
-def _stable_order(groups: np.ndarray, n_groups: int) -> np.ndarray:
+def _group_order(groups: np.ndarray, n_groups: int) -> np.ndarray:
     """Indices that sort small group numbers, ties in row order: 16-bit keys when they fit,
     so that numpy's stable sort is a one-pass radix sort."""
     small = groups.astype(np.int16) if n_groups < np.iinfo(np.int16).max else groups
@@ -101,7 +101,7 @@ class GroupIndex:
             present = np.flatnonzero(counts)
             names = [*column.cat.categories, np.nan]
             self.labels = [(names[k],) for k in present]
-            self.order = _stable_order(shifted, n_cat + 1)
+            self.order = _group_order(shifted, n_cat + 1)
             self.edges = np.r_[0, np.cumsum(counts[present])]
             number = np.full(n_cat + 1, -1, dtype=np.int16 if n_cat < 2**15 - 1 else np.int64)
             number[present] = np.arange(len(present))
@@ -159,7 +159,7 @@ class GroupIndex:
             a = self.frame[after].to_numpy(dtype=float)
             rows = np.flatnonzero(~(np.isnan(b) | np.isnan(a)))
             group = self.group_of_row[rows]
-            rows = rows[_stable_order(group, len(self))]  # row order kept within groups
+            rows = rows[_group_order(group, len(self))]  # row order kept within groups
             edges = np.r_[0, np.cumsum(np.bincount(group, minlength=len(self)))]
             b, a = b[rows], a[rows]
             self._pairs[key] = [(b[lo:hi], a[lo:hi]) for lo, hi in pairwise(edges)]
