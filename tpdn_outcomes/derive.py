@@ -184,13 +184,17 @@ def assign_episodes(
         dated = np.minimum.reduceat(
             (days[order] != _NO_DAY).astype(np.int8), np.flatnonzero(new_ep)
         )
-        all_dated = dated.astype(bool)[ep_index]
-        primary = np.where(all_dated, day_key[order], number_key[order].astype(np.int64))
-        secondary = np.where(all_dated, number_key[order].astype(np.int64), day_key[order])
-        sub = _stable_order(ep_index, primary.astype(np.int64), secondary.astype(np.int64), order)
-        order, ep_index = order[sub], ep_index[sub]
-        new_ep = np.ones(n, dtype=bool)
-        new_ep[1:] = ep_index[1:] != ep_index[:-1]
+        # the first sort put episodes found by date in (date, number, row) order and given
+        # episodes in (number, date, row) order; only episodes needing the other order are
+        # re-sorted. Ties keep the row order the first sort gave them (rows are no key).
+        if bool(dated.any()) if given_episode else not dated.all():
+            all_dated = dated.astype(bool)[ep_index]
+            primary = np.where(all_dated, day_key[order], number_key[order].astype(np.int64))
+            secondary = np.where(all_dated, number_key[order].astype(np.int64), day_key[order])
+            sub = _stable_order(ep_index, primary.astype(np.int64), secondary.astype(np.int64))
+            order, ep_index = order[sub], ep_index[sub]
+            new_ep = np.ones(n, dtype=bool)
+            new_ep[1:] = ep_index[1:] != ep_index[:-1]
     starts = np.flatnonzero(new_ep)
 
     # 3. session numbers (given, or the dense rank of distinct dates) and duplicates
@@ -202,10 +206,13 @@ def assign_episodes(
         derived = number[order]
         # a repeated number within an episode; the first copy in file order is kept
         n_s = number_key[order]
-        by_number = _stable_order(ep_index, n_s.astype(np.int64), order)
-        e_b, n_b = ep_index[by_number], n_s[by_number]
-        repeat = (e_b[1:] == e_b[:-1]) & (n_b[1:] == n_b[:-1]) & (n_b[1:] >= 0)
-        dup[by_number[1:][repeat]] = True
+        # numbers rising within every episode cannot repeat: no sort needed to find none
+        rising = new_ep[1:] | (n_s[1:] > n_s[:-1])
+        if not rising.all():
+            by_number = _stable_order(ep_index, n_s.astype(np.int64), order)
+            e_b, n_b = ep_index[by_number], n_s[by_number]
+            repeat = (e_b[1:] == e_b[:-1]) & (n_b[1:] == n_b[:-1]) & (n_b[1:] >= 0)
+            dup[by_number[1:][repeat]] = True
     else:
         dense = np.cumsum(~same_day)
         derived = (dense - dense[starts][ep_index] + 1).astype(np.float64)

@@ -1167,12 +1167,14 @@ class _Build:
         rows: np.ndarray | None = None,
     ) -> np.ndarray:
         """Range checks of measure values (on the declared pain scale); returns the out-of-range mask."""
-        if isinstance(measure, str):
+        lows: np.ndarray | float
+        highs: np.ndarray | float
+        groups: dict[str, np.ndarray | None]
+        if isinstance(measure, str):  # one measure: scalar bounds, no per-value arrays
             spec = schema.measure_spec(measure)
-            lows, highs = np.full(len(values), spec.low), np.full(len(values), spec.high)
-            if spec.kind == "pain":
-                highs[:] = schema.PAIN_SCALES[self.pain_scale][0]
-            groups = {measure: np.ones(len(values), dtype=bool)}
+            lows = spec.low
+            highs = schema.PAIN_SCALES[self.pain_scale][0] if spec.kind == "pain" else spec.high
+            groups = {measure: None}
         else:
             codes, uniq = pd.factorize(measure)
             specs = [schema.measure_spec(str(u)) for u in uniq]
@@ -1185,9 +1187,10 @@ class _Build:
             )
             lows, highs = lo[codes], hi[codes]
             groups = {str(u): codes == i for i, u in enumerate(uniq)}
-        out = ~np.isnan(values) & ((values < lows) | (values > highs))
+        with np.errstate(invalid="ignore"):  # NaN compares False: missing is never out of range
+            out = (values < lows) | (values > highs)
         for name, in_group in groups.items():
-            mask = out & in_group
+            mask = out if in_group is None else out & in_group
             if not mask.any():
                 continue
             spec = schema.measure_spec(name)
@@ -1221,7 +1224,16 @@ class _Build:
         divisor = schema.PAIN_SCALES[self.pain_scale][1]
         names = list(dict.fromkeys(m for _, m, _ in plan.measures))
         columns = [c for c, _, _ in plan.measures]
-        parts: list[tuple[np.ndarray, ...]] = []
+        # the output columns are allocated once at their largest size and filled column by
+        # column (no per-column parts to concatenate); the unused tail is never touched
+        cap = len(frame) * len(plan.measures)
+        pos = np.empty(cap, dtype=np.int64)
+        measure_code = np.empty(cap, dtype=np.int16)
+        timing_code = np.empty(cap, dtype=np.int8)
+        value = np.empty(cap, dtype=np.float64)
+        source_row = np.empty(cap, dtype=np.int64)
+        column_code = np.empty(cap, dtype=np.int16)
+        at = 0
         for c_code, (col, measure, timing) in enumerate(plan.measures):
             raw = frame[col]
             values, bad = parse_numbers(raw)
@@ -1235,31 +1247,27 @@ class _Build:
                 "write a number with a point as decimal separator, or leave the cell blank",
             )
             out = self._check_values(values, measure, raw, col)
-            values = np.where(out, np.nan, values)
-            if measure == "pain":
-                values = values / divisor
+            if out.any():
+                values = np.where(out, np.nan, values)  # a new array: the input is not touched
             keep = np.flatnonzero(~np.isnan(values))
-            k = len(keep)
-            parts.append(
-                (
-                    keep,
-                    np.full(k, names.index(measure), dtype=np.int16),
-                    np.full(k, schema.TIMINGS.index(timing), dtype=np.int8),
-                    values[keep],
-                    self.rows[keep],
-                    np.full(k, c_code, dtype=np.int16),
-                )
-            )
-        empty = np.array([], dtype=np.int64)
-        cat = [np.concatenate(x) for x in zip(*parts, strict=True)] if parts else [empty] * 6
+            span = slice(at, at + len(keep))
+            pos[span] = keep
+            measure_code[span] = names.index(measure)
+            timing_code[span] = schema.TIMINGS.index(timing)
+            np.take(values, keep, out=value[span])
+            if measure == "pain" and divisor != 1:
+                value[span] /= divisor
+            np.take(self.rows, keep, out=source_row[span])
+            column_code[span] = c_code
+            at += len(keep)
         return _measure_frame(
-            pos=cat[0],
-            measure=cat[1],
+            pos=pos[:at],
+            measure=measure_code[:at],
             measures=names,
-            timing=cat[2],
-            value=cat[3],
-            source_row=cat[4],
-            column=cat[5],
+            timing=timing_code[:at],
+            value=value[:at],
+            source_row=source_row[:at],
+            column=column_code[:at],
             columns=columns,
             file=self.raw.file,
         )
