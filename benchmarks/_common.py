@@ -13,22 +13,30 @@ from typing import Any
 
 def best_of(fn: Callable[[], Any], k: int = 3) -> float:
     """Best wall time of ``k`` runs (seconds)."""
-    best = float("inf")
+    return min(runs_of(fn, k))
+
+
+def runs_of(fn: Callable[[], Any], k: int = 3) -> list[float]:
+    """Wall time of each of ``k`` runs (seconds), in order; each result is dropped before
+    the next run starts."""
+    times = []
     for _ in range(k):
         start = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+        times.append(time.perf_counter() - start)
+    return times
 
 
-def _child(target: Callable[..., float], args: tuple[Any, ...], queue: Any) -> None:
+def _child(target: Callable[..., Any], args: tuple[Any, ...], queue: Any) -> None:
     seconds = target(*args)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     queue.put((seconds, peak_kib / 1024.0))
 
 
-def in_child(target: Callable[..., float], *args: Any) -> tuple[float, float]:
+def in_child(target: Callable[..., Any], *args: Any) -> tuple[Any, float]:
     """Run ``target(*args) -> seconds`` in a fresh process; return (seconds, peak RSS in MiB).
+
+    ``target`` may return anything picklable in place of the seconds (e.g. several times).
 
     A fresh (spawned) process per step makes each step's peak memory its own.
     """

@@ -1579,8 +1579,8 @@ class _Build:
         measure = _drop_unused(measures["measure"])
         units = [schema.measure_spec(str(c)).unit for c in measure.cat.categories]
         unit_names = sorted(set(units))
-        unit_of = np.array([unit_names.index(u) for u in units], dtype=np.int64)
-        m_codes = np.asarray(measure.cat.codes, dtype=np.int64)
+        unit_of = np.array([unit_names.index(u) for u in units], dtype=np.int8)
+        m_codes = np.asarray(measure.array.codes)
         out = pd.DataFrame(
             {
                 "session_id": _from_codes(
@@ -1593,9 +1593,10 @@ class _Build:
                     unit_of[m_codes] if len(unit_of) else m_codes, categories=unit_names
                 ),
                 "source_row": measures["source_row"].to_numpy(np.int64),
-            }
+            },
+            copy=False,  # the intermediate table is dropped: its columns are taken as they are
         )
-        return sessions, out.reset_index(drop=True)
+        return sessions, out
 
     def _pre_post_rules(self, measures: pd.DataFrame) -> pd.DataFrame:
         """Post without pre (error) and implausible within-session changes (warnings).
