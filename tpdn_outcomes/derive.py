@@ -230,10 +230,8 @@ def assign_episodes(
         k = np.arange(len(first_rows)) - block_start[np.cumsum(~same_prev) - 1] + 1
         pid = _labels_at(sessions["patient_id"], first_rows)
         cond = _labels_at(sessions["condition"], first_rows)
-        categories = pd.Index(
-            (pd.Series(pid, dtype=object) + ":" + cond + ":" + pd.Series(k).astype(str)).to_numpy(),
-            dtype=object,
-        )
+        labels = [f"{p}:{c}:{j}" for p, c, j in zip(pid, cond, k.tolist(), strict=True)]
+        categories = pd.Index(labels, dtype=object)
         ep_codes = np.arange(len(first_rows))
 
     out_episode = np.empty(n, dtype=np.int64)

@@ -294,16 +294,27 @@ def _label(u: object) -> str:
 
 
 def _factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct values)`` of a column, missing -> code -1.
+
+    A categorical whose categories all occur is taken as it is (its codes, read-only);
+    otherwise the column is factorised (distinct values in order of appearance).
+    """
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        codes = np.asarray(raw.array.codes)
+        present = codes[codes >= 0] if codes.size and codes.min() < 0 else codes
+        n_cats = len(raw.dtype.categories)
+        if n_cats and np.bincount(present.astype(np.intp), minlength=n_cats).all():
+            return codes, np.asarray(raw.dtype.categories, dtype=object)
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
 
 
 def _spread(codes: np.ndarray, per_unique: np.ndarray, fill: Any) -> np.ndarray:
-    out = np.full(len(codes), fill, dtype=per_unique.dtype if per_unique.size else object)
-    ok = codes >= 0
-    if per_unique.size:
-        out[ok] = per_unique[codes[ok]]
-    return out
+    """``per_unique[codes]``, with ``fill`` where the code is -1 (one gather, no masks)."""
+    table = np.empty(len(per_unique) + 1, dtype=per_unique.dtype)
+    table[:-1] = per_unique
+    table[-1] = fill  # code -1 reads the last entry
+    return table[codes]
 
 
 def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
@@ -361,13 +372,7 @@ def _recode(
         categories = sorted({m for m in mapped if m is not None}, key=str)
     index = {c: i for i, c in enumerate(categories)}
     code_u = np.array([index.get(m, -1) if m is not None else -1 for m in mapped], dtype=np.int64)
-    ok = codes >= 0
-    out = np.full(len(codes), -1, dtype=np.int64)
-    bad = np.zeros(len(codes), dtype=bool)
-    if len(code_u):
-        out[ok] = code_u[codes[ok]]
-        bad[ok] = bad_u[codes[ok]]
-    return out, categories, bad
+    return _spread(codes, code_u, -1), categories, _spread(codes, bad_u, False)
 
 
 def _lookup(table: Mapping[str, Any]) -> Any:
@@ -554,11 +559,17 @@ def _ids(raw: pd.Series) -> Any:
     """
     codes, uniques = _factorize(raw)
     labels = _texts(uniques)
+    labels = labels.mask(labels == "")
     # sorted categories: results never depend on the order of rows in the file
-    new_codes, categories = pd.factorize(labels.mask(labels == ""), use_na_sentinel=True, sort=True)
-    mapped = new_codes[codes] if len(new_codes) else np.full(len(codes), -1, dtype=np.int64)
-    mapped = np.where(codes >= 0, mapped, -1)
-    return _from_codes(mapped, categories=pd.Index(categories, dtype=object))
+    # (distinct values that are already sorted and unique need no sort: one scan)
+    if labels.notna().all() and labels.is_monotonic_increasing and labels.is_unique:
+        # (a copy of the codes: they may be the input's own, which the user may change)
+        return _from_codes(codes.copy(), categories=pd.Index(labels.to_numpy(), dtype=object))
+    new_codes, categories = pd.factorize(labels, use_na_sentinel=True, sort=True)
+    return _from_codes(
+        _spread(codes, new_codes.astype(np.int64), -1),
+        categories=pd.Index(categories, dtype=object),
+    )
 
 
 def _row_labels(prefix: str, rows: np.ndarray) -> pd.Categorical:
@@ -899,8 +910,13 @@ class _Build:
         bad_key = np.zeros(n, dtype=bool)
         col = plan.session
 
+        out["patient_id"] = _ids(frame[col["patient_id"]])  # blank text -> missing
         for key in ("patient_id", "condition"):
-            blank = _is_blank(frame[col[key]])
+            blank = (
+                np.asarray(out[key].codes) < 0
+                if key == "patient_id"
+                else _is_blank(frame[col[key]])
+            )
             self._add(
                 blank,
                 col[key],
@@ -911,7 +927,6 @@ class _Build:
                 f"fill in the {key.replace('_', ' ')} or remove the row",
             )
             bad_key |= blank
-        out["patient_id"] = _ids(frame[col["patient_id"]])
 
         allowed = sorted(set(self.condition_table.values()))
         cond_codes, _, bad = _recode(
@@ -1615,22 +1630,22 @@ class _Build:
         key = m_code * (int(pos.max()) + 1 if len(pos) else 1) + pos
         pre_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("pre")))
         post_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("post")))
-        pre_keys = key[pre_idx]
+        pre_keys, post_keys = key[pre_idx], key[post_idx]
+        # the first pre row of each post row's key (searchsorted finds the leftmost)
         if len(pre_keys) < 2 or bool(np.all(pre_keys[1:] >= pre_keys[:-1])):
-            sorter = np.arange(len(pre_keys))
-            found = np.searchsorted(pre_keys, key[post_idx])
+            at = np.searchsorted(pre_keys, post_keys)
+            np.minimum(at, max(len(pre_keys) - 1, 0), out=at)
         else:
             sorter = np.argsort(pre_keys, kind="stable")
-            found = np.searchsorted(pre_keys, key[post_idx], sorter=sorter)
-        found = np.minimum(found, max(len(pre_keys) - 1, 0))
-        has_pre = len(pre_keys) > 0 and True
-        match = (
-            pre_keys[sorter[found]] == key[post_idx] if has_pre else np.zeros(len(post_idx), bool)
-        )
+            found = np.searchsorted(pre_keys, post_keys, sorter=sorter)
+            at = sorter[np.minimum(found, len(pre_keys) - 1)]
         value = m["value"].to_numpy()
         pre_value = np.full(len(post_idx), np.nan)
-        if has_pre:
-            pre_value[match] = value[pre_idx[sorter[found[match]]]]
+        if len(pre_keys):
+            match = pre_keys[at] == post_keys
+            pre_value[match] = value[pre_idx[at[match]]]
+        else:
+            match = np.zeros(len(post_idx), dtype=bool)
 
         def report(mask: np.ndarray, check: str, problem: str, fix: str, severity: str) -> None:
             sub = m.iloc[post_idx[mask]]
