@@ -61,9 +61,12 @@ def _stable_order(*keys: np.ndarray) -> np.ndarray:
         lows = [int(k.min()) for k in ints]
         spans = [int(k.max()) - lo + 1 for k, lo in zip(ints, lows, strict=True)]
         if sum(int(s - 1).bit_length() for s in spans) <= 62:
-            packed = np.zeros(n, dtype=np.int64)
-            for k, lo, span in zip(ints, lows, spans, strict=True):
-                packed = packed * span + (k.astype(np.int64) - lo)
+            # packed in place: one int64 array, no temporaries (fresh memory is costly)
+            packed = np.subtract(ints[0], lows[0], dtype=np.int64)
+            for k, lo, span in zip(ints[1:], lows[1:], spans[1:], strict=True):
+                packed *= span
+                np.add(packed, k, out=packed, casting="unsafe")
+                packed -= lo
             return np.argsort(packed, kind="stable")
     return np.lexsort(tuple(reversed([*ints, np.arange(n)])))
 
@@ -82,7 +85,9 @@ _NO_DAY = np.iinfo(np.int64).min // 2
 def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
     """Whole numbers held as float (NaN missing) -> a nullable Int64 array."""
     missing = np.isnan(values)
-    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+    data = np.zeros(len(values), dtype=np.int64)
+    np.copyto(data, values, casting="unsafe", where=~missing)
+    return pd.arrays.IntegerArray(data, missing)
 
 
 def _day_numbers(dates: pd.Series) -> np.ndarray:
@@ -135,8 +140,14 @@ def assign_episodes(
     2  A:neck_pain:2               1       144
     """
     n = len(sessions)
-    patient = _codes(sessions["patient_id"])
-    condition = _codes(sessions["condition"])
+    # (fresh memory is the main cost at ten million rows: codes are used at their own
+    # width, and no array is made that is not needed)
+    patient, condition = (
+        _cat_codes(sessions[c])
+        if isinstance(sessions[c].dtype, pd.CategoricalDtype)
+        else _codes(sessions[c])
+        for c in ("patient_id", "condition")
+    )
     has_date = "session_date" in sessions and sessions["session_date"].notna().any()
     has_number = "session_number" in sessions and sessions["session_number"].notna().any()
     days = _day_numbers(sessions["session_date"]) if has_date else np.full(n, _NO_DAY)
@@ -145,11 +156,13 @@ def assign_episodes(
         if has_number
         else np.full(n, np.nan)
     )
-    number_key = np.where(np.isnan(number), -1.0, number)
+    number_key = np.full(n, -1, dtype=np.int64)  # missing -> -1
+    np.copyto(number_key, number, casting="unsafe", where=~np.isnan(number))
     # for sorting only: missing dates just before the earliest known one (same order, small range)
-    known_days = days[days != _NO_DAY]
-    day_key = np.where(days == _NO_DAY, (known_days.min() - 1) if known_days.size else 0, days)
-    row = np.arange(n)
+    no_day = days == _NO_DAY
+    day_key = days
+    if no_day.any():
+        day_key = np.where(no_day, days[~no_day].min() - 1 if not no_day.all() else 0, days)
     given_episode = "episode_id" in sessions and sessions["episode_id"].notna().any()
     out_gap = np.full(n, np.nan)
 
@@ -157,13 +170,13 @@ def assign_episodes(
     if given_episode:
         given = sessions["episode_id"].astype("category")
         episode = np.asarray(given.cat.codes, dtype=np.int64)
-        order = _stable_order(patient, episode, number_key.astype(np.int64), day_key)
+        order = _stable_order(patient, episode, number_key, day_key)
         e_s, p_s = episode[order], patient[order]
         new_ep = np.ones(n, dtype=bool)
         new_ep[1:] = (e_s[1:] != e_s[:-1]) | (p_s[1:] != p_s[:-1])
     else:
         # patient, condition, date: a gap between two known dates starts a new episode
-        order = _stable_order(patient, condition, day_key, number_key.astype(np.int64))
+        order = _stable_order(patient, condition, day_key, number_key)
         p_s, c_s, d_s = patient[order], condition[order], days[order]
         same_pc = np.zeros(n, dtype=bool)
         same_pc[1:] = (p_s[1:] == p_s[:-1]) & (c_s[1:] == c_s[:-1])
@@ -189,9 +202,9 @@ def assign_episodes(
         # re-sorted. Ties keep the row order the first sort gave them (rows are no key).
         if bool(dated.any()) if given_episode else not dated.all():
             all_dated = dated.astype(bool)[ep_index]
-            primary = np.where(all_dated, day_key[order], number_key[order].astype(np.int64))
-            secondary = np.where(all_dated, number_key[order].astype(np.int64), day_key[order])
-            sub = _stable_order(ep_index, primary.astype(np.int64), secondary.astype(np.int64))
+            primary = np.where(all_dated, day_key[order], number_key[order])
+            secondary = np.where(all_dated, number_key[order], day_key[order])
+            sub = _stable_order(ep_index, primary, secondary)
             order, ep_index = order[sub], ep_index[sub]
             new_ep = np.ones(n, dtype=bool)
             new_ep[1:] = ep_index[1:] != ep_index[:-1]
@@ -209,7 +222,7 @@ def assign_episodes(
         # numbers rising within every episode cannot repeat: no sort needed to find none
         rising = new_ep[1:] | (n_s[1:] > n_s[:-1])
         if not rising.all():
-            by_number = _stable_order(ep_index, n_s.astype(np.int64), order)
+            by_number = _stable_order(ep_index, n_s, order)
             e_b, n_b = ep_index[by_number], n_s[by_number]
             repeat = (e_b[1:] == e_b[:-1]) & (n_b[1:] == n_b[:-1]) & (n_b[1:] >= 0)
             dup[by_number[1:][repeat]] = True
@@ -234,14 +247,14 @@ def assign_episodes(
         categories = pd.Index(labels, dtype=object)
         ep_codes = np.arange(len(first_rows))
 
-    out_episode = np.empty(n, dtype=np.int64)
+    out_episode = np.empty(n, dtype=np.int32 if len(categories) < 2**31 else np.int64)
     out_episode[order] = ep_codes[ep_index]
     out_number = np.empty(n, dtype=np.float64)
     out_number[order] = derived
     out_dup = np.empty(n, dtype=bool)
     out_dup[order] = dup
     out_order = np.empty(n, dtype=np.int64)
-    out_order[order] = row
+    out_order[order] = np.arange(n)
     return pd.DataFrame(
         {
             "episode_id": pd.Categorical.from_codes(out_episode, categories=categories),
