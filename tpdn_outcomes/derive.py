@@ -247,7 +247,9 @@ def assign_episodes(
         categories = pd.Index(labels, dtype=object)
         ep_codes = np.arange(len(first_rows))
 
-    out_episode = np.empty(n, dtype=np.int32 if len(categories) < 2**31 else np.int64)
+    out_episode: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.empty(
+        n, dtype=np.int32 if len(categories) < 2**31 else np.int64
+    )
     out_episode[order] = ep_codes[ep_index]
     out_number = np.empty(n, dtype=np.float64)
     out_number[order] = derived
