@@ -1180,8 +1180,13 @@ class _Build:
         column: str,
         file: str | None = None,
         rows: np.ndarray | None = None,
+        at: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Range checks of measure values (on the declared pain scale); returns the out-of-range mask."""
+        """Range checks of measure values (on the declared pain scale); returns the out-of-range mask.
+
+        ``at``: the positions in ``raw`` of ``values`` when they are only some of its
+        cells (the returned mask is then over ``values``).
+        """
         lows: np.ndarray | float
         highs: np.ndarray | float
         groups: dict[str, np.ndarray | None]
@@ -1208,6 +1213,10 @@ class _Build:
             mask = out if in_group is None else out & in_group
             if not mask.any():
                 continue
+            if at is not None:  # back to a mask over the column's cells
+                cells = np.zeros(len(raw), dtype=bool)
+                cells[at[mask]] = True
+                mask = cells
             spec = schema.measure_spec(name)
             top = schema.PAIN_SCALES[self.pain_scale][0] if spec.kind == "pain" else spec.high
             unit = {"nprs": "points", "deg": "degrees", "mm": "mm", "points": "points"}[spec.unit]
@@ -1235,6 +1244,41 @@ class _Build:
             )
         return out
 
+    def _present_numbers(
+        self, raw: pd.Series, col: str, measure: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(positions, values)`` of the cells of a measure column holding a number.
+
+        Cells that are not numbers are reported. A numeric column (Parquet, Excel) is read
+        at its filled cells only: most measure columns are sparse (a ROM site or a function
+        instrument belongs to some conditions), and fresh memory is the main cost of a
+        ten-million-row file.
+        """
+        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+            keep = np.flatnonzero(raw.notna().to_numpy())
+            array = raw.array
+            if isinstance(array, pd.api.extensions.ExtensionArray):
+                values = array.take(keep).to_numpy(dtype=np.float64, na_value=np.nan)
+            else:
+                values = np.asarray(array, dtype=np.float64)[keep]
+        else:
+            full, bad = parse_numbers(raw)
+            self._add(
+                bad,
+                col,
+                measure,
+                raw,
+                "invalid_number",
+                "is not a number",
+                "write a number with a point as decimal separator, or leave the cell blank",
+            )
+            keep = np.flatnonzero(~np.isnan(full))
+            values = full[keep]
+        number = ~np.isnan(values)  # (a float NaN that the column does not count as missing)
+        if not number.all():
+            keep, values = keep[number], values[number]
+        return keep, values
+
     def _wide_measures(self, frame: pd.DataFrame, plan: Any) -> pd.DataFrame:
         divisor = schema.PAIN_SCALES[self.pain_scale][1]
         names = list(dict.fromkeys(m for _, m, _ in plan.measures))
@@ -1251,25 +1295,15 @@ class _Build:
         at = 0
         for c_code, (col, measure, timing) in enumerate(plan.measures):
             raw = frame[col]
-            values, bad = parse_numbers(raw)
-            self._add(
-                bad,
-                col,
-                measure,
-                raw,
-                "invalid_number",
-                "is not a number",
-                "write a number with a point as decimal separator, or leave the cell blank",
-            )
-            out = self._check_values(values, measure, raw, col)
+            keep, values = self._present_numbers(raw, col, measure)
+            out = self._check_values(values, measure, raw, col, at=keep)
             if out.any():
-                values = np.where(out, np.nan, values)  # a new array: the input is not touched
-            keep = np.flatnonzero(~np.isnan(values))
+                keep, values = keep[~out], values[~out]
             span = slice(at, at + len(keep))
             pos[span] = keep
             measure_code[span] = names.index(measure)
             timing_code[span] = schema.TIMINGS.index(timing)
-            np.take(values, keep, out=value[span])
+            value[span] = values
             if measure == "pain" and divisor != 1:
                 value[span] /= divisor
             np.take(self.rows, keep, out=source_row[span])
@@ -1620,17 +1654,24 @@ class _Build:
         """
         m = measures
         names = list(m["measure"].cat.categories)
-        m_code = np.asarray(m["measure"].cat.codes, dtype=np.int64)
+        m_code = np.asarray(m["measure"].array.codes)  # views: no copies of long columns
         within_cat = np.array([n == "pain" or n.startswith("rom:") for n in names], dtype=bool)
         within = within_cat[m_code] if len(names) else np.zeros(len(m), dtype=bool)
-        timing = np.asarray(m["timing"].cat.codes)
+        timing = np.asarray(m["timing"].array.codes)
         pos = m["_pos"].to_numpy(np.int64)
-        # measure-major keys: a wide file's rows come column by column with positions
-        # ascending, so these keys are usually sorted already and need no argsort
-        key = m_code * (int(pos.max()) + 1 if len(pos) else 1) + pos
+        span = int(pos.max()) + 1 if len(pos) else 1
         pre_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("pre")))
         post_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("post")))
-        pre_keys, post_keys = key[pre_idx], key[post_idx]
+
+        def keys(idx: np.ndarray) -> np.ndarray:
+            # measure-major keys: a wide file's rows come column by column with positions
+            # ascending, so these keys are usually sorted already and need no argsort
+            key = m_code[idx].astype(np.int64)
+            key *= span
+            key += pos[idx]
+            return key
+
+        pre_keys, post_keys = keys(pre_idx), keys(post_idx)
         # the first pre row of each post row's key (searchsorted finds the leftmost)
         if len(pre_keys) < 2 or bool(np.all(pre_keys[1:] >= pre_keys[:-1])):
             at = np.searchsorted(pre_keys, post_keys)
