@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -1036,3 +1037,35 @@ def test_dataframe_with_its_own_index_reports_the_index_label() -> None:
     # a default index needs no extra column
     plain = validate(frame.reset_index(drop=True)).errors
     assert "index" not in plain.columns and plain["row"].iloc[0] == 4
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Float64", "float64"])
+def test_typed_measure_columns_match_the_same_cells_as_text(dtype: str, tmp_path: Path) -> None:
+    """Typed measure columns (Parquet, Excel, DataFrames) are read at their filled cells
+    only; what is kept and what is reported must be what the same cells give as text."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "sessions.csv"
+    frame = pd.read_csv(sample)
+    rng = np.random.default_rng(3)
+    planted = set()
+    for col in ("pain_post", "rom_cervical_rotation_left_pre"):
+        values = frame[col].astype("float64")
+        values[rng.random(len(values)) < 0.3] = np.nan  # sparse, as ROM columns are
+        filled = np.flatnonzero(values.notna().to_numpy())
+        values.iloc[filled[1]] = 12 if col == "pain_post" else 400  # out of range
+        values.iloc[filled[4]] = -1  # out of range
+        frame[col] = values
+        planted |= {(int(filled[1]) + 2, col), (int(filled[4]) + 2, col)}  # header is row 1
+    typed = frame.astype({c: dtype for c in ("pain_post", "rom_cervical_rotation_left_pre")})
+    text_path = tmp_path / "same.csv"
+    frame.to_csv(text_path, index=False)
+    as_text = _quiet_load(text_path, export_date=EXPORT, errors="coerce")
+    as_typed = _quiet_load(typed, export_date=EXPORT, errors="coerce")
+    pd.testing.assert_frame_equal(as_typed.measures, as_text.measures, check_categorical=False)
+    cols = ["row", "column", "check", "severity"]
+    pd.testing.assert_frame_equal(
+        as_typed.report.table[cols].reset_index(drop=True),
+        as_text.report.table[cols].reset_index(drop=True),
+    )
+    out = as_typed.report.table.query("check == 'out_of_range'")
+    assert set(zip(out["row"], out["column"], strict=True)) == planted
+    assert set(out["value"]) == {"12", "400", "-1"}
