@@ -1306,7 +1306,7 @@ class _Build:
             value[span] = values
             if measure == "pain" and divisor != 1:
                 value[span] /= divisor
-            np.take(self.rows, keep, out=source_row[span])
+            np.add(keep, 2, out=source_row[span])  # self.rows: the header is row 1
             column_code[span] = c_code
             at += len(keep)
         return _measure_frame(
@@ -1597,9 +1597,9 @@ class _Build:
 
         # within-session rules on measures
         if len(measures):
-            mpos = measures["_pos"].to_numpy()
-            live = keep[mpos]
-            measures = measures[live]
+            live = keep[measures["_pos"].to_numpy()]
+            if not live.all():  # (no copy of the long table when every session is kept)
+                measures = measures[live]
             measures = self._pre_post_rules(measures)
         counts = np.bincount(ep_codes[keep], minlength=len(ep["episode_id"].cat.categories))
         single = keep & (counts[np.maximum(ep_codes, 0)] == 1)
@@ -1619,11 +1619,12 @@ class _Build:
         sessions = sessions.take(kept).reset_index(drop=True)[list(schema.SESSION_COLUMNS)]
         if not self.coerce and not self.issues.report([]).ok:
             return sessions, measures
-        row_to_session = np.full(len(order), -1, dtype=np.int64)
+        row_to_session = np.full(len(order), -1, dtype=np.int32 if len(order) < 2**31 else np.int64)
         row_to_session[kept] = np.arange(len(kept))
-        target = row_to_session[measures["_pos"].to_numpy(np.int64)]
-        measures = measures[target >= 0]
-        target = target[target >= 0]
+        target = row_to_session[measures["_pos"].to_numpy()]
+        present = target >= 0
+        if not present.all():
+            measures, target = measures[present], target[present]
         sid = sessions["session_id"]
         measure = _drop_unused(measures["measure"])
         units = [schema.measure_spec(str(c)).unit for c in measure.cat.categories]
@@ -1681,12 +1682,12 @@ class _Build:
             found = np.searchsorted(pre_keys, post_keys, sorter=sorter)
             at = sorter[np.minimum(found, len(pre_keys) - 1)]
         value = m["value"].to_numpy()
-        pre_value = np.full(len(post_idx), np.nan)
-        if len(pre_keys):
-            match = pre_keys[at] == post_keys
-            pre_value[match] = value[pre_idx[at[match]]]
+        match = pre_keys[at] == post_keys if len(pre_keys) else np.zeros(len(post_idx), dtype=bool)
+        if match.all():  # (the usual case: gathers without masks)
+            pre_value = value[pre_idx[at]]
         else:
-            match = np.zeros(len(post_idx), dtype=bool)
+            pre_value = np.full(len(post_idx), np.nan)
+            pre_value[match] = value[pre_idx[at[match]]]
 
         def report(mask: np.ndarray, check: str, problem: str, fix: str, severity: str) -> None:
             sub = m.iloc[post_idx[mask]]
