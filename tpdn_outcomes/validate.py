@@ -1283,9 +1283,10 @@ class _Build:
         divisor = schema.PAIN_SCALES[self.pain_scale][1]
         names = list(dict.fromkeys(m for _, m, _ in plan.measures))
         columns = [c for c, _, _ in plan.measures]
-        # the output columns are allocated once at their largest size and filled column by
-        # column (no per-column parts to concatenate); the unused tail is never touched
-        cap = len(frame) * len(plan.measures)
+        # the output columns are allocated once, for every filled cell, and filled column
+        # by column (no per-column parts to concatenate); cells found blank, not numbers
+        # or out of range leave a tail that is never used
+        cap = sum(int(frame[col].count()) for col in columns)
         pos = np.empty(cap, dtype=np.int64)
         measure_code = np.empty(cap, dtype=np.int16)
         timing_code = np.empty(cap, dtype=np.int8)
