@@ -34,9 +34,10 @@ _TIMING_ORDER = {t: i for i, t in enumerate(schema.TIMINGS)}
 
 
 def _codes(values: pd.Series) -> np.ndarray:
-    """Integer codes of a column (missing -> -1), cheap for categoricals."""
+    """Integer codes of a column (missing -> -1): a categorical's own codes (a read-only
+    view, at their own width), else the column factorised."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return np.asarray(values.cat.codes, dtype=np.int64)
+        return _cat_codes(values)
     codes, _ = pd.factorize(values, use_na_sentinel=True)
     return codes.astype(np.int64)
 
@@ -142,12 +143,7 @@ def assign_episodes(
     n = len(sessions)
     # (fresh memory is the main cost at ten million rows: codes are used at their own
     # width, and no array is made that is not needed)
-    patient, condition = (
-        _cat_codes(sessions[c])
-        if isinstance(sessions[c].dtype, pd.CategoricalDtype)
-        else _codes(sessions[c])
-        for c in ("patient_id", "condition")
-    )
+    patient, condition = _codes(sessions["patient_id"]), _codes(sessions["condition"])
     has_date = "session_date" in sessions and sessions["session_date"].notna().any()
     has_number = "session_number" in sessions and sessions["session_number"].notna().any()
     days = _day_numbers(sessions["session_date"]) if has_date else np.full(n, _NO_DAY)
