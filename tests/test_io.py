@@ -78,6 +78,38 @@ def test_read_table_gives_the_same_frame_for_every_format(ext: str, tmp_path: Pa
     assert _cells(raw.frame) == _cells(TEXT_FRAME)
 
 
+def test_parquet_text_is_read_as_categoricals_with_the_same_values(tmp_path: Path) -> None:
+    # missing text, text types of both widths, several row groups (each with its own
+    # dictionary in the file) and a text index kept by pandas: values as pandas reads them
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["P2", None, "P1", "P2", " P3", "P1"],
+            "note": pd.array(["a", "b", None, "a", "", "c"], dtype="string"),
+            "pain_pre": [6, 5, 4, 3, 2, 1],
+        },
+        index=pd.Index(["r1", "r2", "r3", "r4", "r5", "r6"], name="row"),
+    )
+    table = pa.Table.from_pandas(frame)
+    schema = table.schema.set(
+        table.schema.get_field_index("note"), pa.field("note", pa.large_string())
+    )
+    path = tmp_path / "t.parquet"
+    pq.write_table(table.cast(schema), path, row_group_size=2)
+    assert pq.ParquetFile(path).num_row_groups == 3
+    got = read_table(path).frame
+    expected = pd.read_parquet(path)
+    assert list(got.columns) == ["patient_id", "note", "pain_pre"]
+    assert got.index.tolist() == expected.index.tolist() == list(frame.index)
+    for col in ("patient_id", "note"):
+        assert isinstance(got[col].dtype, pd.CategoricalDtype)
+        assert _cells(got[[col]]) == _cells(expected[[col]])
+    assert got["patient_id"].cat.categories.tolist() == ["P2", "P1", " P3"]  # as they come
+    assert got["pain_pre"].tolist() == [6, 5, 4, 3, 2, 1]
+
+
 def test_csv_cells_are_read_as_text(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("Patient ID,Session date,NPRS pre,flag\n007,03/04/2025,06,TRUE\n")

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,19 +84,37 @@ def _sha256_frame(frame: pd.DataFrame) -> str:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    """Parquet with text columns read dictionary-encoded (pandas categoricals).
+    """Parquet with text columns as pandas categoricals (codes + distinct values).
 
-    Values are unchanged; the loader then works on each column's distinct values
-    without factorising ten million strings again.
+    Values are unchanged. Each text column is dictionary-encoded once by Arrow over the
+    whole file (one shared dictionary, not one per row group), and its categorical is
+    built from those codes and distinct values directly: the loader then works on
+    distinct values without factorising ten million strings again, and no per-row-group
+    dictionaries are unified. Index columns recorded by pandas are restored as pandas
+    does.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path)
-    text = [
-        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-    ]
-    return pd.read_parquet(path, read_dictionary=text) if text else pd.read_parquet(path)
+    table = pq.read_table(path)
+    meta = table.schema.pandas_metadata or {}
+    index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    encoded: dict[str, Any] = {}
+    for i, col in enumerate(table.schema):
+        is_text = pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+        if not is_text or col.name in index_cols:
+            continue
+        enc = pc.dictionary_encode(table.column(i)).combine_chunks()
+        codes = pc.fill_null(enc.indices, -1).to_numpy()
+        uniques = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        encoded[col.name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(uniques))
+        # a cheap stand-in keeps the column's place (and pandas' metadata) until it is set
+        table = table.set_column(i, col.name, pa.array(np.zeros(len(table), np.int8)))
+    frame = table.to_pandas()
+    for name, values in encoded.items():
+        frame[name] = values
+    return frame
 
 
 def read_table(
