@@ -260,7 +260,11 @@ def _as_text(values: pd.Series) -> pd.Series:
     """Values as text for messages (integral floats without '.0')."""
     if isinstance(values.dtype, pd.CategoricalDtype):  # label only the categories in use
         used = values.cat.remove_unused_categories()
-        labels = np.array([_label(c) for c in used.cat.categories] + [""], dtype=object)
+        cats = used.cat.categories
+        if pd.api.types.infer_dtype(cats, skipna=False) == "string":  # text is its own label
+            labels = np.append(np.asarray(cats, dtype=object), "")
+        else:
+            labels = np.array([_label(c) for c in cats] + [""], dtype=object)
         codes = np.asarray(used.cat.codes)
         return pd.Series(labels[np.where(codes >= 0, codes, len(labels) - 1)], dtype="string")
     if pd.api.types.is_float_dtype(values.dtype):
