@@ -262,6 +262,7 @@ def assign_episodes(
             "order": out_order,
         },
         index=sessions.index,
+        copy=False,  # the arrays are new and ours: no copy, no consolidation
     )
 
 
