@@ -76,7 +76,7 @@ def _labels_at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
     """Text labels of ``values`` at ``positions``, without materialising the whole column."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = np.asarray(values.cat.categories, dtype=object)
-        return cats[np.asarray(values.cat.codes)[positions]]
+        return cats[np.asarray(values.array.codes)[positions]]
     return values.to_numpy(dtype=object)[positions]
 
 

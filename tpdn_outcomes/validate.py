@@ -265,7 +265,7 @@ def _as_text(values: pd.Series) -> pd.Series:
             labels = np.append(np.asarray(cats, dtype=object), "")
         else:
             labels = np.array([_label(c) for c in cats] + [""], dtype=object)
-        codes = np.asarray(used.cat.codes)
+        codes = np.asarray(used.array.codes)
         return pd.Series(labels[np.where(codes >= 0, codes, len(labels) - 1)], dtype="string")
     if pd.api.types.is_float_dtype(values.dtype):
         v = values.astype("float64")
@@ -343,7 +343,7 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
 def _is_blank(raw: pd.Series) -> np.ndarray:
     """Missing cells, and text cells holding only white space."""
     if isinstance(raw.dtype, pd.CategoricalDtype):
-        codes = np.asarray(raw.cat.codes)
+        codes = np.asarray(raw.array.codes)
         blank_cat = (_texts(np.asarray(raw.cat.categories, dtype=object)) == "").to_numpy(bool)
         return (codes < 0) | (blank_cat[codes] if blank_cat.size else False)
     blank = raw.isna().to_numpy().copy()
@@ -605,7 +605,7 @@ def _from_codes(
 
 def _drop_unused(values: pd.Series) -> pd.Series:
     """``cat.remove_unused_categories()`` by counting codes instead of sorting them."""
-    codes = np.asarray(values.cat.codes)
+    codes = np.asarray(values.array.codes)
     cats = values.cat.categories
     present = codes[codes >= 0] if (codes < 0).any() else codes
     used = np.bincount(present.astype(np.intp, copy=False), minlength=len(cats)) > 0
@@ -1533,7 +1533,7 @@ class _Build:
         # session numbers given in the file must agree with the dates within an episode
         if "session_number" in key_col and "session_date" in key_col and len(vs):
             codes = np.full(len(sessions), -1, dtype=np.int64)
-            codes[vpos] = ep["episode_id"].cat.codes.to_numpy()
+            codes[vpos] = np.asarray(ep["episode_id"].array.codes)
             rank = np.full(len(sessions), -1, dtype=np.int64)
             rank[vpos] = ep["order"].to_numpy()
             given = np.full(len(sessions), np.nan)
@@ -1556,7 +1556,7 @@ class _Build:
                 vs = sessions.loc[valid]
                 ep = assign_episodes(vs, episode_gap_days=self.episode_gap_days)
         ep_codes = np.full(len(sessions), -1, dtype=np.int64)
-        ep_codes[vpos] = ep["episode_id"].cat.codes.to_numpy()
+        ep_codes[vpos] = np.asarray(ep["episode_id"].array.codes)
         sessions["episode_id"] = _from_codes(
             ep_codes, dtype=cast(pd.CategoricalDtype, ep["episode_id"].dtype)
         )
@@ -1639,7 +1639,7 @@ class _Build:
         out = pd.DataFrame(
             {
                 "session_id": _from_codes(
-                    sid.cat.codes.to_numpy()[target], dtype=cast(pd.CategoricalDtype, sid.dtype)
+                    np.asarray(sid.array.codes)[target], dtype=cast(pd.CategoricalDtype, sid.dtype)
                 ),
                 "measure": measure.array,
                 "timing": measures["timing"].array,
