@@ -313,6 +313,14 @@ def _factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
+def _code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
+    """The narrowest signed integer holding codes -1 .. n_categories - 1 (as pandas keeps them)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 def _spread(codes: np.ndarray, per_unique: np.ndarray, fill: Any) -> np.ndarray:
     """``per_unique[codes]``, with ``fill`` where the code is -1 (one gather, no masks)."""
     table = np.empty(len(per_unique) + 1, dtype=per_unique.dtype)
@@ -375,7 +383,10 @@ def _recode(
     if categories is None:
         categories = sorted({m for m in mapped if m is not None}, key=str)
     index = {c: i for i, c in enumerate(categories)}
-    code_u = np.array([index.get(m, -1) if m is not None else -1 for m in mapped], dtype=np.int64)
+    code_u = np.array(
+        [index.get(m, -1) if m is not None else -1 for m in mapped],
+        dtype=_code_dtype(len(categories)),  # codes at the width pandas keeps: no 64-bit copy
+    )
     return _spread(codes, code_u, -1), categories, _spread(codes, bad_u, False)
 
 
@@ -1063,14 +1074,14 @@ class _Build:
             out[key] = (
                 _ids(frame[col[key]])
                 if key in col
-                else _from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
+                else _from_codes(np.full(n, -1, np.int8), categories=pd.Index([], dtype=object))
             )
 
         for key, table, cats in (
             ("practitioner_role", schema.PRACTITIONER_ROLE_ALIASES, schema.PRACTITIONER_ROLES),
             ("sex", schema.SEX_ALIASES, schema.SEXES),
         ):
-            codes = np.full(n, -1, dtype=np.int64)
+            codes = np.full(n, -1, dtype=np.int8)
             if key in col:
                 codes, _, bad = _recode(frame[col[key]], _lookup(table), categories=list(cats))
                 self._add(
@@ -1106,7 +1117,7 @@ class _Build:
             ("muscles", _muscles),
             ("age_band", _age_band),
         ):
-            codes = np.full(n, -1, dtype=np.int64)
+            codes = np.full(n, -1, dtype=np.int8)
             labels: list[Any] = []
             if key in col:
                 codes, labels, bad = _recode(frame[col[key]], fn)
@@ -1123,7 +1134,7 @@ class _Build:
                 rank = np.argsort(
                     [int(str(b).split("-")[0].rstrip("+")) for b in labels], kind="stable"
                 )
-                remap = np.empty(len(labels), dtype=np.int64)
+                remap = np.empty(len(labels), dtype=codes.dtype)
                 remap[rank] = np.arange(len(labels))
                 codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(labels) else -1, -1)
                 out[key] = _from_codes(codes, categories=[labels[i] for i in rank], ordered=True)
