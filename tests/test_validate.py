@@ -1021,6 +1021,26 @@ def test_row_order_does_not_change_episodes(order: list[int]) -> None:
     pd.testing.assert_frame_equal(s1, s2)
 
 
+def test_session_order_and_episodes_with_invalid_rows_among_valid_ones(tmp_path: Path) -> None:
+    # rows refused for other reasons sit between the sessions: the order check and the
+    # episode columns are computed on the valid rows and placed back on the right ones
+    frame = pd.read_csv(BAD / "session_order.csv", dtype=str, keep_default_na=False)
+    refused = frame.iloc[[0, 0]].assign(Condition=["gout", "gout"])
+    mixed = pd.concat([refused.iloc[:1], frame.iloc[:2], refused.iloc[1:], frame.iloc[2:]])
+    path = tmp_path / "mixed.csv"
+    mixed.to_csv(path, index=False)
+    report = validate(path, export_date=EXPORT)
+    found = set(zip(report.table["row"], report.table["check"], strict=True))
+    # file rows: 2 refused, 3-4 the first two sessions, 5 refused, 6... the rest
+    assert (4, "session_order") in found  # the file's row 3, one row further down
+    assert {(2, "unknown_condition"), (5, "unknown_condition")} <= found
+    assert not any(check == "session_order" for row, check in found if row != 4)
+    data = _quiet_load(path, errors="coerce", export_date=EXPORT)
+    clean = _quiet_load(BAD / "session_order.csv", errors="coerce", export_date=EXPORT)
+    cols = ["patient_id", "episode_id", "session_date", "session_number"]
+    pd.testing.assert_frame_equal(_norm(data.sessions)[cols], _norm(clean.sessions)[cols])
+
+
 def test_dataframe_with_its_own_index_reports_the_index_label() -> None:
     frame = pd.DataFrame(
         {

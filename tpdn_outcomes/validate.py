@@ -1541,15 +1541,28 @@ class _Build:
         ep = assign_episodes(vs, episode_gap_days=self.episode_gap_days)
         sessions = _private_copy(sessions)
         key_col = plan_columns([str(c) for c in self.raw.frame.columns], self.column_map).session
+
+        def on_rows(values: Any, fill: Any) -> np.ndarray:
+            """Values of the valid rows placed on every row (``fill`` elsewhere).
+
+            When every row is valid they are the same rows: the array is taken as it is
+            (read-only; never written to below)."""
+            values = np.asarray(values)
+            if len(vpos) == len(sessions):
+                return values
+            out = np.full(len(sessions), fill, dtype=values.dtype)
+            out[vpos] = values
+            return out
+
         # session numbers given in the file must agree with the dates within an episode
         if "session_number" in key_col and "session_date" in key_col and len(vs):
-            codes = np.full(len(sessions), -1, dtype=np.int64)
-            codes[vpos] = np.asarray(ep["episode_id"].array.codes)
-            rank = np.full(len(sessions), -1, dtype=np.int64)
-            rank[vpos] = ep["order"].to_numpy()
-            given = np.full(len(sessions), np.nan)
-            given[vpos] = vs["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
-            bad = _out_of_order(codes, rank, sessions["session_date"], given, valid)
+            bad = _out_of_order(
+                on_rows(ep["episode_id"].array.codes, -1),
+                on_rows(ep["order"].to_numpy(), -1),
+                sessions["session_date"],
+                on_rows(vs["session_number"].to_numpy(dtype=np.float64, na_value=np.nan), np.nan),
+                valid,
+            )
             self._add(
                 bad,
                 key_col["session_date"],
@@ -1566,16 +1579,14 @@ class _Build:
                 sessions.loc[bad, "session_date"] = pd.NaT
                 vs = sessions.loc[valid]
                 ep = assign_episodes(vs, episode_gap_days=self.episode_gap_days)
-        ep_codes = np.full(len(sessions), -1, dtype=np.int64)
-        ep_codes[vpos] = np.asarray(ep["episode_id"].array.codes)
+        ep_codes = on_rows(ep["episode_id"].array.codes, -1)
         sessions["episode_id"] = _from_codes(
             ep_codes, dtype=cast(pd.CategoricalDtype, ep["episode_id"].dtype)
         )
-        numbers = np.full(len(sessions), np.nan)
-        numbers[vpos] = ep["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
-        sessions["session_number"] = _int_array(numbers)
-        order = np.full(len(sessions), -1, dtype=np.int64)
-        order[vpos] = ep["order"].to_numpy()
+        sessions["session_number"] = _int_array(
+            on_rows(ep["session_number"].to_numpy(dtype=np.float64, na_value=np.nan), np.nan)
+        )
+        order = on_rows(ep["order"].to_numpy(), -1)
 
         dup = np.zeros(len(sessions), dtype=bool)
         dup[vpos] = ep["duplicate"].to_numpy()
@@ -1856,13 +1867,17 @@ def _out_of_order(
     flag.
     """
     rows = np.flatnonzero(keep & (order >= 0))
-    rows = rows[np.argsort(order[rows], kind="stable")]
+    # orders are distinct positions below len(order): placed by them, not sorted
+    slots = np.full(len(order), -1, dtype=np.int64)
+    slots[order[rows]] = rows
+    rows = slots[slots >= 0]
     flag = np.zeros(len(order), dtype=bool)
     if rows.size < 2:
         return flag
     ep = episode[rows]
-    day = dates.to_numpy(dtype="datetime64[D]")[rows].astype(np.int64)
-    day_known = ~np.isnat(dates.to_numpy(dtype="datetime64[D]")[rows])
+    as_days = dates.to_numpy(dtype="datetime64[D]")[rows]
+    day = as_days.astype(np.int64)
+    day_known = ~np.isnat(as_days)
     num = numbers[rows]
     num_known = ~np.isnan(num)
     start = np.r_[True, ep[1:] != ep[:-1]]
