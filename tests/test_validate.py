@@ -42,6 +42,7 @@ from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 from tpdn_outcomes.privacy import IdentifierError
 from tpdn_outcomes.validate import ValidationReport, load_sessions, validate
 
+ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).parent / "data" / "bad"
 BASE = BAD / "_base_valid.csv"
 LONG_INDEX = BAD / "long_index.csv"
@@ -1089,3 +1090,22 @@ def test_typed_measure_columns_match_the_same_cells_as_text(dtype: str, tmp_path
     out = as_typed.report.table.query("check == 'out_of_range'")
     assert set(zip(out["row"], out["column"], strict=True)) == planted
     assert set(out["value"]) == {"12", "400", "-1"}
+
+
+@pytest.mark.parametrize("block", [1, 2, 7])
+@pytest.mark.parametrize(
+    ("path", "checks"),
+    [
+        # a post without its pre and a pain rise
+        (ROOT / "data" / "sample" / "sessions_with_errors.csv", {"post_without_pre"}),
+        (BAD / "rom_jump.csv", {"implausible_change"}),
+    ],
+)
+def test_pre_post_rules_give_the_same_report_in_any_block_size(
+    block: int, path: Path, checks: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with tiny blocks the flagged rows fall in other blocks than with the default size
+    expected = validate(path, export_date=EXPORT).table
+    assert checks <= set(expected["check"])
+    monkeypatch.setattr(importlib.import_module("tpdn_outcomes.validate"), "_BLOCK", block)
+    pd.testing.assert_frame_equal(validate(path, export_date=EXPORT).table, expected)

@@ -313,6 +313,10 @@ def _factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
+#: Rows per block where long tables are processed in blocks.
+_BLOCK = 1 << 20
+
+
 def _code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
     """The narrowest signed integer holding codes -1 .. n_categories - 1 (as pandas keeps them)."""
     for dtype in (np.int8, np.int16, np.int32):
@@ -1699,22 +1703,38 @@ class _Build:
             key += pos[idx]
             return key
 
-        pre_keys, post_keys = keys(pre_idx), keys(post_idx)
-        # the first pre row of each post row's key (searchsorted finds the leftmost)
-        if len(pre_keys) < 2 or bool(np.all(pre_keys[1:] >= pre_keys[:-1])):
-            at = np.searchsorted(pre_keys, post_keys)
-            np.minimum(at, max(len(pre_keys) - 1, 0), out=at)
-        else:
-            sorter = np.argsort(pre_keys, kind="stable")
-            found = np.searchsorted(pre_keys, post_keys, sorter=sorter)
-            at = sorter[np.minimum(found, len(pre_keys) - 1)]
+        pre_keys = keys(pre_idx)
+        ordered = len(pre_keys) < 2 or bool(np.all(pre_keys[1:] >= pre_keys[:-1]))
+        sorter = None if ordered else np.argsort(pre_keys, kind="stable")
         value = m["value"].to_numpy()
-        match = pre_keys[at] == post_keys if len(pre_keys) else np.zeros(len(post_idx), dtype=bool)
-        if match.all():  # (the usual case: gathers without masks)
-            pre_value = value[pre_idx[at]]
-        else:
-            pre_value = np.full(len(post_idx), np.nan)
-            pre_value[match] = value[pre_idx[at[match]]]
+        is_pain_cat = np.array([n == "pain" for n in names], dtype=bool)
+        no_pre = np.zeros(len(post_idx), dtype=bool)
+        rise = np.zeros(len(post_idx), dtype=bool)
+        jump = np.zeros(len(post_idx), dtype=bool)
+        # post rows in blocks: the temporaries of one block are reused by the next instead
+        # of a dozen arrays as long as the table (fresh memory is the main cost at scale)
+        for start in range(0, len(post_idx), _BLOCK):
+            block = slice(start, start + _BLOCK)
+            rows = post_idx[block]
+            post_keys = keys(rows)
+            if not len(pre_keys):
+                no_pre[block] = True
+                continue
+            # the first pre row of each post row's key (searchsorted finds the leftmost)
+            at = np.searchsorted(pre_keys, post_keys, sorter=sorter)
+            np.minimum(at, len(pre_keys) - 1, out=at)
+            if sorter is not None:
+                at = sorter[at]
+            match = pre_keys[at] == post_keys
+            delta = value[rows] - value[pre_idx[at]]
+            if not match.all():
+                delta[~match] = np.nan
+                no_pre[block] = ~match
+            is_pain = is_pain_cat[m_code[rows]]
+            with np.errstate(invalid="ignore"):
+                rise[block] = is_pain & (delta > schema.PAIN_RISE_WARNING)
+                np.abs(delta, out=delta)
+                jump[block] = ~is_pain & (delta > schema.ROM_JUMP_WARNING)
 
         def report(mask: np.ndarray, check: str, problem: str, fix: str, severity: str) -> None:
             sub = m.iloc[post_idx[mask]]
@@ -1731,7 +1751,6 @@ class _Build:
                     severity=severity,
                 )
 
-        no_pre = ~match
         if no_pre.any():
             report(
                 no_pre,
@@ -1740,15 +1759,6 @@ class _Build:
                 "add the pre value, or remove the post value (a within-session change needs both)",
                 "error",
             )
-        delta = value[post_idx] - pre_value
-        is_pain = (
-            np.array([n == "pain" for n in names], dtype=bool)[m_code[post_idx]]
-            if len(names)
-            else np.zeros(0, bool)
-        )
-        with np.errstate(invalid="ignore"):
-            rise = is_pain & (delta > schema.PAIN_RISE_WARNING)
-            jump = ~is_pain & (np.abs(delta) > schema.ROM_JUMP_WARNING)
         if rise.any():
             report(
                 rise,
