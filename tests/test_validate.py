@@ -1109,3 +1109,21 @@ def test_pre_post_rules_give_the_same_report_in_any_block_size(
     assert checks <= set(expected["check"])
     monkeypatch.setattr(importlib.import_module("tpdn_outcomes.validate"), "_BLOCK", block)
     pd.testing.assert_frame_equal(validate(path, export_date=EXPORT).table, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    codes=st.lists(st.integers(-1, 5), max_size=40),
+    block=st.integers(1, 8),
+)
+def test_used_categories_counts_across_blocks(codes: list[int], block: int) -> None:
+    v = importlib.import_module("tpdn_outcomes.validate")
+    arr = np.array(codes, dtype=np.int8)
+    expected = np.isin(np.arange(6), arr)
+    saved = v._BLOCK
+    try:
+        v._BLOCK = block
+        got = v._used_categories(arr, 6)
+    finally:
+        v._BLOCK = saved
+    assert got.tolist() == expected.tolist()

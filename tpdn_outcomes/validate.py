@@ -305,9 +305,8 @@ def _factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     if isinstance(raw.dtype, pd.CategoricalDtype):
         codes = np.asarray(raw.array.codes)
-        present = codes[codes >= 0] if codes.size and codes.min() < 0 else codes
         n_cats = len(raw.dtype.categories)
-        if n_cats and np.bincount(present.astype(np.intp), minlength=n_cats).all():
+        if n_cats and _used_categories(codes, n_cats).all():
             return codes, np.asarray(raw.dtype.categories, dtype=object)
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
@@ -323,6 +322,21 @@ def _code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
         if n_categories <= np.iinfo(dtype).max:
             return dtype
     return np.int64
+
+
+def _used_categories(codes: np.ndarray, n_categories: int) -> np.ndarray:
+    """Which of ``n_categories`` occur among ``codes`` (-1: missing).
+
+    Counted block by block: ``np.bincount`` widens its input to 64 bits, which for a
+    long table of 8-bit codes would be a copy eight times its size.
+    """
+    used = np.zeros(n_categories, dtype=bool)
+    for start in range(0, len(codes), _BLOCK):
+        block = codes[start : start + _BLOCK]
+        if block.size and block.min() < 0:
+            block = block[block >= 0]
+        used |= np.bincount(block, minlength=n_categories)[:n_categories] > 0
+    return used
 
 
 def _spread(codes: np.ndarray, per_unique: np.ndarray, fill: Any) -> np.ndarray:
@@ -622,8 +636,7 @@ def _drop_unused(values: pd.Series) -> pd.Series:
     """``cat.remove_unused_categories()`` by counting codes instead of sorting them."""
     codes = np.asarray(values.array.codes)
     cats = values.cat.categories
-    present = codes[codes >= 0] if (codes < 0).any() else codes
-    used = np.bincount(present.astype(np.intp, copy=False), minlength=len(cats)) > 0
+    used = _used_categories(codes, len(cats))
     if used.all():
         return values
     remap = np.cumsum(used) - 1
