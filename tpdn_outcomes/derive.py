@@ -160,7 +160,8 @@ def assign_episodes(
     if no_day.any():
         day_key = np.where(no_day, days[~no_day].min() - 1 if not no_day.all() else 0, days)
     given_episode = "episode_id" in sessions and sessions["episode_id"].notna().any()
-    out_gap = np.full(n, np.nan)
+    gap_rows, gap_values = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    d_s = None  # dates in episode order, once known
 
     # 1. episodes
     if given_episode:
@@ -182,7 +183,7 @@ def assign_episodes(
         known[1:] = (d_s[1:] != _NO_DAY) & (d_s[:-1] != _NO_DAY)
         gap = same_pc & known & (gap_len > episode_gap_days)
         new_ep = ~same_pc | gap
-        out_gap[order[gap]] = gap_len[gap]
+        gap_rows, gap_values = order[gap], gap_len[gap]
     ep_index = np.cumsum(new_ep) - 1
     first_rows = order[new_ep]  # one row per episode (its first in date order)
 
@@ -202,12 +203,14 @@ def assign_episodes(
             secondary = np.where(all_dated, number_key[order], day_key[order])
             sub = _stable_order(ep_index, primary, secondary)
             order, ep_index = order[sub], ep_index[sub]
+            d_s = None
             new_ep = np.ones(n, dtype=bool)
             new_ep[1:] = ep_index[1:] != ep_index[:-1]
     starts = np.flatnonzero(new_ep)
 
     # 3. session numbers (given, or the dense rank of distinct dates) and duplicates
-    d_s = days[order]
+    if d_s is None:
+        d_s = days[order]
     same_day = np.zeros(n, dtype=bool)
     same_day[1:] = ~new_ep[1:] & (d_s[1:] == d_s[:-1])
     dup = np.zeros(n, dtype=bool)
@@ -253,12 +256,16 @@ def assign_episodes(
     out_dup[order] = dup
     out_order = np.empty(n, dtype=np.int64)
     out_order[order] = np.arange(n)
+    out_gap = np.zeros(n, dtype=np.int64)
+    out_gap[gap_rows] = gap_values
+    gap_missing = np.ones(n, dtype=bool)
+    gap_missing[gap_rows] = False
     return pd.DataFrame(
         {
             "episode_id": pd.Categorical.from_codes(out_episode, categories=categories),
             "session_number": _int_array(out_number),
             "duplicate": out_dup,
-            "gap_days": _int_array(out_gap),
+            "gap_days": pd.arrays.IntegerArray(out_gap, gap_missing),
             "order": out_order,
         },
         index=sessions.index,
