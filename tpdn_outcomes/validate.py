@@ -1605,11 +1605,10 @@ class _Build:
         )
         order = on_rows(ep["order"].to_numpy(), -1)
 
-        dup = np.zeros(len(sessions), dtype=bool)
-        dup[vpos] = ep["duplicate"].to_numpy()
+        dup = on_rows(ep["duplicate"].to_numpy(), False)
         # a given session id that repeats is a duplicate too
         if "session_id" in key_col:  # generated ids are unique by construction
-            dup |= sessions["session_id"].duplicated(keep="first").to_numpy() & valid
+            dup = dup | (sessions["session_id"].duplicated(keep="first").to_numpy() & valid)
         # duplicates are defined by the session number when the file gives one, else by the date
         shown = key_col.get("session_number", key_col.get("session_date", key_col["patient_id"]))
         self._add(
@@ -1624,8 +1623,7 @@ class _Build:
         self._exclude(dup, "duplicate session")
         keep = valid & ~dup
 
-        gap = np.zeros(len(sessions), dtype=bool)
-        gap[vpos] = ep["gap_days"].notna().to_numpy()
+        gap = on_rows(ep["gap_days"].notna().to_numpy(), False)
         if gap.any() and "session_date" in key_col:
             self._add(
                 gap & keep,
