@@ -1042,6 +1042,68 @@ def test_session_order_and_episodes_with_invalid_rows_among_valid_ones(tmp_path:
     pd.testing.assert_frame_equal(_norm(data.sessions)[cols], _norm(clean.sessions)[cols])
 
 
+@pytest.mark.parametrize("given_ids", [False, True])
+def test_each_measure_keeps_the_session_id_of_its_row(given_ids: bool) -> None:
+    # generated ids are looked up by row position, given ids by code: either way a
+    # measure's session id is the id of the session on its row, with refused, duplicate
+    # and reordered rows among them
+    frame = pd.read_csv(ROOT / "data" / "sample" / "sessions.csv", dtype=str, keep_default_na=False)
+    frame = frame.iloc[::-1].reset_index(drop=True)  # sessions out of episode order
+    frame.loc[[3, 40], "condition"] = "gout"  # refused rows
+    frame = pd.concat([frame, frame.iloc[[7]]], ignore_index=True)  # a duplicate row
+    ids = [f"V{i:05d}" for i in np.random.default_rng(5).permutation(len(frame))]
+    ids[-1] = ids[7]  # (ids not in row order: an id's code is not its row)
+    if given_ids:
+        frame.insert(0, "session_id", ids)
+    else:
+        frame = frame.drop(columns="session_id", errors="ignore")
+    data = _quiet_load(frame, errors="coerce", export_date=EXPORT)
+    by_row = data.sessions.set_index("source_row")["session_id"].astype(str)
+    m = data.measures
+    assert len(m) and set(m["source_row"]) <= set(by_row.index)
+    assert (m["session_id"].astype(str).to_numpy() == by_row[m["source_row"]].to_numpy()).all()
+    assert m["session_id"].cat.categories is data.sessions["session_id"].cat.categories or (
+        m["session_id"].cat.categories.equals(data.sessions["session_id"].cat.categories)
+    )
+    expected = (
+        set(ids) - {ids[3], ids[40]}
+        if given_ids
+        else {f"S{r:07d}" for r in range(2, len(frame) + 1)} - {"S0000005", "S0000042"}
+    )
+    assert set(by_row) == expected
+
+
+def test_collector_knows_it_has_errors_as_its_report_does() -> None:
+    from tpdn_outcomes.validate import _Collector
+
+    issues = _Collector()
+    assert not issues.has_errors and issues.report([]).ok
+    for severity, rows in (("warning", [2, 3]), ("error", []), ("warning", [4])):
+        issues.add(
+            file="f.csv",
+            rows=np.array(rows),
+            column="c",
+            canonical="c",
+            values=["x"] * len(rows),
+            check="k",
+            problem="is odd",
+            fix="fix it",
+            severity=severity,
+        )
+    assert not issues.has_errors and issues.report([]).ok  # an error on no rows is no error
+    issues.add(
+        file="f.csv",
+        rows=np.array([5]),
+        column="c",
+        canonical="c",
+        values=["y"],
+        check="k",
+        problem="is wrong",
+        fix="fix it",
+    )
+    assert issues.has_errors and not issues.report([]).ok
+
+
 def test_dataframe_with_its_own_index_reports_the_index_label() -> None:
     frame = pd.DataFrame(
         {

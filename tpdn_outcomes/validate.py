@@ -191,6 +191,8 @@ class _Collector:
         self.parts: list[pd.DataFrame] = []
         #: (file, column) pairs flagged by the identifier guard: their values are never echoed
         self.withheld: set[tuple[str, str]] = set()
+        #: whether any problem recorded so far is an error (known without building the report)
+        self.has_errors = False
 
     def add(
         self,
@@ -218,6 +220,7 @@ class _Collector:
                 return
             rows_s = pd.Series(np.asarray(rows), dtype="Int64")
             vals = _as_text(pd.Series(values))
+        self.has_errors |= severity == "error"
         if (file, column) in self.withheld:
             vals = pd.Series("<withheld>", index=vals.index, dtype="string")
         where = f"{file}, row " + rows_s.astype("string").fillna("-")
@@ -657,6 +660,11 @@ def _private_copy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.copy(deep=not cow)
 
 
+def _row_dtype(n_rows: int) -> type[np.signedinteger[Any]]:
+    """Integer type for row positions in a table of ``n_rows`` rows (32 bits while they fit)."""
+    return np.int32 if n_rows < 2**31 else np.int64
+
+
 def _measure_frame(
     *,
     pos: np.ndarray,
@@ -668,12 +676,16 @@ def _measure_frame(
     column: np.ndarray,
     columns: list[str],
     file: str,
+    n_rows: int,
 ) -> pd.DataFrame:
-    """The loader's intermediate measures table: integer codes under categoricals."""
+    """The loader's intermediate measures table: integer codes under categoricals.
+
+    ``_pos`` is the row of the measure's session in the session table of ``n_rows`` rows.
+    """
     n = len(pos)
     return pd.DataFrame(
         {
-            "_pos": np.asarray(pos, dtype=np.int64),
+            "_pos": np.asarray(pos, dtype=_row_dtype(n_rows)),
             "measure": _from_codes(measure, categories=measures),
             "timing": _from_codes(timing, categories=list(schema.TIMINGS), ordered=True),
             "value": np.asarray(value, dtype=np.float64),
@@ -755,6 +767,7 @@ class _Build:
         self.raise_identifiers = raise_identifiers
         self.issues = _Collector()
         self.excluded: list[pd.DataFrame] = []
+        self.generated_ids = False  # session ids made from the rows (set by _sessions)
 
     # -- helpers ---------------------------------------------------------
     def _add(
@@ -1186,7 +1199,8 @@ class _Build:
 
         out["source_row"] = self.rows
         sessions = pd.DataFrame(out, copy=False)
-        if sessions["session_id"].isna().all():
+        self.generated_ids = bool(sessions["session_id"].isna().all())
+        if self.generated_ids:  # codes 0, 1, 2, ...: a row's position is its id's code
             sessions["session_id"] = _row_labels("S", self.rows)
         else:
             blank = sessions["session_id"].isna().to_numpy()
@@ -1319,7 +1333,7 @@ class _Build:
         # by column (no per-column parts to concatenate); cells found blank, not numbers
         # or out of range leave a tail that is never used
         cap = sum(int(frame[col].count()) for col in columns)
-        pos = np.empty(cap, dtype=np.int64)
+        pos = np.empty(cap, dtype=_row_dtype(len(frame)))
         measure_code = np.empty(cap, dtype=np.int16)
         timing_code = np.empty(cap, dtype=np.int8)
         value = np.empty(cap, dtype=np.float64)
@@ -1352,6 +1366,7 @@ class _Build:
             column=column_code[:at],
             columns=columns,
             file=self.raw.file,
+            n_rows=len(frame),
         )
 
     def _long_measures(self, sessions: pd.DataFrame, valid: np.ndarray) -> pd.DataFrame:
@@ -1516,7 +1531,7 @@ class _Build:
             list(schema.TIMINGS),
         )
         result = _measure_frame(
-            pos=pos[ok].astype(np.int64),
+            pos=pos[ok].astype(_row_dtype(len(sessions))),
             measure=m_codes,
             measures=list(m_names),
             timing=t_codes,
@@ -1525,6 +1540,7 @@ class _Build:
             column=np.zeros(int(ok.sum()), dtype=np.int64),
             columns=[cols["value"]],
             file=file,
+            n_rows=len(sessions),
         )
         dup = result.duplicated(["_pos", "measure", "timing"], keep="first").to_numpy()
         self._add(
@@ -1658,16 +1674,15 @@ class _Build:
 
         kept = np.flatnonzero(keep)
         kept = kept[np.argsort(order[kept], kind="stable")]  # episode and session order
+        sid = sessions["session_id"]  # (codes by row of the file, before the rows are ordered)
         sessions = sessions.take(kept).reset_index(drop=True)[list(schema.SESSION_COLUMNS)]
-        if not self.coerce and not self.issues.report([]).ok:
+        if not self.coerce and self.issues.has_errors:
             return sessions, measures
-        row_to_session = np.full(len(order), -1, dtype=np.int32 if len(order) < 2**31 else np.int64)
-        row_to_session[kept] = np.arange(len(kept))
-        target = row_to_session[measures["_pos"].to_numpy()]
-        present = target >= 0
-        if not present.all():
-            measures, target = measures[present], target[present]
-        sid = sessions["session_id"]
+        # every measure left belongs to a kept session (filtered above): its session id is
+        # the id on its row. Generated ids are the rows themselves (code = row), so the
+        # row positions are their codes and nothing is looked up.
+        pos = measures["_pos"].to_numpy()
+        sid_codes = pos if self.generated_ids else np.asarray(sid.array.codes)[pos]
         measure = _drop_unused(measures["measure"])
         units = [schema.measure_spec(str(c)).unit for c in measure.cat.categories]
         unit_names = sorted(set(units))
@@ -1675,9 +1690,7 @@ class _Build:
         m_codes = np.asarray(measure.array.codes)
         out = pd.DataFrame(
             {
-                "session_id": _from_codes(
-                    np.asarray(sid.array.codes)[target], dtype=cast(pd.CategoricalDtype, sid.dtype)
-                ),
+                "session_id": _from_codes(sid_codes, dtype=cast(pd.CategoricalDtype, sid.dtype)),
                 "measure": measure.array,
                 "timing": measures["timing"].array,
                 "value": measures["value"].to_numpy(np.float64),
@@ -1701,7 +1714,7 @@ class _Build:
         within_cat = np.array([n == "pain" or n.startswith("rom:") for n in names], dtype=bool)
         within = within_cat[m_code] if len(names) else np.zeros(len(m), dtype=bool)
         timing = np.asarray(m["timing"].array.codes)
-        pos = m["_pos"].to_numpy(np.int64)
+        pos = m["_pos"].to_numpy()
         span = int(pos.max()) + 1 if len(pos) else 1
         pre_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("pre")))
         post_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("post")))
