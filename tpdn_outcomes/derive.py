@@ -81,6 +81,7 @@ def _labels_at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
 
 
 _NO_DAY = np.iinfo(np.int64).min // 2
+_BLOCK = 1 << 20  # rows per block where a row-long temporary would otherwise be made
 
 
 def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
@@ -178,13 +179,14 @@ def assign_episodes(
         same_pc = np.zeros(n, dtype=bool)
         same_pc[1:] = (p_s[1:] == p_s[:-1]) & (c_s[1:] == c_s[:-1])
         gap_len = np.zeros(n, dtype=np.int64)
-        gap_len[1:] = d_s[1:] - d_s[:-1]
+        np.subtract(d_s[1:], d_s[:-1], out=gap_len[1:])
         known = np.zeros(n, dtype=bool)
         known[1:] = (d_s[1:] != _NO_DAY) & (d_s[:-1] != _NO_DAY)
         gap = same_pc & known & (gap_len > episode_gap_days)
         new_ep = ~same_pc | gap
         gap_rows, gap_values = order[gap], gap_len[gap]
-    ep_index = np.cumsum(new_ep) - 1
+    ep_index = np.cumsum(new_ep)
+    ep_index -= 1
     first_rows = order[new_ep]  # one row per episode (its first in date order)
 
     # 2. within an episode: by date when every session of the episode is dated, else by the
@@ -239,23 +241,27 @@ def assign_episodes(
         same_prev = np.zeros(len(first_rows), dtype=bool)
         same_prev[1:] = (pf[1:] == pf[:-1]) & (cf[1:] == cf[:-1])
         block_start = np.flatnonzero(~same_prev)
-        k = np.arange(len(first_rows)) - block_start[np.cumsum(~same_prev) - 1] + 1
+        block = np.cumsum(~same_prev)
+        block -= 1
+        k = np.arange(1, len(first_rows) + 1)
+        k -= block_start[block]
         pid = _labels_at(sessions["patient_id"], first_rows)
         cond = _labels_at(sessions["condition"], first_rows)
         labels = [f"{p}:{c}:{j}" for p, c, j in zip(pid, cond, k.tolist(), strict=True)]
-        categories = pd.Index(labels, dtype=object)
-        ep_codes = np.arange(len(first_rows))
+        categories = pd.Index(labels, dtype=object)  # episode j is category j
 
     out_episode: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.empty(
         n, dtype=np.int32 if len(categories) < 2**31 else np.int64
     )
-    out_episode[order] = ep_codes[ep_index]
+    out_episode[order] = ep_codes[ep_index] if given_episode else ep_index
     out_number = np.empty(n, dtype=np.float64)
     out_number[order] = derived
     out_dup = np.empty(n, dtype=bool)
     out_dup[order] = dup
     out_order = np.empty(n, dtype=np.int64)
-    out_order[order] = np.arange(n)
+    for at in range(0, n, _BLOCK):  # (no row-long array of positions to scatter)
+        part = order[at : at + _BLOCK]
+        out_order[part] = np.arange(at, at + len(part))
     out_gap = np.zeros(n, dtype=np.int64)
     out_gap[gap_rows] = gap_values
     gap_missing = np.ones(n, dtype=bool)

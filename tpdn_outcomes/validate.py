@@ -1918,11 +1918,15 @@ def _out_of_order(
     seg = np.cumsum(start) - 1
     for values, known in ((num, num_known), (day.astype(np.float64), day_known)):
         v = np.where(known, values, -np.inf)
-        shift = seg * (np.nanmax(np.abs(values[known])) * 4 + 4) if known.any() else seg * 0.0
-        running = np.maximum.accumulate(v + shift) - shift  # running max within episode
-        before = np.r_[-np.inf, running[:-1]]
-        before[start] = -np.inf
-        flag[rows[known & (v < before)]] = True
+        shift = seg * (np.nanmax(np.abs(values[known])) * 4 + 4 if known.any() else 0.0)
+        running = v + shift  # running max within the episode (temporaries reused in place)
+        np.maximum.accumulate(running, out=running)
+        running -= shift
+        # a row below the running max of the rows before it in its episode
+        back = v[1:] < running[:-1]
+        back &= known[1:]
+        back &= ~start[1:]
+        flag[rows[1:][back]] = True
     return flag
 
 
