@@ -373,7 +373,7 @@ def _is_blank(raw: pd.Series) -> np.ndarray:
     """Missing cells, and text cells holding only white space."""
     if isinstance(raw.dtype, pd.CategoricalDtype):
         codes = np.asarray(raw.array.codes)
-        blank_cat = (_texts(np.asarray(raw.cat.categories, dtype=object)) == "").to_numpy(bool)
+        blank_cat = np.asarray(_texts(np.asarray(raw.cat.categories, dtype=object)) == "", bool)
         return (codes < 0) | (blank_cat[codes] if blank_cat.size else False)
     blank = raw.isna().to_numpy().copy()
     if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
@@ -579,12 +579,15 @@ def _age_band(text: str) -> tuple[str | None, bool]:
     return f"{lo}-{hi}", True
 
 
-def _texts(uniques: np.ndarray) -> pd.Series:
-    """Distinct values as stripped text (vectorised when they are all strings)."""
-    values = pd.Series(uniques, dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        return values.str.strip()
-    return pd.Series([_label(u).strip() for u in uniques], dtype=object)
+_strip = np.frompyfunc(str.strip, 1, 1)
+
+
+def _texts(uniques: np.ndarray) -> np.ndarray:
+    """Distinct values as stripped text (an object array; one C loop when all are strings)."""
+    values = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        return np.asarray(_strip(values), dtype=object)
+    return np.array([_label(u).strip() for u in values], dtype=object)
 
 
 def _ids(raw: pd.Series) -> Any:
@@ -594,13 +597,17 @@ def _ids(raw: pd.Series) -> Any:
     patients cost one factorisation.
     """
     codes, uniques = _factorize(raw)
-    labels = _texts(uniques)
-    labels = labels.mask(labels == "")
+    texts = _texts(uniques)
+    blank = texts == ""
     # sorted categories: results never depend on the order of rows in the file
-    # (distinct values that are already sorted and unique need no sort: one scan)
-    if labels.notna().all() and labels.is_monotonic_increasing and labels.is_unique:
-        # (a copy of the codes: they may be the input's own, which the user may change)
-        return _from_codes(codes.copy(), categories=pd.Index(labels.to_numpy(), dtype=object))
+    # (distinct values that are already sorted and unique need no sort: one scan, in which
+    # the index learns it is unique too, so no hash table is built)
+    if not blank.any():
+        index = pd.Index(texts, dtype=object)
+        if index.is_monotonic_increasing and index.is_unique:
+            # (a copy of the codes: they may be the input's own, which the user may change)
+            return _from_codes(codes.copy(), categories=index)
+    labels = pd.Series(texts, dtype=object).mask(blank)
     new_codes, categories = pd.factorize(labels, use_na_sentinel=True, sort=True)
     return _from_codes(
         _spread(codes, new_codes.astype(np.int64), -1),
@@ -619,7 +626,8 @@ def _row_labels(prefix: str, rows: np.ndarray) -> pd.Categorical:
     # zero-padded rows sort in file order, so pandas checks their uniqueness in one scan
     categories = pd.Index(text.to_numpy(zero_copy_only=False), dtype=object)
     return _from_codes(
-        np.arange(len(rows)), dtype=cast(pd.CategoricalDtype, pd.CategoricalDtype(categories))
+        np.arange(len(rows), dtype=_code_dtype(len(rows))),  # (at the width pandas keeps)
+        dtype=cast(pd.CategoricalDtype, pd.CategoricalDtype(categories)),
     )
 
 
