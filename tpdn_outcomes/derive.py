@@ -217,7 +217,8 @@ def assign_episodes(
     same_day[1:] = ~new_ep[1:] & (d_s[1:] == d_s[:-1])
     dup = np.zeros(n, dtype=bool)
     if has_number:
-        derived = number[order]
+        # the given numbers are the session numbers, on their own rows (missing stays missing)
+        session_number = pd.arrays.IntegerArray(number_key, np.isnan(number))
         # a repeated number within an episode; the first copy in file order is kept
         n_s = number_key[order]
         # numbers rising within every episode cannot repeat: no sort needed to find none
@@ -229,7 +230,11 @@ def assign_episodes(
             dup[by_number[1:][repeat]] = True
     else:
         dense = np.cumsum(~same_day)
-        derived = (dense - dense[starts][ep_index] + 1).astype(np.float64)
+        dense -= dense[starts][ep_index]
+        dense += 1
+        ranks = np.empty(n, dtype=np.int64)
+        ranks[order] = dense
+        session_number = pd.arrays.IntegerArray(ranks, np.zeros(n, dtype=bool))
         dup = same_day & has_date
 
     # 4. episode labels, built once per episode
@@ -254,8 +259,6 @@ def assign_episodes(
         n, dtype=np.int32 if len(categories) < 2**31 else np.int64
     )
     out_episode[order] = ep_codes[ep_index] if given_episode else ep_index
-    out_number = np.empty(n, dtype=np.float64)
-    out_number[order] = derived
     out_dup = np.empty(n, dtype=bool)
     out_dup[order] = dup
     out_order = np.empty(n, dtype=np.int64)
@@ -269,7 +272,7 @@ def assign_episodes(
     return pd.DataFrame(
         {
             "episode_id": pd.Categorical.from_codes(out_episode, categories=categories),
-            "session_number": _int_array(out_number),
+            "session_number": session_number,
             "duplicate": out_dup,
             "gap_days": pd.arrays.IntegerArray(out_gap, gap_missing),
             "order": out_order,

@@ -1624,8 +1624,11 @@ class _Build:
         sessions["episode_id"] = _from_codes(
             ep_codes, dtype=cast(pd.CategoricalDtype, ep["episode_id"].dtype)
         )
-        sessions["session_number"] = _int_array(
-            on_rows(ep["session_number"].to_numpy(dtype=np.float64, na_value=np.nan), np.nan)
+        number = ep["session_number"].array
+        sessions["session_number"] = (
+            number  # (every row valid: the same rows, taken as they are)
+            if len(vpos) == len(sessions)
+            else _int_array(on_rows(number.to_numpy(dtype=np.float64, na_value=np.nan), np.nan))
         )
         order = on_rows(ep["order"].to_numpy(), -1)
 
