@@ -13,6 +13,7 @@ import os
 import warnings
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -108,6 +109,36 @@ def test_parquet_text_is_read_as_categoricals_with_the_same_values(tmp_path: Pat
         assert _cells(got[[col]]) == _cells(expected[[col]])
     assert got["patient_id"].cat.categories.tolist() == ["P2", "P1", " P3"]  # as they come
     assert got["pain_pre"].tolist() == [6, 5, 4, 3, 2, 1]
+
+
+def test_parquet_numbers_are_read_as_arrow_columns_with_the_same_values(tmp_path: Path) -> None:
+    # integers with and without missing cells, doubles with missing cells and a NaN that
+    # is not missing, over several row groups: the values pandas reads, kept in Arrow
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "pain_pre": pa.array([6, 5, 4, 3, 2, 1], pa.int64()),
+            "pain_post": pa.array([4, None, 3, None, 1, 0], pa.int32()),
+            "fiqr_pre": pa.array([55.5, None, float("nan"), 60.0, None, 12.25]),
+            "session_date": pa.array([1, 2, 3, 4, 5, 6], pa.timestamp("ms")),
+        }
+    )
+    path = tmp_path / "n.parquet"
+    pq.write_table(table, path, row_group_size=4)
+    got = read_table(path).frame
+    expected = pd.read_parquet(path)
+    assert str(got["pain_pre"].dtype) == "int64[pyarrow]"
+    assert str(got["pain_post"].dtype) == "int32[pyarrow]"
+    assert str(got["fiqr_pre"].dtype) == "double[pyarrow]"
+    assert got["session_date"].dtype == expected["session_date"].dtype  # dates as pandas reads
+    for col in ("pain_pre", "pain_post", "fiqr_pre"):
+        assert got[col].isna().tolist() == [v is None for v in table.column(col).to_pylist()]
+        np.testing.assert_array_equal(
+            got[col].to_numpy(dtype=np.float64, na_value=np.nan),
+            expected[col].to_numpy(dtype=np.float64, na_value=np.nan),
+        )
 
 
 def test_csv_cells_are_read_as_text(tmp_path: Path) -> None:

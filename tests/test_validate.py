@@ -674,6 +674,26 @@ def test_coerce(case: Case) -> None:
 # ---------------------------------------------------------------------------
 
 
+def test_long_pair_as_parquet_loads_as_the_csv_pair_does(tmp_path: Path) -> None:
+    # typed key and value columns (numbers read as Arrow columns) give the CSV pair's data
+    sample = ROOT / "data" / "sample"
+    paths = {}
+    for name in ("sessions_index", "measures_long"):
+        paths[name] = tmp_path / f"{name}.parquet"
+        pd.read_csv(sample / f"{name}.csv").to_parquet(paths[name], index=False)
+    from_csv = _quiet_load(
+        sample / "sessions_index.csv", measures=sample / "measures_long.csv", export_date=EXPORT
+    )
+    from_parquet = _quiet_load(
+        paths["sessions_index"], measures=paths["measures_long"], export_date=EXPORT
+    )
+    assert str(pd.read_parquet(paths["measures_long"])["value"].dtype) == "float64"
+    pd.testing.assert_frame_equal(from_parquet.sessions, from_csv.sessions)
+    m_csv, m_pq = from_csv.measures, from_parquet.measures
+    assert len(m_pq) == len(m_csv) > 0
+    pd.testing.assert_frame_equal(m_pq, m_csv)
+
+
 @pytest.mark.parametrize("fmt", ["tsv", "xlsx", "parquet"])
 def test_same_problem_in_every_format(fmt: str, tmp_path: Path) -> None:
     if fmt == "tsv":
@@ -1122,10 +1142,15 @@ def test_dataframe_with_its_own_index_reports_the_index_label() -> None:
     assert "index" not in plain.columns and plain["row"].iloc[0] == 4
 
 
-@pytest.mark.parametrize("dtype", ["Int64", "Float64", "float64"])
+@pytest.mark.parametrize(
+    "dtype",
+    ["Int64", "Float64", "float64", "int64[pyarrow]", "double[pyarrow]", "parquet-int", "parquet"],
+)
 def test_typed_measure_columns_match_the_same_cells_as_text(dtype: str, tmp_path: Path) -> None:
     """Typed measure columns (Parquet, Excel, DataFrames) are read at their filled cells
-    only; what is kept and what is reported must be what the same cells give as text."""
+    only; what is kept and what is reported must be what the same cells give as text.
+    ``parquet``: the typed frame written to a Parquet file (its numbers are read as Arrow
+    columns), as doubles or as integers with nulls."""
     sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "sessions.csv"
     frame = pd.read_csv(sample)
     rng = np.random.default_rng(3)
@@ -1138,7 +1163,13 @@ def test_typed_measure_columns_match_the_same_cells_as_text(dtype: str, tmp_path
         values.iloc[filled[4]] = -1  # out of range
         frame[col] = values
         planted |= {(int(filled[1]) + 2, col), (int(filled[4]) + 2, col)}  # header is row 1
-    typed = frame.astype({c: dtype for c in ("pain_post", "rom_cervical_rotation_left_pre")})
+    as_dtype = {"parquet": "float64", "parquet-int": "Int64"}.get(dtype, dtype)
+    typed: Any = frame.astype(
+        {c: as_dtype for c in ("pain_post", "rom_cervical_rotation_left_pre")}
+    )
+    if dtype.startswith("parquet"):
+        typed.to_parquet(tmp_path / "same.parquet", index=False)
+        typed = tmp_path / "same.parquet"
     text_path = tmp_path / "same.csv"
     frame.to_csv(text_path, index=False)
     as_text = _quiet_load(text_path, export_date=EXPORT, errors="coerce")

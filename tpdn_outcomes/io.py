@@ -84,7 +84,9 @@ def _sha256_frame(frame: pd.DataFrame) -> str:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    """Parquet with text columns as pandas categoricals (codes + distinct values).
+    """Parquet with text columns as pandas categoricals (codes + distinct values), and
+    integer and floating-point columns as pandas Arrow-backed columns (``int64[pyarrow]``,
+    ``double[pyarrow]``: the file's values, missing cells as nulls, not NaN).
 
     Values are unchanged. Each text column is dictionary-encoded once by Arrow over the
     whole file (one shared dictionary, not one per row group), and its categorical is
@@ -102,13 +104,20 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
     encoded: dict[str, Any] = {}
     for i, col in enumerate(table.schema):
-        is_text = pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
-        if not is_text or col.name in index_cols:
+        if col.name in index_cols:
             continue
-        enc = pc.dictionary_encode(table.column(i)).combine_chunks()
-        codes = pc.fill_null(enc.indices, -1).to_numpy()
-        uniques = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        encoded[col.name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(uniques))
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            enc = pc.dictionary_encode(table.column(i)).combine_chunks()
+            codes = pc.fill_null(enc.indices, -1).to_numpy()
+            uniques = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+            encoded[col.name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(uniques))
+        elif pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+            # numbers stay in Arrow's memory (pandas ArrowDtype, no copy): the loader reads
+            # each measure column at its filled cells, so the full float copies pandas
+            # would make (one per column, most of them sparse) are never needed
+            encoded[col.name] = pd.arrays.ArrowExtensionArray(table.column(i))
+        else:
+            continue
         # a cheap stand-in keeps the column's place (and pandas' metadata) until it is set
         table = table.set_column(i, col.name, pa.array(np.zeros(len(table), np.int8)))
     frame = table.to_pandas()

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tpdn_outcomes import schema
 from tpdn_outcomes._version import __version__
@@ -257,6 +259,16 @@ class _Collector:
         sev = (table["severity"] != "error").astype(int)
         table = table.assign(_s=sev).sort_values(["_s", "file", "row", "column"], kind="stable")
         return ValidationReport(table.drop(columns="_s"), files=files)
+
+
+def _arrow_numbers(raw: pd.Series) -> Any:
+    """The Arrow data of an Arrow-backed integer or floating-point column, else None."""
+    dtype = raw.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        t = dtype.pyarrow_dtype
+        if pa.types.is_integer(t) or pa.types.is_floating(t):
+            return pa.chunked_array(raw.array.__arrow_array__())
+    return None
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -617,9 +629,6 @@ def _ids(raw: pd.Series) -> Any:
 
 def _row_labels(prefix: str, rows: np.ndarray) -> pd.Categorical:
     """Categorical labels ``prefix + row`` for generated keys, built in one vectorised pass."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     width = max(7, len(str(int(rows.max())))) if len(rows) else 7  # stable below 10M rows
     digits = pc.utf8_lpad(pc.cast(pa.array(rows), pa.string()), width=width, padding="0")
     text = pc.binary_join_element_wise(prefix, digits, "")
@@ -1308,7 +1317,11 @@ class _Build:
         instrument belongs to some conditions), and fresh memory is the main cost of a
         ten-million-row file.
         """
-        if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        arrow = _arrow_numbers(raw)
+        if arrow is not None:  # Arrow-backed (Parquet): the filled cells without a full copy
+            keep = np.flatnonzero(np.asarray(pc.is_valid(arrow), dtype=bool))
+            values = np.asarray(pc.drop_null(arrow).to_numpy()).astype(np.float64, copy=False)
+        elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             keep = np.flatnonzero(raw.notna().to_numpy())
             array = raw.array
             if isinstance(array, pd.api.extensions.ExtensionArray):
