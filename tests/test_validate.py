@@ -674,6 +674,20 @@ def test_coerce(case: Case) -> None:
 # ---------------------------------------------------------------------------
 
 
+def test_huge_integer_in_parquet_is_reported_not_raised(tmp_path: Path) -> None:
+    # an integer beyond a double's exact range is compared as the nearest double (as
+    # pandas would read it) and reported as out of range with the file's own digits
+    frame = pd.read_csv(BAD / "pain_11.csv")
+    frame["NPRS post"] = frame["NPRS post"].astype("Int64")
+    frame.loc[0, "NPRS post"] = 2**60 + 1
+    path = tmp_path / "huge.parquet"
+    frame.to_parquet(path, index=False)
+    report = validate(path, export_date=EXPORT)
+    assert _rows(report.table, path.name) == [
+        (path.name, 2, "NPRS post", str(2**60 + 1), "out_of_range", "error")  # as in the file
+    ]
+
+
 def test_long_pair_as_parquet_loads_as_the_csv_pair_does(tmp_path: Path) -> None:
     # typed key and value columns (numbers read as Arrow columns) give the CSV pair's data
     sample = ROOT / "data" / "sample"

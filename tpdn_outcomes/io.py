@@ -102,6 +102,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     table = pq.read_table(path)
     meta = table.schema.pandas_metadata or {}
     index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    if len(set(table.column_names)) < table.num_columns:  # repeated names: pandas' way
+        return table.to_pandas()
     encoded: dict[str, Any] = {}
     for i, col in enumerate(table.schema):
         if col.name in index_cols:
@@ -116,14 +118,19 @@ def _read_parquet(path: Path) -> pd.DataFrame:
             # each measure column at its filled cells, so the full float copies pandas
             # would make (one per column, most of them sparse) are never needed
             encoded[col.name] = pd.arrays.ArrowExtensionArray(table.column(i))
-        else:
-            continue
-        # a cheap stand-in keeps the column's place (and pandas' metadata) until it is set
-        table = table.set_column(i, col.name, pa.array(np.zeros(len(table), np.int8)))
-    frame = table.to_pandas()
-    for name, values in encoded.items():
-        frame[name] = values
-    return frame
+    # pandas converts the other columns (dates, Arrow dictionaries) and restores the index;
+    # the columns made here are then put back in their places (stand-in columns would be
+    # converted, and copied into one block, for nothing)
+    rest = table.drop_columns(list(encoded)).to_pandas()
+    labels = iter(rest.columns)
+    columns: dict[Any, Any] = {}
+    for name in table.column_names:
+        if name in encoded:
+            columns[name] = encoded[name]
+        elif name not in index_cols:
+            label = next(labels)
+            columns[label] = rest[label]
+    return pd.DataFrame(columns, index=rest.index, copy=False)
 
 
 def read_table(

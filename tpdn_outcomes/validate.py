@@ -271,6 +271,12 @@ def _arrow_numbers(raw: pd.Series) -> Any:
     return None
 
 
+def _filled(raw: pd.Series) -> int:
+    """Number of filled cells (from Arrow's null count when the column is Arrow-backed)."""
+    arrow = _arrow_numbers(raw)
+    return len(arrow) - arrow.null_count if arrow is not None else int(raw.count())
+
+
 def _as_text(values: pd.Series) -> pd.Series:
     """Values as text for messages (integral floats without '.0')."""
     if isinstance(values.dtype, pd.CategoricalDtype):  # label only the categories in use
@@ -1319,8 +1325,11 @@ class _Build:
         """
         arrow = _arrow_numbers(raw)
         if arrow is not None:  # Arrow-backed (Parquet): the filled cells without a full copy
-            keep = np.flatnonzero(np.asarray(pc.is_valid(arrow), dtype=bool))
-            values = np.asarray(pc.drop_null(arrow).to_numpy()).astype(np.float64, copy=False)
+            if arrow.null_count == 0:
+                keep = np.arange(len(arrow))
+            else:  # (positions below 2**63: the unsigned indices read as signed, no copy)
+                keep = np.asarray(pc.indices_nonzero(pc.is_valid(arrow))).view(np.int64)
+            values = np.asarray(pc.cast(pc.drop_null(arrow), pa.float64(), safe=False))
         elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             keep = np.flatnonzero(raw.notna().to_numpy())
             array = raw.array
@@ -1353,7 +1362,7 @@ class _Build:
         # the output columns are allocated once, for every filled cell, and filled column
         # by column (no per-column parts to concatenate); cells found blank, not numbers
         # or out of range leave a tail that is never used
-        cap = sum(int(frame[col].count()) for col in columns)
+        cap = sum(_filled(frame[col]) for col in columns)
         pos = np.empty(cap, dtype=_row_dtype(len(frame)))
         measure_code = np.empty(cap, dtype=np.int16)
         timing_code = np.empty(cap, dtype=np.int8)
