@@ -1329,7 +1329,10 @@ class _Build:
                 keep = np.arange(len(arrow))
             else:  # (positions below 2**63: the unsigned indices read as signed, no copy)
                 keep = np.asarray(pc.indices_nonzero(pc.is_valid(arrow))).view(np.int64)
-            values = np.asarray(pc.cast(pc.drop_null(arrow), pa.float64(), safe=False))
+            # (joined into one array in Arrow's memory pool, which reuses it column after
+            # column, and then viewed: numpy makes no array of its own)
+            filled = pc.drop_null(arrow).combine_chunks()
+            values = pc.cast(filled, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
         elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             keep = np.flatnonzero(raw.notna().to_numpy())
             array = raw.array
