@@ -76,12 +76,13 @@ def _labels_at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
     """Text labels of ``values`` at ``positions``, without materialising the whole column."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = np.asarray(values.cat.categories, dtype=object)
-        return cats[np.asarray(values.array.codes)[positions]]
+        return cats[_cat_codes(values)[positions]]
     return values.to_numpy(dtype=object)[positions]
 
 
 _NO_DAY = np.iinfo(np.int64).min // 2
-_BLOCK = 1 << 20  # rows per block where a row-long temporary would otherwise be made
+#: Rows per block where a row-long temporary would otherwise be made (the loader's too).
+_BLOCK = 1 << 20
 
 
 def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:

@@ -119,8 +119,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
             # would make (one per column, most of them sparse) are never needed
             encoded[col.name] = pd.arrays.ArrowExtensionArray(table.column(i))
     # pandas converts the other columns (dates, Arrow dictionaries) and restores the index;
-    # the columns made here are then put back in their places (stand-in columns would be
-    # converted, and copied into one block, for nothing)
+    # the columns made here are then put back in their places
     rest = table.drop_columns(list(encoded)).to_pandas()
     labels = iter(rest.columns)
     columns: dict[Any, Any] = {}

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 
 from tpdn_outcomes import schema
 from tpdn_outcomes._version import __version__
-from tpdn_outcomes.derive import _int_array, assign_episodes
+from tpdn_outcomes.derive import _BLOCK, _cat_codes, _int_array, assign_episodes
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError, format_count
 from tpdn_outcomes.io import (
     DATAFRAME_LABEL,
@@ -286,7 +286,7 @@ def _as_text(values: pd.Series) -> pd.Series:
             labels = np.append(np.asarray(cats, dtype=object), "")
         else:
             labels = np.array([_label(c) for c in cats] + [""], dtype=object)
-        codes = np.asarray(used.array.codes)
+        codes = _cat_codes(used)
         return pd.Series(labels[np.where(codes >= 0, codes, len(labels) - 1)], dtype="string")
     if pd.api.types.is_float_dtype(values.dtype):
         v = values.astype("float64")
@@ -325,16 +325,12 @@ def _factorize(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     otherwise the column is factorised (distinct values in order of appearance).
     """
     if isinstance(raw.dtype, pd.CategoricalDtype):
-        codes = np.asarray(raw.array.codes)
+        codes = _cat_codes(raw)
         n_cats = len(raw.dtype.categories)
         if n_cats and _used_categories(codes, n_cats).all():
             return codes, np.asarray(raw.dtype.categories, dtype=object)
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
-
-
-#: Rows per block where long tables are processed in blocks.
-_BLOCK = 1 << 20
 
 
 def _code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
@@ -390,7 +386,7 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
 def _is_blank(raw: pd.Series) -> np.ndarray:
     """Missing cells, and text cells holding only white space."""
     if isinstance(raw.dtype, pd.CategoricalDtype):
-        codes = np.asarray(raw.array.codes)
+        codes = _cat_codes(raw)
         blank_cat = np.asarray(_texts(np.asarray(raw.cat.categories, dtype=object)) == "", bool)
         return (codes < 0) | (blank_cat[codes] if blank_cat.size else False)
     blank = raw.isna().to_numpy().copy()
@@ -660,7 +656,7 @@ def _from_codes(
 
 def _drop_unused(values: pd.Series) -> pd.Series:
     """``cat.remove_unused_categories()`` by counting codes instead of sorting them."""
-    codes = np.asarray(values.array.codes)
+    codes = _cat_codes(values)
     cats = values.cat.categories
     used = _used_categories(codes, len(cats))
     if used.all():
@@ -1608,14 +1604,20 @@ class _Build:
         sessions = _private_copy(sessions)
         key_col = plan_columns([str(c) for c in self.raw.frame.columns], self.column_map).session
 
-        def on_rows(values: Any, fill: Any) -> np.ndarray:
-            """Values of the valid rows placed on every row (``fill`` elsewhere).
+        def on_rows(values: Any, fill: Any) -> Any:
+            """Values of the valid rows placed on every row (``fill`` elsewhere; an
+            extension array such as Int64 is missing elsewhere).
 
             When every row is valid they are the same rows: the array is taken as it is
             (read-only; never written to below)."""
-            values = np.asarray(values)
+            extension = isinstance(values, pd.api.extensions.ExtensionArray)
             if len(vpos) == len(sessions):
-                return values
+                return values if extension else np.asarray(values)
+            if extension:
+                where = np.full(len(sessions), -1, dtype=np.intp)
+                where[vpos] = np.arange(len(vpos))
+                return values.take(where, allow_fill=True)
+            values = np.asarray(values)
             out = np.full(len(sessions), fill, dtype=values.dtype)
             out[vpos] = values
             return out
@@ -1623,7 +1625,7 @@ class _Build:
         # session numbers given in the file must agree with the dates within an episode
         if "session_number" in key_col and "session_date" in key_col and len(vs):
             bad = _out_of_order(
-                on_rows(ep["episode_id"].array.codes, -1),
+                on_rows(_cat_codes(ep["episode_id"]), -1),
                 on_rows(ep["order"].to_numpy(), -1),
                 sessions["session_date"],
                 on_rows(vs["session_number"].to_numpy(dtype=np.float64, na_value=np.nan), np.nan),
@@ -1645,16 +1647,11 @@ class _Build:
                 sessions.loc[bad, "session_date"] = pd.NaT
                 vs = sessions.loc[valid]
                 ep = assign_episodes(vs, episode_gap_days=self.episode_gap_days)
-        ep_codes = on_rows(ep["episode_id"].array.codes, -1)
+        ep_codes = on_rows(_cat_codes(ep["episode_id"]), -1)
         sessions["episode_id"] = _from_codes(
             ep_codes, dtype=cast(pd.CategoricalDtype, ep["episode_id"].dtype)
         )
-        number = ep["session_number"].array
-        sessions["session_number"] = (
-            number  # (every row valid: the same rows, taken as they are)
-            if len(vpos) == len(sessions)
-            else _int_array(on_rows(number.to_numpy(dtype=np.float64, na_value=np.nan), np.nan))
-        )
+        sessions["session_number"] = on_rows(ep["session_number"].array, pd.NA)
         order = on_rows(ep["order"].to_numpy(), -1)
 
         dup = on_rows(ep["duplicate"].to_numpy(), False)
@@ -1718,12 +1715,12 @@ class _Build:
         # the id on its row. Generated ids are the rows themselves (code = row), so the
         # row positions are their codes and nothing is looked up.
         pos = measures["_pos"].to_numpy()
-        sid_codes = pos if self.generated_ids else np.asarray(sid.array.codes)[pos]
+        sid_codes = pos if self.generated_ids else _cat_codes(sid)[pos]
         measure = _drop_unused(measures["measure"])
         units = [schema.measure_spec(str(c)).unit for c in measure.cat.categories]
         unit_names = sorted(set(units))
         unit_of = np.array([unit_names.index(u) for u in units], dtype=np.int8)
-        m_codes = np.asarray(measure.array.codes)
+        m_codes = _cat_codes(measure)
         out = pd.DataFrame(
             {
                 "session_id": _from_codes(sid_codes, dtype=cast(pd.CategoricalDtype, sid.dtype)),
@@ -1746,10 +1743,10 @@ class _Build:
         """
         m = measures
         names = list(m["measure"].cat.categories)
-        m_code = np.asarray(m["measure"].array.codes)  # views: no copies of long columns
+        m_code = _cat_codes(m["measure"])  # views: no copies of long columns
         within_cat = np.array([n == "pain" or n.startswith("rom:") for n in names], dtype=bool)
         within = within_cat[m_code] if len(names) else np.zeros(len(m), dtype=bool)
-        timing = np.asarray(m["timing"].array.codes)
+        timing = _cat_codes(m["timing"])
         pos = m["_pos"].to_numpy()
         span = int(pos.max()) + 1 if len(pos) else 1
         pre_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("pre")))
