@@ -132,6 +132,28 @@ def test_console_script_entry_point() -> None:
     assert result.returncode == 0 and __version__ in result.stdout
 
 
+def test_output_cut_off_by_its_reader_gives_no_traceback() -> None:
+    # as with `tpdn-outcomes validate FILE | head -1`: the reader is gone before the output
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tpdn_outcomes.cli",
+            "validate",
+            "--format",
+            "csv",
+            str(sample_path("sessions_with_errors.csv")),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # (long before the command has read its file)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
 @pytest.mark.parametrize("value", ["{not json", "[1, 2]"])
 def test_json_options_must_be_objects(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from tpdn_outcomes._version import __version__
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 141  # output cut off by its reader, as a shell reports SIGPIPE (128 + 13)
 
 
 def _json_option(text: str | None, flag: str, example: str) -> dict[str, str] | None:
@@ -436,7 +438,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "convert": _cmd_convert,
     }
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # (a closed pipe is found here, not at exit)
+        return code
+    except BrokenPipeError:
+        # the reader stopped early (e.g. `| head`): no traceback, and nothing more is written
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except _UsageError as exc:
         parser.error(str(exc))  # exits 2
     except FileNotFoundError as exc:
