@@ -688,6 +688,46 @@ def test_huge_integer_in_parquet_is_reported_not_raised(tmp_path: Path) -> None:
     ]
 
 
+_ARROW_TYPES = ["int8", "int32", "int64", "uint16", "uint64", "float32", "float64"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    type_name=st.sampled_from(_ARROW_TYPES),
+    chunks=st.lists(
+        st.tuples(
+            st.lists(st.one_of(st.none(), st.integers(0, 100)), max_size=40),
+            st.integers(0, 5),  # a chunk sliced from this offset: a non-zero buffer offset
+        ),
+        max_size=5,
+    ),
+    into_out=st.booleans(),
+)
+def test_arrow_filled_cells_are_those_pandas_reads(
+    type_name: str, chunks: list[tuple[list[int | None], int]], into_out: bool
+) -> None:
+    # the filled cells read from the chunks' buffers: the positions and float values
+    # pandas gives for the same column after dropna (empty, sliced and null-free chunks)
+    import pyarrow as pa
+
+    from tpdn_outcomes.validate import _arrow_filled
+
+    typ = pa.type_for_alias(type_name)
+    parts = [pa.array(cells, type=typ).slice(min(cut, len(cells))) for cells, cut in chunks]
+    arrow = pa.chunked_array(parts, type=typ)
+    expected = pd.Series(arrow.to_pandas(), dtype="float64").dropna()
+    out = None
+    if into_out:  # written into longer arrays of the loader's types
+        out = (np.full(len(arrow) + 3, -7, dtype=np.int32), np.full(len(arrow) + 3, -7.0))
+    keep, values = _arrow_filled(arrow, out)
+    assert keep.tolist() == expected.index.tolist()
+    assert values.dtype == np.float64
+    np.testing.assert_array_equal(values, expected.to_numpy())
+    if out is not None:
+        assert keep.base is out[0] and values.base is out[1]  # views, not copies
+        assert (out[0][len(keep) :] == -7).all()  # nothing written past the filled cells
+
+
 def test_long_pair_as_parquet_loads_as_the_csv_pair_does(tmp_path: Path) -> None:
     # typed key and value columns (numbers read as Arrow columns) give the CSV pair's data
     sample = ROOT / "data" / "sample"

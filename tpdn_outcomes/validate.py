@@ -271,6 +271,46 @@ def _arrow_numbers(raw: pd.Series) -> Any:
     return None
 
 
+def _arrow_filled(
+    arrow: pa.ChunkedArray, out: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(positions, values)`` of the filled cells of an Arrow integer or floating-point
+    column, values as float64 (integers beyond 2**53 rounded, as pandas converts them).
+
+    Each chunk's data buffer is viewed in place and only its filled cells are gathered:
+    no copy of the whole column and no intermediate array without its nulls. With
+    ``out`` (integer positions, float64 values, each at least as long as the filled
+    cells) they are written there and views of it are returned.
+    """
+    n_filled = len(arrow) - arrow.null_count
+    if out is None:
+        keep = np.empty(n_filled, dtype=np.int64)
+        values = np.empty(n_filled, dtype=np.float64)
+    else:
+        keep, values = out[0][:n_filled], out[1][:n_filled]
+    at = start = 0
+    for chunk in arrow.chunks:
+        n = len(chunk)
+        if n == 0:  # (an empty chunk may have no data buffer)
+            continue
+        data = np.frombuffer(
+            chunk.buffers()[1], dtype=chunk.type.to_pandas_dtype(), count=chunk.offset + n
+        )[chunk.offset :]
+        if chunk.null_count == 0:
+            k = np.arange(n)
+        else:  # (positions below 2**63: the unsigned indices read as signed, no copy)
+            k = np.asarray(pc.indices_nonzero(pc.is_valid(chunk))).view(np.int64)
+        part = slice(at, at + len(k))
+        np.add(k, start, out=keep[part])
+        if data.dtype == np.float64:
+            np.take(data, k, out=values[part])
+        else:
+            values[part] = data[k]
+        at += len(k)
+        start += n
+    return keep, values
+
+
 def _filled(raw: pd.Series) -> int:
     """Number of filled cells (from Arrow's null count when the column is Arrow-backed)."""
     arrow = _arrow_numbers(raw)
@@ -1310,7 +1350,11 @@ class _Build:
         return out
 
     def _present_numbers(
-        self, raw: pd.Series, col: str, measure: str
+        self,
+        raw: pd.Series,
+        col: str,
+        measure: str,
+        out: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(positions, values)`` of the cells of a measure column holding a number.
 
@@ -1321,14 +1365,7 @@ class _Build:
         """
         arrow = _arrow_numbers(raw)
         if arrow is not None:  # Arrow-backed (Parquet): the filled cells without a full copy
-            if arrow.null_count == 0:
-                keep = np.arange(len(arrow))
-            else:  # (positions below 2**63: the unsigned indices read as signed, no copy)
-                keep = np.asarray(pc.indices_nonzero(pc.is_valid(arrow))).view(np.int64)
-            # (joined into one array in Arrow's memory pool, which reuses it column after
-            # column, and then viewed: numpy makes no array of its own)
-            filled = pc.drop_null(arrow).combine_chunks()
-            values = pc.cast(filled, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+            keep, values = _arrow_filled(arrow, out)  # (written into ``out`` when given)
         elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             keep = np.flatnonzero(raw.notna().to_numpy())
             array = raw.array
@@ -1371,15 +1408,18 @@ class _Build:
         at = 0
         for c_code, (col, measure, timing) in enumerate(plan.measures):
             raw = frame[col]
-            keep, values = self._present_numbers(raw, col, measure)
+            # (an Arrow column's cells are written in place; other columns' are copied)
+            keep, values = self._present_numbers(raw, col, measure, out=(pos[at:], value[at:]))
             out = self._check_values(values, measure, raw, col, at=keep)
             if out.any():
                 keep, values = keep[~out], values[~out]
             span = slice(at, at + len(keep))
-            pos[span] = keep
+            if keep.base is not pos:
+                pos[span] = keep
+            if values.base is not value:
+                value[span] = values
             measure_code[span] = names.index(measure)
             timing_code[span] = schema.TIMINGS.index(timing)
-            value[span] = values
             if measure == "pain" and divisor != 1:
                 value[span] /= divisor
             np.add(keep, 2, out=source_row[span])  # self.rows: the header is row 1
