@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
@@ -1114,6 +1114,67 @@ def test_session_order_and_episodes_with_invalid_rows_among_valid_ones(tmp_path:
     clean = _quiet_load(BAD / "session_order.csv", errors="coerce", export_date=EXPORT)
     cols = ["patient_id", "episode_id", "session_date", "session_number"]
     pd.testing.assert_frame_equal(_norm(data.sessions)[cols], _norm(clean.sessions)[cols])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B"]),
+            st.sampled_from([None, *range(0, 80, 8)]),  # day offset (one episode), or no date
+            st.sampled_from([None, *range(1, 6)]),  # session number, or none
+            st.booleans(),  # valid (else refused for another reason and not checked)
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.booleans(),
+)
+@example(  # numbered sessions whose dates go backwards, one of them undated (date pass)
+    [("A", 40, 1, True), ("A", 8, 2, True), ("A", None, 3, True)], False
+)
+def test_session_order_flags_match_the_plain_rule(
+    rows: list[tuple[str, int | None, int | None, bool]], every_date: bool
+) -> None:
+    """A session is out of order when an earlier session of its episode (in episode order)
+    has a higher number or a later date; checked pair by pair in Python against
+    ``_out_of_order``, which skips the dates when every one is known."""
+    from tpdn_outcomes.derive import assign_episodes
+    from tpdn_outcomes.validate import _out_of_order
+
+    days = [0 if every_date and r[1] is None else r[1] for r in rows]
+    dates = pd.Series(
+        [pd.NaT if d is None else pd.Timestamp("2025-01-01") + pd.Timedelta(days=d) for d in days],
+        dtype="datetime64[ns]",
+    )
+    # a session needs a date or a number (assign_episodes takes valid keys)
+    number = [1 if r[2] is None and d is None else r[2] for r, d in zip(rows, days, strict=True)]
+    valid = np.array([r[3] for r in rows])
+    s = pd.DataFrame(
+        {
+            "patient_id": [r[0] for r in rows],
+            "condition": "neck_pain",
+            "session_date": dates,
+            "session_number": pd.array(number, dtype="Int64"),
+        }
+    )
+    vpos = np.flatnonzero(valid)
+    ep = assign_episodes(s.iloc[vpos])
+    episode = np.full(len(s), -1)
+    order = np.full(len(s), -1)
+    episode[vpos] = ep["episode_id"].cat.codes.to_numpy()
+    order[vpos] = ep["order"].to_numpy()
+    numbers = s["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
+    got = _out_of_order(episode, order, s["session_date"], numbers, valid)
+    expected = np.zeros(len(s), dtype=bool)
+    for r in vpos:
+        for q in vpos:
+            if episode[q] != episode[r] or order[q] >= order[r]:
+                continue
+            later_number = numbers[q] > numbers[r]  # (False when either is missing)
+            later_date = bool(dates[q] > dates[r]) if dates.notna()[[q, r]].all() else False
+            expected[r] |= later_number or later_date
+    np.testing.assert_array_equal(got, expected)
 
 
 @pytest.mark.parametrize("given_ids", [False, True])

@@ -1968,10 +1968,10 @@ def _out_of_order(
 ) -> np.ndarray:
     """Rows whose session number or date goes backwards within their episode.
 
-    Rows are taken in episode/session ``order`` (by date, or by number where dates are
-    missing); a row is flagged when its number is below the largest number of the earlier
-    rows of its episode, or its date before the latest earlier date. Missing values never
-    flag.
+    Rows are taken in episode/session ``order`` as :func:`~tpdn_outcomes.derive.assign_episodes`
+    gives it (by date in an episode whose sessions are all dated, else by number); a row
+    is flagged when its number is below the largest number of the earlier rows of its
+    episode, or its date before the latest earlier date. Missing values never flag.
     """
     rows = np.flatnonzero(keep & (order >= 0))
     # orders are distinct positions below len(order): placed by them, not sorted
@@ -1983,20 +1983,29 @@ def _out_of_order(
         return flag
     ep = episode[rows]
     as_days = dates.to_numpy(dtype="datetime64[D]")[rows]
-    day = as_days.astype(np.int64)
     day_known = ~np.isnat(as_days)
     num = numbers[rows]
-    num_known = ~np.isnan(num)
     start = np.r_[True, ep[1:] != ep[:-1]]
+    passes = [(num, ~np.isnan(num))]
+    # an episode whose sessions are all dated comes in date order, so dates can go
+    # backwards only when some are missing
+    if not day_known.all():
+        passes.append((as_days.astype(np.int64).astype(np.float64), day_known))
     seg = np.cumsum(start) - 1
-    for values, known in ((num, num_known), (day.astype(np.float64), day_known)):
-        v = np.where(known, values, -np.inf)
-        shift = seg * (np.nanmax(np.abs(values[known])) * 4 + 4 if known.any() else 0.0)
-        running = v + shift  # running max within the episode (temporaries reused in place)
-        np.maximum.accumulate(running, out=running)
-        running -= shift
+    for values, known in passes:
+        if not known.any():
+            continue
+        top = max(
+            abs(float(np.max(values, where=known, initial=-np.inf))),
+            abs(float(np.min(values, where=known, initial=np.inf))),
+        )
+        # episodes lifted apart (each above the last), so one running max serves them all
+        shifted = seg * (top * 4 + 4)
+        shifted += values
+        shifted[~known] = -np.inf  # (missing values never raise the running max)
+        running = np.maximum.accumulate(shifted)
         # a row below the running max of the rows before it in its episode
-        back = v[1:] < running[:-1]
+        back = shifted[1:] < running[:-1]
         back &= known[1:]
         back &= ~start[1:]
         flag[rows[1:][back]] = True
