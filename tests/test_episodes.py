@@ -539,3 +539,19 @@ def test_assign_episodes_matches_plain_pandas_reference(
     codes = list(zip(s["patient_id"], got["episode_id"].astype(str), strict=True))
     pairs = set(zip(codes, ref["ep"], strict=True))
     assert len(pairs) == len(set(codes)) == ref["ep"].nunique()
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "int64", "float64"])
+def test_assign_episodes_session_numbers_are_new_arrays(dtype: str) -> None:
+    # the given numbers are returned as a new array: writing to it leaves the input alone
+    s = pd.DataFrame(
+        {
+            "patient_id": ["A", "A", "B"],
+            "condition": ["neck_pain"] * 3,
+            "session_number": pd.array([1, 2, 1]).astype(dtype),
+        }
+    )
+    out = assign_episodes(s)
+    assert out["session_number"].tolist() == [1, 2, 1]
+    out.loc[0, "session_number"] = 99
+    assert s["session_number"].tolist() == [1, 2, 1]

@@ -149,13 +149,16 @@ def assign_episodes(
     has_date = "session_date" in sessions and sessions["session_date"].notna().any()
     has_number = "session_number" in sessions and sessions["session_number"].notna().any()
     days = _day_numbers(sessions["session_date"]) if has_date else np.full(n, _NO_DAY)
-    number = (
-        sessions["session_number"].to_numpy(dtype=np.float64, na_value=np.nan)
-        if has_number
-        else np.full(n, np.nan)
-    )
-    number_key = np.full(n, -1, dtype=np.int64)  # missing -> -1
-    np.copyto(number_key, number, casting="unsafe", where=~np.isnan(number))
+    if has_number:  # missing -> -1, without a float copy
+        no_number = np.array(sessions["session_number"].isna(), dtype=bool)  # (writable)
+        # (np.where makes the new array the numbers returned are built on: to_numpy may
+        # give a view of the input even with copy=True when na_value is given)
+        number_key = np.where(
+            no_number, -1, sessions["session_number"].to_numpy(dtype=np.int64, na_value=-1)
+        )
+    else:
+        no_number = np.ones(n, dtype=bool)
+        number_key = np.full(n, -1, dtype=np.int64)
     # for sorting only: missing dates just before the earliest known one (same order, small range)
     no_day = days == _NO_DAY
     day_key = days
@@ -186,7 +189,7 @@ def assign_episodes(
         gap = same_pc & known & (gap_len > episode_gap_days)
         new_ep = ~same_pc | gap
         gap_rows, gap_values = order[gap], gap_len[gap]
-    ep_index = np.cumsum(new_ep)
+    ep_index = np.cumsum(new_ep, dtype=np.int32 if n < 2**31 else np.int64)
     ep_index -= 1
     first_rows = order[new_ep]  # one row per episode (its first in date order)
 
@@ -219,7 +222,7 @@ def assign_episodes(
     dup = np.zeros(n, dtype=bool)
     if has_number:
         # the given numbers are the session numbers, on their own rows (missing stays missing)
-        session_number = pd.arrays.IntegerArray(number_key, np.isnan(number))
+        session_number = pd.arrays.IntegerArray(number_key, no_number)
         # a repeated number within an episode; the first copy in file order is kept
         n_s = number_key[order]
         # numbers rising within every episode cannot repeat: no sort needed to find none
