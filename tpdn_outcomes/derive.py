@@ -189,7 +189,9 @@ def assign_episodes(
         gap = same_pc & known & (gap_len > episode_gap_days)
         new_ep = ~same_pc | gap
         gap_rows, gap_values = order[gap], gap_len[gap]
-    ep_index = np.cumsum(new_ep, dtype=np.int32 if n < 2**31 else np.int64)
+    ep_index: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.cumsum(
+        new_ep, dtype=np.int32 if n < 2**31 else np.int64
+    )
     ep_index -= 1
     first_rows = order[new_ep]  # one row per episode (its first in date order)
 
