@@ -728,6 +728,47 @@ def test_arrow_filled_cells_are_those_pandas_reads(
         assert (out[0][len(keep) :] == -7).all()  # nothing written past the filled cells
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "frame"])
+def test_dates_beyond_nanoseconds_are_reported_as_too_late_or_too_early(
+    fmt: str, tmp_path: Path
+) -> None:
+    # 9999-12-31 (a placeholder some systems export) and 1500-01-01 lie beyond what
+    # nanosecond timestamps hold: they used to wrap around, so 9999 was reported as
+    # "before 1990" and 1500 as "after the export date"
+    frame = pd.read_csv(BAD / "_base_valid.csv", dtype=str, keep_default_na=False)
+    frame.loc[1, "Session date"] = "9999-12-31"
+    frame.loc[2, "Session date"] = "1500-01-01"
+    source: Any = frame
+    if fmt == "csv":
+        source = tmp_path / "far.csv"
+        frame.to_csv(source, index=False)
+    else:  # as typed dates: Parquet's (milliseconds) and a DataFrame's (seconds)
+        unit = "ms" if fmt == "parquet" else "s"
+        frame["Session date"] = np.array(
+            frame["Session date"].tolist(), dtype=f"datetime64[{unit}]"
+        )
+        if fmt == "parquet":
+            source = tmp_path / "far.parquet"
+            frame.to_parquet(source, index=False)
+    report = validate(source, export_date=EXPORT)
+    found = {(int(r.row), r.check, r.message.split(": ", 1)[1]) for r in report.table.itertuples()}
+    assert found == {
+        (
+            3,
+            "date_out_of_range",
+            f"value '9999-12-31' is after the export date {EXPORT}. "
+            "Fix: correct the date, or pass export_date= if the export is newer",
+        ),
+        (
+            4,
+            "date_out_of_range",
+            "value '1500-01-01' is before 1990-01-01. Fix: correct the date (typing error?)",
+        ),
+    }
+    data = _quiet_load(source, errors="coerce", export_date=EXPORT)
+    assert data.sessions["session_date"].notna().sum() == len(frame) - 2
+
+
 def test_long_pair_as_parquet_loads_as_the_csv_pair_does(tmp_path: Path) -> None:
     # typed key and value columns (numbers read as Arrow columns) give the CSV pair's data
     sample = ROOT / "data" / "sample"

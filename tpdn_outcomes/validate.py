@@ -517,12 +517,36 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
+#: Day numbers of the first and last whole days nanosecond timestamps can hold.
+_NS_DAYS = (
+    int(np.datetime64(pd.Timestamp.min.ceil("D"), "D").astype(np.int64)),
+    int(np.datetime64(pd.Timestamp.max.floor("D"), "D").astype(np.int64)),
+)
+
+
+def _days_as_ns(days: np.ndarray) -> np.ndarray:
+    """``datetime64[D]`` -> ``datetime64[ns]``; a day beyond what nanoseconds hold (before
+    1677-09-22, after 2262-04-11) is held at that end instead of wrapping around, so it
+    is still found before 1990 or after the export date (its message shows the file's
+    own value)."""
+    as_int = days.view(np.int64)
+    known = as_int != np.iinfo(np.int64).min  # (NaT)
+    lo = int(np.min(as_int, where=known, initial=_NS_DAYS[0]))
+    hi = int(np.max(as_int, where=known, initial=_NS_DAYS[1]))
+    if lo < _NS_DAYS[0] or hi > _NS_DAYS[1]:
+        as_int = np.where(known, np.clip(as_int, *_NS_DAYS), as_int)
+    return as_int.view("datetime64[D]").astype("datetime64[ns]")
+
+
 def parse_dates(raw: pd.Series, date_format: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Dates from a column: ``(datetime64[ns] values at midnight, invalid mask)``.
 
     Text must be ISO ``YYYY-MM-DD`` (a time of day is allowed and dropped) unless
     ``date_format`` (a :func:`datetime.strptime` format such as ``"%d/%m/%Y"``) is given;
-    nothing is guessed. Excel and Parquet date cells are taken as they are.
+    nothing is guessed. Excel and Parquet date cells are taken as they are (at their
+    local date when they carry a time zone). Days beyond what nanosecond timestamps hold
+    are held at the nearest one they hold (1677-09-22 or 2262-04-11): far outside the
+    dates a session can have, they are still reported as too early or too late.
 
     Examples
     --------
@@ -530,19 +554,20 @@ def parse_dates(raw: pd.Series, date_format: str | None = None) -> tuple[np.ndar
     >>> v, bad = parse_dates(pd.Series(["2025-03-14", "14/03/2025", "2025-02-30", None]))
     >>> [str(x)[:10] for x in v], bad.tolist()
     (['2025-03-14', 'NaT', 'NaT', 'NaT'], [False, True, True, False])
+    >>> [str(x)[:10] for x in parse_dates(pd.Series(["9999-12-31", "1500-01-01"]))[0]]
+    ['2262-04-11', '1677-09-22']
     """
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        values = pd.to_datetime(raw).dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
-        return (
-            pd.Series(values).dt.normalize().to_numpy(dtype="datetime64[ns]"),
-            np.zeros(len(raw), dtype=bool),
-        )
+        values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
+        # (numpy datetimes of the column's unit, floored to the day: no pandas copy)
+        days = np.asarray(values.to_numpy()).astype("datetime64[D]")
+        return _days_as_ns(days), np.zeros(len(raw), dtype=bool)
     codes, uniques = _factorize(raw)
-    parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
+    parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[D]")
     bad_u = np.zeros(len(uniques), dtype=bool)
     for i, u in enumerate(uniques):
-        if isinstance(u, pd.Timestamp | _dt.datetime | _dt.date):
-            parsed[i] = np.datetime64(pd.Timestamp(u).normalize().tz_localize(None), "ns")
+        if isinstance(u, pd.Timestamp | _dt.datetime | _dt.date):  # (its own local date)
+            parsed[i] = np.datetime64(_dt.date(u.year, u.month, u.day), "D")
             continue
         text = str(u).strip()
         if text == "":
@@ -554,10 +579,10 @@ def parse_dates(raw: pd.Series, date_format: str | None = None) -> tuple[np.ndar
                 stamp = _dt.datetime.fromisoformat(text.replace(" ", "T"))
             else:
                 raise ValueError(text)
-            parsed[i] = np.datetime64(pd.Timestamp(stamp).normalize(), "ns")
+            parsed[i] = np.datetime64(stamp.date(), "D")
         except ValueError:
             bad_u[i] = True
-    dates = _spread(codes, parsed, np.datetime64("NaT")).astype("datetime64[ns]")
+    dates = _days_as_ns(_spread(codes, parsed, np.datetime64("NaT")).astype("datetime64[D]"))
     return dates, _spread(codes, bad_u, False).astype(bool)
 
 
