@@ -199,9 +199,10 @@ def assign_episodes(
     #    given session number (a date or a number set missing by errors="coerce" then
     #    does not move a session to the front)
     if has_number:
-        dated = np.minimum.reduceat(
-            (days[order] != _NO_DAY).astype(np.int8), np.flatnonzero(new_ep)
-        )
+        if d_s is None:
+            d_s = days[order]
+        # (a bool array viewed as int8, so minimum.reduceat reads it without a copy)
+        dated = np.minimum.reduceat((d_s != _NO_DAY).view(np.int8), np.flatnonzero(new_ep))
         # the first sort put episodes found by date in (date, number, row) order and given
         # episodes in (number, date, row) order; only episodes needing the other order are
         # re-sorted. Ties keep the row order the first sort gave them (rows are no key).
