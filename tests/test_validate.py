@@ -1218,6 +1218,65 @@ def test_session_order_flags_match_the_plain_rule(
     np.testing.assert_array_equal(got, expected)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from([0, 1, 2]),  # pain, a ROM site, a function instrument
+            st.sampled_from([0, 1, 2]),  # pre, post, followup
+            st.integers(0, 6),  # session
+            st.sampled_from([0.0, 1.0, 5.0, 8.0, 30.0, 75.0, 150.0]),
+        ),
+        max_size=40,
+    ),
+    in_runs=st.booleans(),
+    by_keys=st.booleans(),
+)
+@example(  # two pre values of one session: the first one counts (pain 0 -> 8 rises)
+    rows=[(0, 0, 1, 0.0), (0, 0, 1, 5.0), (0, 1, 1, 8.0)], in_runs=True, by_keys=False
+)
+def test_within_session_flags_match_a_plain_pair_lookup(
+    rows: list[tuple[int, int, int, float]], in_runs: bool, by_keys: bool
+) -> None:
+    """Post without pre, pain rising and other measures jumping within a session: the
+    rows found run by run (a wide file's layout) or by keys agree with a lookup of each
+    post row's first pre row in Python, whatever the order and with repeated pre rows."""
+    from unittest import mock
+
+    from tpdn_outcomes import schema
+
+    v = importlib.import_module("tpdn_outcomes.validate")
+    if in_runs:  # column by column, sessions ascending, as a wide file is laid out
+        rows = sorted(rows, key=lambda r: (r[0], r[1], r[2]))
+    m_code = np.array([r[0] for r in rows], dtype=np.int16)
+    timing = np.array([r[1] for r in rows], dtype=np.int8)
+    pos = np.array([r[2] for r in rows], dtype=np.int32)
+    value = np.array([r[3] for r in rows], dtype=np.float64)
+    with mock.patch.object(v, "_MAX_RUNS", 0 if by_keys else v._MAX_RUNS):
+        got = v._within_session_flags(
+            m_code=m_code,
+            timing=timing,
+            pos=pos,
+            value=value,
+            within_cat=np.array([True, True, False]),
+            is_pain_cat=np.array([True, False, False]),
+        )
+    expected: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for i, (measure, when, session, post) in enumerate(rows):
+        if measure == 2 or when != 1:
+            continue
+        pres = [j for j, r in enumerate(rows) if r[0] == measure and r[1] == 0 and r[2] == session]
+        if not pres:
+            expected[0].append(i)
+            continue
+        delta = post - rows[pres[0]][3]
+        if measure == 0 and delta > schema.PAIN_RISE_WARNING:
+            expected[1].append(i)
+        if measure == 1 and abs(delta) > schema.ROM_JUMP_WARNING:
+            expected[2].append(i)
+    assert [g.tolist() for g in got] == [list(e) for e in expected]
+
+
 @pytest.mark.parametrize("given_ids", [False, True])
 def test_each_measure_keeps_the_session_id_of_its_row(given_ids: bool) -> None:
     # generated ids are looked up by row position, given ids by code: either way a

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import itertools
 import os
 import re
 import warnings
@@ -1802,64 +1803,20 @@ class _Build:
         return sessions, out
 
     def _pre_post_rules(self, measures: pd.DataFrame) -> pd.DataFrame:
-        """Post without pre (error) and implausible within-session changes (warnings).
-
-        Pairs are found on integer keys (session position x measure code), not by merging.
-        """
+        """Post without pre (error) and implausible within-session changes (warnings)."""
         m = measures
         names = list(m["measure"].cat.categories)
-        m_code = _cat_codes(m["measure"])  # views: no copies of long columns
-        within_cat = np.array([n == "pain" or n.startswith("rom:") for n in names], dtype=bool)
-        within = within_cat[m_code] if len(names) else np.zeros(len(m), dtype=bool)
-        timing = _cat_codes(m["timing"])
-        pos = m["_pos"].to_numpy()
-        span = int(pos.max()) + 1 if len(pos) else 1
-        pre_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("pre")))
-        post_idx = np.flatnonzero(within & (timing == schema.TIMINGS.index("post")))
+        no_pre, rise, jump = _within_session_flags(
+            m_code=_cat_codes(m["measure"]),  # views: no copies of long columns
+            timing=_cat_codes(m["timing"]),
+            pos=m["_pos"].to_numpy(),
+            value=m["value"].to_numpy(),
+            within_cat=np.array([n == "pain" or n.startswith("rom:") for n in names], dtype=bool),
+            is_pain_cat=np.array([n == "pain" for n in names], dtype=bool),
+        )
 
-        def keys(idx: np.ndarray) -> np.ndarray:
-            # measure-major keys: a wide file's rows come column by column with positions
-            # ascending, so these keys are usually sorted already and need no argsort
-            key = m_code[idx].astype(np.int64)
-            key *= span
-            key += pos[idx]
-            return key
-
-        pre_keys = keys(pre_idx)
-        ordered = len(pre_keys) < 2 or bool(np.all(pre_keys[1:] >= pre_keys[:-1]))
-        sorter = None if ordered else np.argsort(pre_keys, kind="stable")
-        value = m["value"].to_numpy()
-        is_pain_cat = np.array([n == "pain" for n in names], dtype=bool)
-        no_pre = np.zeros(len(post_idx), dtype=bool)
-        rise = np.zeros(len(post_idx), dtype=bool)
-        jump = np.zeros(len(post_idx), dtype=bool)
-        # post rows in blocks: the temporaries of one block are reused by the next instead
-        # of a dozen arrays as long as the table (fresh memory is the main cost at scale)
-        for start in range(0, len(post_idx), _BLOCK):
-            block = slice(start, start + _BLOCK)
-            rows = post_idx[block]
-            post_keys = keys(rows)
-            if not len(pre_keys):
-                no_pre[block] = True
-                continue
-            # the first pre row of each post row's key (searchsorted finds the leftmost)
-            at = np.searchsorted(pre_keys, post_keys, sorter=sorter)
-            np.minimum(at, len(pre_keys) - 1, out=at)
-            if sorter is not None:
-                at = sorter[at]
-            match = pre_keys[at] == post_keys
-            delta = value[rows] - value[pre_idx[at]]
-            if not match.all():
-                delta[~match] = np.nan
-                no_pre[block] = ~match
-            is_pain = is_pain_cat[m_code[rows]]
-            with np.errstate(invalid="ignore"):
-                rise[block] = is_pain & (delta > schema.PAIN_RISE_WARNING)
-                np.abs(delta, out=delta)
-                jump[block] = ~is_pain & (delta > schema.ROM_JUMP_WARNING)
-
-        def report(mask: np.ndarray, check: str, problem: str, fix: str, severity: str) -> None:
-            sub = m.iloc[post_idx[mask]]
+        def report(rows: np.ndarray, check: str, problem: str, fix: str, severity: str) -> None:
+            sub = m.iloc[rows]
             for (column, file), grp in sub.groupby(["_column", "_file"], sort=False, observed=True):
                 self.issues.add(
                     file=str(file),
@@ -1873,7 +1830,7 @@ class _Build:
                     severity=severity,
                 )
 
-        if no_pre.any():
+        if len(no_pre):
             report(
                 no_pre,
                 "post_without_pre",
@@ -1881,7 +1838,7 @@ class _Build:
                 "add the pre value, or remove the post value (a within-session change needs both)",
                 "error",
             )
-        if rise.any():
+        if len(rise):
             report(
                 rise,
                 "implausible_change",
@@ -1890,7 +1847,7 @@ class _Build:
                 "check the pre and post values",
                 "warning",
             )
-        if jump.any():
+        if len(jump):
             report(
                 jump,
                 "implausible_change",
@@ -1899,9 +1856,9 @@ class _Build:
                 "check the pre and post values",
                 "warning",
             )
-        if no_pre.any():
+        if len(no_pre):
             keep = np.ones(len(m), dtype=bool)
-            keep[post_idx[no_pre]] = False
+            keep[no_pre] = False
             m = m[keep]
         return m
 
@@ -1984,6 +1941,124 @@ def _unreadable_report(exc: SchemaError) -> ValidationReport:
 
 
 #: Problems with the shape of a file, which errors="coerce" cannot set missing.
+#: Most runs of one measure and timing for which pre/post pairs are found run by run.
+_MAX_RUNS = 4096
+
+
+def _within_session_flags(
+    *,
+    m_code: np.ndarray,
+    timing: np.ndarray,
+    pos: np.ndarray,
+    value: np.ndarray,
+    within_cat: np.ndarray,
+    is_pain_cat: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of a long measures table (ascending) whose post value has no pre value of the
+    same session and measure, whose pain rises by more than ``PAIN_RISE_WARNING``, and
+    whose other within-session measure changes by more than ``ROM_JUMP_WARNING``.
+
+    ``m_code``/``timing`` are the rows' measure and timing codes, ``pos`` their session,
+    ``within_cat``/``is_pain_cat`` mark the measures compared within a session and pain.
+    A post row is compared with the first pre row of its session and measure.
+
+    A wide file's table comes in runs of one measure and timing (its columns): then each
+    measure's pre rows are placed in a table by session and its post rows look theirs
+    up, slice by slice, with no key or index array as long as the table. Otherwise (or
+    when a session has two pre values of a measure) pairs are found on integer keys
+    (measure x session) by binary search.
+    """
+    n = len(m_code)
+    found: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+    pre_t, post_t = schema.TIMINGS.index("pre"), schema.TIMINGS.index("post")
+
+    def check(rows: np.ndarray, at: np.ndarray, is_pain: Any) -> None:
+        # post rows ``rows`` against their pre rows ``at`` (-1: none); ``is_pain`` a numpy
+        # bool or bool array (``~`` of a Python bool is an integer)
+        no = at < 0
+        delta = value[rows] - value[np.where(no, 0, at)]
+        if no.any():
+            delta[no] = np.nan
+            found[0].append(rows[no])
+        with np.errstate(invalid="ignore"):
+            found[1].append(rows[is_pain & (delta > schema.PAIN_RISE_WARNING)])
+            np.abs(delta, out=delta)
+            found[2].append(rows[~is_pain & (delta > schema.ROM_JUMP_WARNING)])
+
+    def result() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return cast(
+            tuple[np.ndarray, np.ndarray, np.ndarray],
+            tuple(np.sort(np.concatenate(f)) if f else np.zeros(0, np.intp) for f in found),
+        )
+
+    if n == 0:
+        return result()
+    edges = np.flatnonzero((m_code[1:] != m_code[:-1]) | (timing[1:] != timing[:-1]))
+    if len(edges) < _MAX_RUNS:
+        bounds = [0, *(edges + 1).tolist(), n]
+        pre_runs: dict[int, list[tuple[int, int]]] = {}
+        post_runs: dict[int, list[tuple[int, int]]] = {}
+        for a, b in itertools.pairwise(bounds):
+            code, t = int(m_code[a]), int(timing[a])
+            if code >= 0 and within_cat[code] and t in (pre_t, post_t):
+                (pre_runs if t == pre_t else post_runs).setdefault(code, []).append((a, b))
+        slot = np.full(int(pos.max()) + 1, -1, dtype=np.int64)  # pre row by session
+        one_pre = True
+        for code, posts in post_runs.items():
+            pres = [
+                (s, min(s + _BLOCK, b))
+                for a, b in pre_runs.get(code, [])
+                for s in range(a, b, _BLOCK)
+            ]
+            for a, b in pres:
+                slot[pos[a:b]] = np.arange(a, b)
+            # a session with two pre rows of the measure leaves one of them overwritten
+            one_pre = all(bool((slot[pos[a:b]] == np.arange(a, b)).all()) for a, b in pres)
+            if one_pre:
+                for c, d in posts:
+                    for s in range(c, d, _BLOCK):
+                        e = min(s + _BLOCK, d)
+                        check(np.arange(s, e), slot[pos[s:e]], is_pain_cat[code])
+            for a, b in pres:
+                slot[pos[a:b]] = -1
+            if not one_pre:
+                break
+        if one_pre:
+            return result()
+        found = ([], [], [])
+
+    # pairs by keys: measure-major, so a table already in runs needs no argsort
+    within = within_cat[m_code] if len(within_cat) else np.zeros(n, dtype=bool)
+    span = int(pos.max()) + 1
+    pre_idx = np.flatnonzero(within & (timing == pre_t))
+    post_idx = np.flatnonzero(within & (timing == post_t))
+
+    def keys(idx: np.ndarray) -> np.ndarray:
+        key = m_code[idx].astype(np.int64)
+        key *= span
+        key += pos[idx]
+        return key
+
+    pre_keys = keys(pre_idx)
+    ordered = len(pre_keys) < 2 or bool(np.all(pre_keys[1:] >= pre_keys[:-1]))
+    sorter = None if ordered else np.argsort(pre_keys, kind="stable")
+    # post rows in blocks: the temporaries of one block are reused by the next
+    for start in range(0, len(post_idx), _BLOCK):
+        rows = post_idx[start : start + _BLOCK]
+        post_keys = keys(rows)
+        if not len(pre_keys):
+            check(rows, np.full(len(rows), -1), is_pain_cat[m_code[rows]])
+            continue
+        # the first pre row of each post row's key (searchsorted finds the leftmost)
+        at = np.searchsorted(pre_keys, post_keys, sorter=sorter)
+        np.minimum(at, len(pre_keys) - 1, out=at)
+        if sorter is not None:
+            at = sorter[at]
+        at = np.where(pre_keys[at] == post_keys, pre_idx[at], -1)
+        check(rows, at, is_pain_cat[m_code[rows]])
+    return result()
+
+
 def _out_of_order(
     episode: np.ndarray,
     order: np.ndarray,
