@@ -555,3 +555,36 @@ def test_assign_episodes_session_numbers_are_new_arrays(dtype: str) -> None:
     assert out["session_number"].tolist() == [1, 2, 1]
     out.loc[0, "session_number"] = 99
     assert s["session_number"].tolist() == [1, 2, 1]
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_episode_labels_are_patient_condition_and_number(categorical: bool) -> None:
+    # the same labels whether the columns are categorical (as loaded; joined by numpy)
+    # or plain text and numbers (formatted one by one)
+    s = pd.DataFrame(
+        {
+            "patient_id": ["P2", "P2", "P2", "P10", "P10"],
+            "condition": ["neck_pain", "neck_pain", "neck_pain", "fibromyalgia", "neck_pain"],
+            "session_date": pd.to_datetime(
+                ["2025-01-01", "2025-06-01", "2025-12-01", "2025-01-01", "2025-01-01"]
+            ),
+        }
+    )
+    if categorical:
+        s["patient_id"] = s["patient_id"].astype("category")
+        s["condition"] = pd.Categorical(
+            s["condition"], categories=["tmj_dysfunction", "neck_pain", "fibromyalgia"]
+        )
+    got = assign_episodes(s)["episode_id"].astype(str).tolist()
+    assert got == [
+        "P2:neck_pain:1",
+        "P2:neck_pain:2",
+        "P2:neck_pain:3",
+        "P10:fibromyalgia:1",
+        "P10:neck_pain:1",
+    ]
+    numbered = s.assign(patient_id=[7, 7, 7, 8, 8])  # ids that are not text
+    assert assign_episodes(numbered)["episode_id"].astype(str).tolist()[:2] == [
+        "7:neck_pain:1",
+        "7:neck_pain:2",
+    ]

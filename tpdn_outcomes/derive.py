@@ -258,8 +258,19 @@ def assign_episodes(
         k = np.arange(1, len(first_rows) + 1)
         k -= block_start[block]
         pid = _labels_at(sessions["patient_id"], first_rows)
-        cond = _labels_at(sessions["condition"], first_rows)
-        labels = [f"{p}:{c}:{j}" for p, c, j in zip(pid, cond, k.tolist(), strict=True)]
+        conditions = sessions["condition"]
+        if (
+            isinstance(conditions.dtype, pd.CategoricalDtype)
+            and pd.api.types.infer_dtype(pid, skipna=False) == "string"
+        ):
+            # text ids joined by numpy's loop over the objects (no Python loop), with
+            # ":condition:" and the episode numbers made once per distinct value
+            middle = np.array([f":{c}:" for c in conditions.cat.categories], dtype=object)
+            labels = pid + middle[cf]
+            labels += np.array([str(j) for j in range(int(k.max(initial=0)) + 1)], dtype=object)[k]
+        else:  # (ids that are not text, or plain condition columns: one by one)
+            cond = _labels_at(conditions, first_rows)
+            labels = [f"{p}:{c}:{j}" for p, c, j in zip(pid, cond, k.tolist(), strict=True)]
         categories = pd.Index(labels, dtype=object)  # episode j is category j
 
     out_episode: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.empty(
