@@ -1387,7 +1387,9 @@ class _Build:
         Cells that are not numbers are reported. A numeric column (Parquet, Excel) is read
         at its filled cells only: most measure columns are sparse (a ROM site or a function
         instrument belongs to some conditions), and fresh memory is the main cost of a
-        ten-million-row file.
+        ten-million-row file. An Arrow-backed column's cells are written into ``out``
+        (the long table's position and value columns from the next free row) and views
+        of it are returned; other columns return arrays of their own.
         """
         arrow = _arrow_numbers(raw)
         if arrow is not None:  # Arrow-backed (Parquet): the filled cells without a full copy
@@ -1940,7 +1942,6 @@ def _unreadable_report(exc: SchemaError) -> ValidationReport:
     return collector.report([name])
 
 
-#: Problems with the shape of a file, which errors="coerce" cannot set missing.
 #: Most runs of one measure and timing for which pre/post pairs are found run by run.
 _MAX_RUNS = 4096
 
@@ -2112,6 +2113,7 @@ def _out_of_order(
     return flag
 
 
+#: Problems with the shape of a file, which errors="coerce" cannot set missing.
 STRUCTURAL_CHECKS = frozenset({"unreadable_file", "missing_column", "duplicate_column"})
 
 
