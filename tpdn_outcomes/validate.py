@@ -405,6 +405,14 @@ def _spread(codes: np.ndarray, per_unique: np.ndarray, fill: Any) -> np.ndarray:
     return table[codes]
 
 
+def _spread_flags(codes: np.ndarray, flag_u: np.ndarray) -> np.ndarray:
+    """Per-row flags from per-distinct-value flags (a new writable bool array; no gather
+    when no value is flagged)."""
+    if not flag_u.any():
+        return np.zeros(len(codes), dtype=bool)
+    return _spread(codes, flag_u.astype(bool, copy=False), False)
+
+
 def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
     """A view of the input with every text column as a categorical (codes + distinct values).
 
@@ -463,7 +471,7 @@ def _recode(
         [index.get(m, -1) if m is not None else -1 for m in mapped],
         dtype=_code_dtype(len(categories)),  # codes at the width pandas keeps: no 64-bit copy
     )
-    return _spread(codes, code_u, -1), categories, _spread(codes, bad_u, False)
+    return _spread(codes, code_u, -1), categories, _spread_flags(codes, bad_u)
 
 
 def _lookup(table: Mapping[str, Any]) -> Any:
@@ -511,7 +519,7 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             if not np.isfinite(parsed[i]):
                 parsed[i], bad_u[i] = np.nan, True
     values = _spread(codes, parsed, np.nan).astype(np.float64)
-    bad = _spread(codes, bad_u, False).astype(bool)
+    bad = _spread_flags(codes, bad_u)
     return values, bad
 
 
@@ -584,7 +592,7 @@ def parse_dates(raw: pd.Series, date_format: str | None = None) -> tuple[np.ndar
         except ValueError:
             bad_u[i] = True
     dates = _days_as_ns(_spread(codes, parsed, np.datetime64("NaT")).astype("datetime64[D]"))
-    return dates, _spread(codes, bad_u, False).astype(bool)
+    return dates, _spread_flags(codes, bad_u)
 
 
 def map_labels(raw: pd.Series, table: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -611,7 +619,7 @@ def map_labels(raw: pd.Series, table: Mapping[str, Any]) -> tuple[np.ndarray, np
         mapped[i] = hit
         bad_u[i] = hit is None
     values = _spread(codes, mapped, None)
-    bad = _spread(codes, bad_u, False).astype(bool)
+    bad = _spread_flags(codes, bad_u)
     return values, bad
 
 
@@ -627,7 +635,7 @@ def _map_unique(raw: pd.Series, fn: Any) -> tuple[np.ndarray, np.ndarray]:
             continue
         mapped[i], ok = fn(text)
         bad_u[i] = not ok
-    return _spread(codes, mapped, None), _spread(codes, bad_u, False).astype(bool)
+    return _spread(codes, mapped, None), _spread_flags(codes, bad_u)
 
 
 def _adverse(text: str) -> tuple[str | None, bool]:
