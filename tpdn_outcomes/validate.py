@@ -1388,7 +1388,7 @@ class _Build:
         raw: pd.Series,
         col: str,
         measure: str,
-        out: tuple[np.ndarray, np.ndarray] | None = None,
+        out: tuple[np.ndarray, np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(positions, values)`` of the cells of a measure column holding a number.
 
@@ -1401,7 +1401,7 @@ class _Build:
         """
         arrow = _arrow_numbers(raw)
         if arrow is not None:  # Arrow-backed (Parquet): the filled cells without a full copy
-            keep, values = _arrow_filled(arrow, out)  # (written into ``out`` when given)
+            keep, values = _arrow_filled(arrow, out)  # (written into ``out``)
         elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
             keep = np.flatnonzero(raw.notna().to_numpy())
             array = raw.array
@@ -2011,6 +2011,8 @@ def _within_session_flags(
             code, t = int(m_code[a]), int(timing[a])
             if code >= 0 and within_cat[code] and t in (pre_t, post_t):
                 (pre_runs if t == pre_t else post_runs).setdefault(code, []).append((a, b))
+        if not post_runs:  # (no post value to pair: no table by session)
+            return result()
         slot = np.full(int(pos.max()) + 1, -1, dtype=np.int64)  # pre row by session
         one_pre = True
         for code, posts in post_runs.items():
