@@ -157,7 +157,6 @@ def assign_episodes(
             no_number, -1, sessions["session_number"].to_numpy(dtype=np.int64, na_value=-1)
         )
     else:
-        no_number = np.ones(n, dtype=bool)
         number_key = np.full(n, -1, dtype=np.int64)
     # for sorting only: missing dates just before the earliest known one (same order, small range)
     no_day = days == _NO_DAY
