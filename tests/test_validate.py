@@ -821,6 +821,82 @@ def test_same_problem_in_every_format(fmt: str, tmp_path: Path) -> None:
     assert len(data.measures) == len(_base().measures) - 1
 
 
+# (row 3 of the file is the base file's second session)
+_NOT_FINITE = {"Needle count": np.inf, "Session": np.inf, "NPRS post": np.inf, "PSFS pre": -np.inf}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "float64", "Float64", "double[pyarrow]", "parquet"])
+def test_infinite_values_are_not_numbers_in_any_format(fmt: str, tmp_path: Path) -> None:
+    """An infinite value is ``invalid_number`` whether written as text or typed.
+
+    Typed as a float it was once taken as a number: a needle count of inf was loaded as
+    -9223372036854775808, and an infinite measure was reported as ``out_of_range``."""
+    frame = pd.read_csv(BASE).astype({c: "float64" for c in _NOT_FINITE})
+    for col, value in _NOT_FINITE.items():
+        frame.loc[1, col] = value
+    source: Any
+    if fmt == "csv":
+        source = tmp_path / "not_finite.csv"
+        frame.to_csv(source, index=False)  # written as inf / -inf
+        assert "inf" in source.read_text()
+    elif fmt == "parquet":
+        source = tmp_path / "not_finite.parquet"
+        frame.to_parquet(source, index=False)
+    else:
+        source = frame.astype({c: fmt for c in _NOT_FINITE})
+    name = source.name if isinstance(source, Path) else "<DataFrame>"
+    value = {np.inf: "inf", -np.inf: "-inf"}
+    expected = sorted(
+        (name, 3, col, value[v], "invalid_number", "error") for col, v in _NOT_FINITE.items()
+    )
+    report = validate(source, export_date=EXPORT)
+    assert _rows(report.table, name) == expected
+    data = _quiet_load(source, export_date=EXPORT, errors="coerce")
+    assert _rows(data.report.table, name) == expected
+    second = data.sessions[data.sessions["source_row"] == 3]
+    assert second["needle_count"].isna().all() and second["session_number"].isna().all()
+    at_row3 = data.measures[data.measures["source_row"] == 3]
+    kept = set(zip(at_row3["measure"].astype(str), at_row3["timing"].astype(str), strict=True))
+    assert ("pain", "pre") in kept and not {("pain", "post"), ("function:psfs", "pre")} & kept
+    assert np.isfinite(data.measures["value"]).all()
+
+
+def test_infinite_value_in_a_typed_long_table_is_not_a_number() -> None:
+    measures = pd.read_csv(LONG_OK).astype({"value": "float64"})
+    measures.loc[1, "value"] = -np.inf  # row 3 of the measures file: V01 pain post
+    report = validate(LONG_INDEX, measures=measures, export_date=EXPORT)
+    assert _rows(report.table, "<DataFrame>") == [
+        ("<DataFrame>", 3, "value", "-inf", "invalid_number", "error")
+    ]
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_whole_numbers_too_large_to_hold_are_out_of_range(typed: bool, tmp_path: Path) -> None:
+    """Session numbers and needle counts above 2**53 are refused, not rounded or wrapped
+    into int64 (a typed 1e19 once became a negative needle count)."""
+    frame = pd.read_csv(BASE).astype({"Needle count": "float64", "Session": "float64"})
+    frame.loc[1, "Needle count"] = 1e19
+    frame.loc[2, "Session"] = 1e300
+    frame.loc[3, "Needle count"] = 2.0**53  # the largest held exactly: accepted
+    source: Any = frame
+    name = "<DataFrame>"
+    if not typed:
+        source = tmp_path / "huge.csv"
+        frame.to_csv(source, index=False)
+        name = source.name
+    report = validate(source, export_date=EXPORT)
+    # (a huge float is shown in e-notation, not as its 301 digits)
+    assert _rows(report.table, name) == [
+        (name, 3, "Needle count", "1e+19", "out_of_range", "error"),
+        (name, 4, "Session", "1e+300", "out_of_range", "error"),
+    ]
+    assert report.table["message"].str.contains("is above 9007199254740992").all()
+    data = _quiet_load(source, export_date=EXPORT, errors="coerce")
+    by_row = data.sessions.set_index("source_row")
+    assert pd.isna(by_row.loc[3, "needle_count"]) and pd.isna(by_row.loc[4, "session_number"])
+    assert by_row.loc[5, "needle_count"] == 2**53
+
+
 def test_cp1252_file_loads_with_its_encoding() -> None:
     path = BAD / "cp1252.csv"
     with untouched(path):

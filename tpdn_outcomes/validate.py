@@ -331,13 +331,19 @@ def _as_text(values: pd.Series) -> pd.Series:
         return pd.Series(labels[np.where(codes >= 0, codes, len(labels) - 1)], dtype="string")
     if pd.api.types.is_float_dtype(values.dtype):
         v = values.astype("float64")
-        text = v.map(
-            lambda x: "" if pd.isna(x) else (str(int(x)) if float(x).is_integer() else repr(x))
-        )
-        return text.astype("string")
+        return v.map(lambda x: "" if pd.isna(x) else _float_text(x)).astype("string")
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values.dt.strftime("%Y-%m-%d").astype("string")
     return values.map(_label).astype("string")
+
+
+def _float_text(x: float) -> str:
+    """A float as a person writes it: whole numbers without '.0', huge ones in e-notation.
+
+    >>> _float_text(6.0), _float_text(7.5), _float_text(1e300), _float_text(float("inf"))
+    ('6', '7.5', '1e+300', 'inf')
+    """
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
 def _label(u: object) -> str:
@@ -346,7 +352,7 @@ def _label(u: object) -> str:
         return ""
     if isinstance(u, bool | np.bool_):
         return "true" if u else "false"
-    if isinstance(u, float | np.floating) and float(u).is_integer():
+    if isinstance(u, float | np.floating) and float(u).is_integer() and abs(float(u)) < 1e16:
         return str(int(u))
     if isinstance(u, _dt.datetime):  # pd.Timestamp is a datetime
         stamp = pd.Timestamp(u)
@@ -489,15 +495,24 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
+    Infinite values are not numbers here, whether typed or written as text:
+
     >>> import pandas as pd
-    >>> v, bad = parse_numbers(pd.Series(["6", " 7.5 ", None, "seven", "6,5"]))
+    >>> v, bad = parse_numbers(pd.Series(["6", " 7.5 ", None, "seven", "6,5", "inf"]))
     >>> v.tolist(), bad.tolist()
-    ([6.0, 7.5, nan, nan, nan], [False, False, False, True, True])
+    ([6.0, 7.5, nan, nan, nan, nan], [False, False, False, True, True, True])
+    >>> v, bad = parse_numbers(pd.Series([2.0, float("-inf")]))
+    >>> v.tolist(), bad.tolist()
+    ([2.0, nan], [False, True])
     """
     if pd.api.types.is_bool_dtype(raw.dtype):
         return np.full(len(raw), np.nan), raw.notna().to_numpy()
     if pd.api.types.is_numeric_dtype(raw.dtype):
-        return raw.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(raw), dtype=bool)
+        values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+        infinite = np.isinf(values)
+        if infinite.any():  # (a new array: ``values`` may be a view of the input)
+            values = np.where(infinite, np.nan, values)
+        return values, infinite
     codes, uniques = _factorize(raw)
     parsed = np.full(len(uniques), np.nan)
     bad_u = np.zeros(len(uniques), dtype=bool)
@@ -521,6 +536,17 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     values = _spread(codes, parsed, np.nan).astype(np.float64)
     bad = _spread_flags(codes, bad_u)
     return values, bad
+
+
+#: The largest whole number a float64 holds exactly (2**53); whole-number columns
+#: (session numbers, needle counts) refuse larger values rather than round or wrap them.
+_MAX_WHOLE = float(2**53)
+
+
+def _too_large(num: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """Whole numbers beyond ``_MAX_WHOLE`` (not already flagged by ``frac``)."""
+    with np.errstate(invalid="ignore"):  # (NaN compares False)
+        return ~frac & (num > _MAX_WHOLE)
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
@@ -1155,6 +1181,16 @@ class _Build:
                 "is below 1",
                 "number sessions from 1",
             )
+            low |= _too_large(num, frac)
+            self._add(
+                low & (num >= 1),
+                col["session_number"],
+                "session_number",
+                raw,
+                "out_of_range",
+                f"is above {_MAX_WHOLE:.0f}, the largest whole number held exactly",
+                "number sessions from 1",
+            )
             num = np.where(bad | frac | low, np.nan, num)
             out["session_number"] = _int_array(num)
             has_time |= ~np.isnan(num)
@@ -1286,6 +1322,17 @@ class _Build:
                 "is below 0",
                 "the needle count cannot be negative; correct it",
             )
+            huge = _too_large(num, frac)
+            self._add(
+                huge,
+                col["needle_count"],
+                "needle_count",
+                raw,
+                "out_of_range",
+                f"is above {_MAX_WHOLE:.0f}, the largest whole number held exactly",
+                "correct the number of needles",
+            )
+            neg |= huge
             out["needle_count"] = _int_array(np.where(bad | frac | neg, np.nan, num))
         else:
             out["needle_count"] = _int_array(np.full(n, np.nan))
@@ -1422,8 +1469,23 @@ class _Build:
             )
             keep = np.flatnonzero(~np.isnan(full))
             values = full[keep]
-        number = ~np.isnan(values)  # (a float NaN that the column does not count as missing)
+        # a float NaN that the column does not count as missing is left out; an infinite
+        # value is reported as not a number, as it is when written as text
+        number = np.isfinite(values)
         if not number.all():
+            infinite = np.isinf(values)
+            if infinite.any():
+                cells = np.zeros(len(raw), dtype=bool)
+                cells[keep[infinite]] = True
+                self._add(
+                    cells,
+                    col,
+                    measure,
+                    raw,
+                    "invalid_number",
+                    "is not a finite number",
+                    "write the measured value, or leave the cell blank",
+                )
             keep, values = keep[number], values[number]
         return keep, values
 
