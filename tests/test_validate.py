@@ -897,6 +897,43 @@ def test_whole_numbers_too_large_to_hold_are_out_of_range(typed: bool, tmp_path:
     assert by_row.loc[5, "needle_count"] == 2**53
 
 
+@pytest.mark.parametrize(
+    ("column", "values", "check"),
+    [
+        ("Session date", ["garbage", "2025-13-45"], "invalid_date"),
+        ("Session date", [20250101, 20250108], "invalid_date"),  # typed, not ISO text
+        ("Patient ID", [None, None], "missing_value"),
+        ("Condition", ["sciatica", "sciatica"], "unknown_condition"),
+    ],
+)
+def test_a_file_with_no_usable_row_is_reported_not_raised(
+    column: str, values: list[Any], check: str
+) -> None:
+    """Every row unusable (no session left to form an episode) once raised IndexError."""
+    frame = pd.read_csv(BASE).head(2).drop(columns="Session")
+    frame[column] = values
+    report = validate(frame, export_date=EXPORT)
+    assert set(report.errors["check"]) == {check}
+    assert report.errors["row"].tolist() == [2, 3]
+    with pytest.raises(SchemaError, match="2 errors"):
+        load_sessions(frame, export_date=EXPORT)
+    data = _quiet_load(frame, export_date=EXPORT, errors="coerce")
+    assert len(data.sessions) == 0 and len(data.measures) == 0
+    assert data.exclusions["row"].tolist() == [2, 3]
+    assert len(data.episodes()) == 0
+
+
+def test_complex_numbers_are_not_numbers() -> None:
+    frame = pd.read_csv(BASE).astype({"NPRS post": "complex128"})
+    frame.loc[0, "NPRS post"] = 4 + 2j  # the imaginary part was once dropped in silence
+    report = validate(frame, export_date=EXPORT)
+    bad = report.errors[report.errors["column"] == "NPRS post"]
+    assert set(bad["check"]) == {"invalid_number"} and len(bad) == len(
+        frame.dropna(subset=["NPRS post"])
+    )
+    assert "(4+2j)" in set(bad["value"])
+
+
 def test_cp1252_file_loads_with_its_encoding() -> None:
     path = BAD / "cp1252.csv"
     with untouched(path):

@@ -490,6 +490,15 @@ def _lookup(table: Mapping[str, Any]) -> Any:
     return fn
 
 
+def _is_real(dtype: Any) -> bool:
+    """Integer or floating-point (not boolean, not complex: those are not numbers here)."""
+    return (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)
+    )
+
+
 def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from a column as read: ``(float values, invalid mask)``.
 
@@ -507,7 +516,7 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     if pd.api.types.is_bool_dtype(raw.dtype):
         return np.full(len(raw), np.nan), raw.notna().to_numpy()
-    if pd.api.types.is_numeric_dtype(raw.dtype):
+    if _is_real(raw.dtype):
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
         infinite = np.isinf(values)
         if infinite.any():  # (a new array: ``values`` may be a view of the input)
@@ -1449,7 +1458,7 @@ class _Build:
         arrow = _arrow_numbers(raw)
         if arrow is not None:  # Arrow-backed (Parquet): the filled cells without a full copy
             keep, values = _arrow_filled(arrow, out)  # (written into ``out``)
-        elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        elif _is_real(raw.dtype):
             keep = np.flatnonzero(raw.notna().to_numpy())
             array = raw.array
             if isinstance(array, pd.api.extensions.ExtensionArray):
@@ -1830,7 +1839,8 @@ class _Build:
             if not live.all():  # (no copy of the long table when every session is kept)
                 measures = measures[live]
             measures = self._pre_post_rules(measures)
-        counts = np.bincount(ep_codes[keep], minlength=len(ep["episode_id"].cat.categories))
+        # (at least one count: with no valid row there are no episodes, and every code is -1)
+        counts = np.bincount(ep_codes[keep], minlength=max(1, len(ep["episode_id"].cat.categories)))
         single = keep & (counts[np.maximum(ep_codes, 0)] == 1)
         self._add(
             single,
