@@ -934,6 +934,38 @@ def test_complex_numbers_are_not_numbers() -> None:
     assert "(4+2j)" in set(bad["value"])
 
 
+def test_list_cells_of_a_dataframe_are_read_as_their_items() -> None:
+    """In a notebook, muscles or adverse events may be Python lists or tuples: they are
+    taken as their ``;``-joined items, as written in files."""
+    text = pd.read_csv(BASE)
+    listed = text.copy()
+    listed["Muscles"] = listed["Muscles"].map(lambda m: m.split(";") if isinstance(m, str) else m)
+    listed["Adverse events"] = listed["Adverse events"].map(
+        lambda m: tuple(m.split(";")) if isinstance(m, str) else m
+    )
+    a, b = _quiet_load(listed, export_date=EXPORT), _quiet_load(text, export_date=EXPORT)
+    pd.testing.assert_frame_equal(a.sessions, b.sessions)
+    pd.testing.assert_frame_equal(a.measures, b.measures)
+
+
+def test_cells_of_the_wrong_kind_are_reported_not_raised() -> None:
+    """A dict or list where a number belongs, or an integer too large for any machine
+    type, once raised TypeError or OverflowError inside the checks."""
+    frame = pd.read_csv(BASE)
+    post: list[Any] = frame["NPRS post"].tolist()
+    post[0], post[1] = {"value": 4}, [3, 4]  # (a list is read as its ';'-joined items)
+    frame["NPRS post"] = pd.Series(post, dtype=object)
+    frame["Clinic"] = pd.Series([10**30, *frame["Clinic"].tolist()[1:]], dtype=object)
+    report = validate(frame, export_date=EXPORT)
+    assert _rows(report.table, "<DataFrame>") == [
+        ("<DataFrame>", 2, "NPRS post", "{'value': 4}", "invalid_number", "error"),
+        ("<DataFrame>", 3, "NPRS post", "3;4", "invalid_number", "error"),
+    ]
+    data = _quiet_load(frame, export_date=EXPORT, errors="coerce")
+    first = data.sessions[data.sessions["source_row"] == 2]
+    assert first["clinic_id"].astype(str).tolist() == [str(10**30)]
+
+
 def test_cp1252_file_loads_with_its_encoding() -> None:
     path = BAD / "cp1252.csv"
     with untouched(path):

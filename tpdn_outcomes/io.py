@@ -76,10 +76,23 @@ def _sha256_file(path: Path) -> str:
 
 
 def _sha256_frame(frame: pd.DataFrame) -> str:
+    """A digest of a DataFrame's column names and values (pandas' row hashes).
+
+    Cells pandas cannot hash (a list or dict in an object column) are hashed by their
+    ``repr``; the checks then report them as values of the wrong kind.
+    """
     digest = hashlib.sha256()
     digest.update("\x1f".join(map(str, frame.columns)).encode())
     if len(frame):
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        try:
+            rows = pd.util.hash_pandas_object(frame, index=False)
+        except TypeError:  # unhashable cells
+            as_text = {
+                i: col.map(repr) if col.dtype == np.dtype(object) else col
+                for i, (_, col) in enumerate(frame.items())
+            }
+            rows = pd.util.hash_pandas_object(pd.DataFrame(as_text), index=False)
+        digest.update(rows.to_numpy().tobytes())
     return digest.hexdigest()
 
 

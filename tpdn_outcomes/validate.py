@@ -419,6 +419,24 @@ def _spread_flags(codes: np.ndarray, flag_u: np.ndarray) -> np.ndarray:
     return _spread(codes, flag_u.astype(bool, copy=False), False)
 
 
+def _cell_text(value: object) -> object:
+    """A cell pandas cannot hash, as text: a list, tuple or set as its ``;``-joined items
+    (as ``muscles`` and ``adverse_events`` are written in files), anything else as its
+    ``repr``. Hashable cells are returned as they are.
+
+    >>> _cell_text(["upper_trapezius", "levator_scapulae"]), _cell_text({"a": 1}), _cell_text(5)
+    ('upper_trapezius;levator_scapulae', "{'a': 1}", 5)
+    """
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return ";".join(str(v) for v in items)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
 def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
     """A view of the input with every text column as a categorical (codes + distinct values).
 
@@ -428,7 +446,10 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         s = frame[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            try:
+                codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            except TypeError:  # unhashable cells (lists, dicts) in a DataFrame
+                codes, uniques = pd.factorize(s.map(_cell_text), use_na_sentinel=True)
             s = pd.Series(
                 _from_codes(codes, categories=pd.Index(uniques, dtype=object)),
                 index=frame.index,
