@@ -22,6 +22,7 @@ they keep the correct assertion.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import os
 import re
@@ -1578,3 +1579,76 @@ def test_used_categories_counts_across_blocks(codes: list[int], block: int) -> N
     finally:
         v._BLOCK = saved
     assert got.tolist() == expected.tolist()
+
+
+# --- no input makes the checks raise ----------------------------------------------------
+
+_FUZZ_COLUMNS = [
+    "Patient ID", "Condition", "Session date", "Session", "Clinic", "Practitioner role",
+    "Muscles", "Needle count", "Twitch", "Adverse events", "Age band", "Sex", "NPRS pre",
+    "NPRS post", "rom_lumbar_flexion_pre", "rom_lumbar_flexion_post", "HIT-6 pre",
+    "PSFS post", "session_id", "episode_id",
+]  # fmt: skip
+_FUZZ_TEXT = [
+    "", " ", "\u00a0", "P1", "P2", " p1", "neck_pain", "TTH", "sciatica", "2025-01-01",
+    "2025-02-30", "2025-01-08T10:00", "9999-12-31", "1899-01-01", "yes", "no", "maybe",
+    "soreness;bruising", "none;soreness", "upper_trapezius", "40-49", "90+", "93", "female",
+    "C1", "physician", "7", "seven", "6,5", "1e3", "inf", "NaN", "NULL", "-", "1e400",
+]  # fmt: skip
+_CELL = st.one_of(
+    st.none(),
+    st.just(np.nan),
+    st.sampled_from(_FUZZ_TEXT),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)),
+    st.just(pd.Timestamp("2025-01-05")),
+    st.just(pd.NaT),
+    st.complex_numbers(max_magnitude=10),
+    st.lists(st.sampled_from(["upper_trapezius", "soreness", "5"]), max_size=2),
+    st.just({"value": 4}),
+    st.text(max_size=8),
+)
+
+
+@pytest.mark.filterwarnings("error::numpy.exceptions.ComplexWarning")  # (nothing dropped)
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_no_dataframe_makes_the_checks_raise(data: Any) -> None:
+    """``validate`` never raises for what is in the data, and ``load_sessions`` either
+    loads or refuses with a ``SchemaError`` (an ``IdentifierError`` for identifiers): any
+    other exception is a bug. Cells of every kind a DataFrame can hold, in object columns
+    or converted to numbers, strings or categories. The input frame is never changed."""
+    columns = data.draw(st.lists(st.sampled_from(_FUZZ_COLUMNS), min_size=1, unique=True))
+    if data.draw(st.booleans()):  # usually the required columns are there
+        columns = list(dict.fromkeys([*columns, "Patient ID", "Condition", "Session date"]))
+    n = data.draw(st.integers(0, 6))
+    frame = pd.DataFrame(index=range(n))
+    for col in columns:
+        cells = pd.Series(data.draw(st.lists(_CELL, min_size=n, max_size=n)), dtype=object)
+        kind = data.draw(st.sampled_from(["object", "numeric", "string", "category"]))
+        with contextlib.suppress(Exception):  # (a conversion pandas refuses: object kept)
+            if kind == "numeric":
+                cells = pd.to_numeric(cells)
+            elif kind == "string":
+                cells = cells.astype("string")
+            elif kind == "category":
+                cells = cells.astype("category")
+        frame[col] = cells
+    before = frame.copy(deep=True)
+    report = validate(frame, export_date=EXPORT)
+    assert isinstance(report, ValidationReport)
+    assert report.table["row"].dropna().between(1, n + 1).all()
+    for errors in ("raise", "coerce"):
+        try:
+            loaded = _quiet_load(frame, export_date=EXPORT, errors=errors)
+        except (SchemaError, IdentifierError):
+            continue
+        loaded.episodes()
+        loaded.session_changes()
+    pd.testing.assert_frame_equal(frame, before)

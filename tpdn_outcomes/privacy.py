@@ -437,6 +437,26 @@ def _empty_findings() -> pd.DataFrame:
     )
 
 
+def is_boolean(dtype: Any) -> bool:
+    """A boolean column, a categorical of booleans included (``pd.api.types.is_bool_dtype``
+    without its deprecated reading of object categories, which pandas 4 drops)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = dtype.categories
+        if cats.dtype == object:
+            return len(cats) > 0 and all(isinstance(c, bool | np.bool_) for c in cats)
+        return pd.api.types.is_bool_dtype(cats.dtype)
+    return pd.api.types.is_bool_dtype(dtype)
+
+
+def _numbers(col: pd.Series) -> np.ndarray:
+    """A numeric column's values as floats (NaN missing); of complex numbers the real part,
+    so that an age of 93 typed as ``93+0j`` is still found."""
+    v = pd.to_numeric(col, errors="coerce")
+    if pd.api.types.is_complex_dtype(v.dtype):
+        return np.real(np.asarray(v, dtype=complex))
+    return v.to_numpy(dtype=float, na_value=np.nan)
+
+
 def _is_text_dtype(dtype: Any) -> bool:
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         return True
@@ -624,7 +644,7 @@ def find_identifiers(
         if _normalise(name) in allowed:
             continue
         col = frame.iloc[:, j]
-        if pd.api.types.is_bool_dtype(col.dtype):
+        if is_boolean(col.dtype):
             continue
         for kind, n, pos, how in _scan_column(name, col):
             rows.append(
@@ -718,7 +738,7 @@ def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
         if text is not None:
             n, pos = rows_of(~_contains(text, _PARTIAL_POSTCODE) & ~_contains(text, _BLANK))
         elif numeric:
-            v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            v = _numbers(col)
             n, pos = _rows(col, ~np.isnan(v) & ~((v >= 0) & (v < 1000) & (v == np.floor(v))))
         else:
             n, pos = _rows(col, nonmissing())
@@ -731,7 +751,7 @@ def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
     if _is_age_name(tokens) and kind is None:
         scale = _age_scale(tokens)
         if numeric:
-            v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            v = _numbers(col)
             with np.errstate(invalid="ignore"):
                 n, pos = _rows(col, v / scale >= 90)
         elif text is not None:

@@ -45,6 +45,7 @@ from tpdn_outcomes.io import (
     plan_columns,
     read_table,
 )
+from tpdn_outcomes.privacy import is_boolean
 
 if TYPE_CHECKING:  # pragma: no cover
     from tpdn_outcomes.data import SessionData
@@ -515,7 +516,7 @@ def _is_real(dtype: Any) -> bool:
     """Integer or floating-point (not boolean, not complex: those are not numbers here)."""
     return (
         pd.api.types.is_numeric_dtype(dtype)
-        and not pd.api.types.is_bool_dtype(dtype)
+        and not is_boolean(dtype)
         and not pd.api.types.is_complex_dtype(dtype)
     )
 
@@ -535,7 +536,7 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     >>> v.tolist(), bad.tolist()
     ([2.0, nan], [False, True])
     """
-    if pd.api.types.is_bool_dtype(raw.dtype):
+    if is_boolean(raw.dtype):
         return np.full(len(raw), np.nan), raw.notna().to_numpy()
     if _is_real(raw.dtype):
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
