@@ -58,6 +58,17 @@ def test_validate_messy_file_exits_1_with_fixes(capsys: pytest.CaptureFixture[st
     assert "Traceback" not in out
 
 
+def test_validate_says_coerce_cannot_repair_an_unreadable_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "excel_semicolons.csv"
+    path.write_text("Patient ID;Condition;Session date\nP1;neck_pain;2025-01-01\n")
+    assert main(["validate", str(path), *EXPORT]) == 1
+    out = capsys.readouterr().out
+    assert "separated by semicolons" in out and "coerce' cannot repair" in out
+    assert "load with errors='coerce'" not in out
+
+
 def test_validate_json_and_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     messy = str(sample_path("sessions_with_errors.csv"))
     assert main(["validate", messy, *EXPORT, "--format", "json"]) == 1

@@ -12,10 +12,13 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
@@ -199,6 +202,79 @@ def test_read_table_missing_path_and_folder(tmp_path: Path) -> None:
         read_table(tmp_path / "absent.csv")
     with pytest.raises(SchemaError, match="folder"):
         read_table(tmp_path)
+
+
+_HEADER = "Patient ID,Condition,Session date,NPRS pre"
+_ROW = "P1,neck_pain,2025-01-01,5"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        # an unquoted comma in a cell of the first row: pandas made the first cells an
+        # index and shifted every column of every row one place
+        (
+            "extra.csv",
+            f"{_HEADER}\nP1,neck_pain,2025-01-01,5,3\n{_ROW}\n",
+            "more cells than the header",
+        ),
+        # and in a later row (pandas names the line)
+        ("extra_later.csv", f"{_HEADER}\n{_ROW}\n{_ROW},3\n", "Expected 4 fields in line 3"),
+        # pandas renamed the second 'Patient ID' to 'Patient ID.1', then ignored it
+        ("twice.csv", f"{_HEADER},Patient ID\n{_ROW},P2\n", "names 'Patient ID' more than once"),
+        # Excel's CSV in several languages; a TSV saved as .csv; a CSV saved as .tsv
+        (
+            "semicolons.csv",
+            f"{_HEADER}\n{_ROW}\n".replace(",", ";"),
+            "separated by semicolons, not commas",
+        ),
+        (
+            "tabs.csv",
+            f"{_HEADER}\n{_ROW}\n".replace(",", "\t"),
+            "separated by tabs, not commas.*\\.tsv",
+        ),
+        ("commas.tsv", f"{_HEADER}\n{_ROW}\n", "separated by commas, not tabs.*\\.csv"),
+    ],
+)
+def test_text_files_read_wrongly_are_refused_with_the_reason(
+    name: str, text: str, match: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SchemaError, match=match) as info:
+        read_table(path)
+    assert str(info.value).startswith(f"{name}: ") and "Fix: " in str(info.value)
+    report = validate(path, export_date="2026-01-01")
+    assert report.table["check"].tolist() == ["unreadable_file"]
+
+
+@pytest.mark.parametrize("fmt", ["frame", "xlsx", "parquet"])
+def test_a_column_name_given_twice_is_refused(fmt: str, tmp_path: Path) -> None:
+    frame = pd.DataFrame([["P1", "P2", "neck_pain", "2025-01-01"]])
+    frame.columns = pd.Index(["Patient ID", "Patient ID", "Condition", "Session date"])
+    source: Any = frame
+    if fmt == "xlsx":
+        source = tmp_path / "twice.xlsx"
+        frame.to_excel(source, index=False)
+    elif fmt == "parquet":
+        source = tmp_path / "twice.parquet"
+        pq.write_table(
+            pa.Table.from_arrays(
+                [pa.array(frame.iloc[:, i]) for i in range(4)], names=list(frame.columns)
+            ),
+            source,
+        )
+    with pytest.raises(SchemaError, match="names 'Patient ID' more than once"):
+        read_table(source)
+    assert validate(source).table["check"].tolist() == ["unreadable_file"]
+
+
+def test_xlsx_column_names_with_a_number_after_a_point_are_kept(tmp_path: Path) -> None:
+    """(The check for repeated names reads an Excel header again when a name looks like
+    pandas' renaming, ``x.1``; a real name of that form is kept.)"""
+    frame = pd.DataFrame({"Patient ID": ["P1"], "Version 2.1": ["a"]})
+    frame.to_excel(tmp_path / "dots.xlsx", index=False)
+    assert list(read_table(tmp_path / "dots.xlsx").frame.columns) == ["Patient ID", "Version 2.1"]
 
 
 # ---------------------------------------------------------------------------

@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from tpdn_outcomes.validate import validate
+    from tpdn_outcomes.validate import STRUCTURAL_CHECKS, validate
 
     report = validate(args.file, **_load_options(args))
     if args.format == "json":
@@ -212,6 +212,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 if not len(report.warnings)
                 else "OK: the file can be loaded (see the warnings above)."
             )
+        elif set(report.errors["check"]) & STRUCTURAL_CHECKS:
+            print("Not loadable: fix the file itself first; errors='coerce' cannot repair that.")
         else:
             print("Not loadable as it is: fix the errors above, or load with errors='coerce'.")
     failed = not report.ok or (args.strict and len(report.warnings) > 0)

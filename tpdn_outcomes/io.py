@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,11 +113,10 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    _refuse_repeated_names(pq.read_schema(path).names, path.name)
     table = pq.read_table(path)
     meta = table.schema.pandas_metadata or {}
     index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
-    if len(set(table.column_names)) < table.num_columns:  # repeated names: pandas' way
-        return table.to_pandas()
     encoded: dict[str, Any] = {}
     for i, col in enumerate(table.schema):
         if col.name in index_cols:
@@ -183,6 +183,7 @@ def read_table(
     ('<DataFrame>', ['Patient ID', 'NPRS pre'])
     """
     if isinstance(source, pd.DataFrame):
+        _refuse_repeated_names(list(source.columns), DATAFRAME_LABEL)
         return RawTable(source, DATAFRAME_LABEL, None, _sha256_frame(source))
     path = Path(source)
     if not path.exists():
@@ -201,19 +202,41 @@ def read_table(
         )
     try:
         if kind in ("csv", "tsv"):
-            frame = pd.read_csv(
-                path,
-                sep="," if kind == "csv" else "\t",
-                dtype=str,
-                keep_default_na=False,
-                na_values=list(MISSING_MARKERS),
-                encoding=encoding,
-                skipinitialspace=False,
-            )
+            sep = "," if kind == "csv" else "\t"
+            text_options: dict[str, Any] = {"sep": sep, "dtype": str, "encoding": encoding}
+            with warnings.catch_warnings():
+                # a first data row longer than the header is an error, not an index
+                # (pandas' reading) and not cut to the header's length (index_col=False)
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                try:
+                    frame = pd.read_csv(
+                        path,
+                        index_col=False,
+                        keep_default_na=False,
+                        na_values=list(MISSING_MARKERS),
+                        skipinitialspace=False,
+                        **text_options,
+                    )
+                except pd.errors.ParserWarning as exc:
+                    raise SchemaError(
+                        f"{path.name}: the first data row has more cells than the header has "
+                        "columns (often a comma inside a cell that is not quoted). Fix: quote "
+                        "such cells or remove the extra cells, then re-export"
+                    ) from exc
+            header = pd.read_csv(path, header=None, nrows=1, **text_options)
+            _refuse_repeated_names(header.iloc[0].tolist(), path.name)
+            _refuse_other_separator(frame, path.name, sep)
         elif kind == "excel":
             frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+            if any(str(c).rpartition(".")[2].isdigit() for c in frame.columns):  # mangled?
+                header = pd.read_excel(
+                    path, sheet_name=sheet or 0, header=None, nrows=1, engine="openpyxl"
+                )
+                _refuse_repeated_names(header.iloc[0].tolist(), path.name)
         else:
             frame = _read_parquet(path)
+    except SchemaError:  # (already names the file and the fix)
+        raise
     except UnicodeDecodeError as exc:
         raise SchemaError(
             f"{path.name}: the file is not {encoding} text ({exc.reason} at byte {exc.start}). "
@@ -233,6 +256,46 @@ def read_table(
             f"{path.name}: cannot be read as {kind} ({exc}). Fix: re-export the table"
         ) from exc
     return RawTable(frame, path.name, str(path), _sha256_file(path))
+
+
+def _refuse_repeated_names(names: list[Any], file: str) -> None:
+    """Raise SchemaError when a header repeats a column name (pandas would rename the
+    second ``Patient ID`` to ``Patient ID.1``, or keep two columns of one name)."""
+    seen: set[str] = set()
+    repeated = []
+    for name in names:
+        key = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
+        if key in seen and key and key not in repeated:
+            repeated.append(key)
+        seen.add(key)
+    if repeated:
+        listed = ", ".join(repr(r) for r in repeated)
+        raise SchemaError(
+            f"{file}: the header names {listed} more than once; which column is meant "
+            "cannot be told. Fix: rename or remove the repeated column"
+        )
+
+
+def _refuse_other_separator(frame: pd.DataFrame, file: str, sep: str) -> None:
+    """Raise SchemaError when a text file read as one column is separated by another
+    character (a semicolon, as Excel writes CSV in several languages, or a tab)."""
+    if frame.shape[1] != 1:
+        return
+    header = str(frame.columns[0])
+    names = {";": "semicolons", "\t": "tabs", ",": "commas", "|": "vertical bars"}
+    found = [c for c in names if c != sep and c in header]
+    if not found:
+        return
+    fix = {
+        ";": "save it as 'CSV UTF-8 (Comma delimited)' in Excel, or with commas",
+        "\t": "give it the extension .tsv",
+        ",": "give it the extension .csv",
+        "|": "re-export it with commas as the separator",
+    }[found[0]]
+    raise SchemaError(
+        f"{file}: the columns are separated by {names[found[0]]}, not {names[sep]} "
+        f"(the header reads as one column: {header[:60]!r}). Fix: {fix}"
+    )
 
 
 # ---------------------------------------------------------------------------
