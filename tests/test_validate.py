@@ -543,6 +543,14 @@ CASES: list[Case] = [
         hints=("rom:<site>",),
     ),
     Case(
+        "long-blank-measure",  # (once loaded as a row with no measure, or a crash with units)
+        "long_blank_measure.csv",
+        (Problem(3, "measure", "", "unknown_measure"),),
+        long=True,
+        dropped=((3, "pain", "post"),),
+        hints=("rom:<site>",),
+    ),
+    Case(
         "long-unknown-timing",
         "long_unknown_timing.csv",
         (Problem(7, "timing", "during", "unknown_timing"),),
@@ -1652,3 +1660,61 @@ def test_no_dataframe_makes_the_checks_raise(data: Any) -> None:
         loaded.episodes()
         loaded.session_changes()
     pd.testing.assert_frame_equal(frame, before)
+
+
+_LONG_COLUMNS = ["session_id", "measure", "timing", "value", "unit", "patient_id", "session_date"]
+_LONG_TEXT = [
+    "", "V01", "V02", "V99", "P001", "pain", "rom:lumbar_flexion", "function:ndi", "grip",
+    "pre", "post", "followup", "during", "nprs", "deg", "mm", "%", "2026-01-05", "seven",
+]  # fmt: skip
+_LONG_GOOD: dict[str, list[Any]] = {
+    "session_id": ["V01", "V02", "V03"],
+    "measure": ["pain", "rom:shoulder_abduction_right", "function:hit6", None],
+    "timing": ["pre", "post", "followup"],
+    "value": [4, 7, 150, 55],
+    "unit": ["nprs", "deg", "points", ""],
+    "patient_id": ["P001", "P002"],
+    "session_date": ["2026-01-05", "2026-01-12"],
+}
+_LONG_CELL = st.one_of(
+    st.none(),
+    st.sampled_from(_LONG_TEXT),
+    st.integers(-5, 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.just({"value": 4}),
+)
+
+
+@pytest.mark.filterwarnings("error::numpy.exceptions.ComplexWarning")
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_long_measures_table_makes_the_checks_raise(data: Any) -> None:
+    """As ``test_no_dataframe_makes_the_checks_raise``, for a long measures table joined
+    to ``long_index.csv`` (it found a blank measure that crashed the unit check)."""
+    columns = data.draw(st.lists(st.sampled_from(_LONG_COLUMNS), min_size=1, unique=True))
+    if data.draw(st.booleans()):
+        columns = list(dict.fromkeys([*columns, "session_id", "measure", "timing", "value"]))
+    n = data.draw(st.integers(0, 6))
+    measures = pd.DataFrame(index=range(n))
+    for col in columns:
+        # about half the cells plausible for their column, so rows get as far as the
+        # later checks (units, pairs, duplicates)
+        cell = st.one_of(st.sampled_from(_LONG_GOOD[col]), _LONG_CELL)
+        cells = pd.Series(data.draw(st.lists(cell, min_size=n, max_size=n)), dtype=object)
+        if data.draw(st.booleans()):
+            with contextlib.suppress(Exception):
+                cells = pd.to_numeric(cells)
+        measures[col] = cells
+    before = measures.copy(deep=True)
+    report = validate(LONG_INDEX, measures=measures, export_date=EXPORT)
+    assert isinstance(report, ValidationReport)
+    for errors in ("raise", "coerce"):
+        try:
+            loaded = _quiet_load(LONG_INDEX, measures=measures, export_date=EXPORT, errors=errors)
+        except (SchemaError, IdentifierError):
+            continue
+        for name in loaded.measure_names():
+            loaded.episodes(name)
+        loaded.session_changes()
+    pd.testing.assert_frame_equal(measures, before)

@@ -1608,8 +1608,9 @@ class _Build:
         measure, bad_m = _map_unique(
             mlabel, lambda t: (schema.canonical_measure(t), schema.canonical_measure(t) is not None)
         )
+        blank_m = _is_blank(mlabel)  # (a blank measure is no measure: reported as timing is)
         self._add(
-            bad_m,
+            bad_m | blank_m,
             cols["measure"],
             "measure",
             mlabel,
@@ -1644,7 +1645,7 @@ class _Build:
             file=file,
             rows=rows,
         )
-        ok = ~bad_m & ~bad_t & ~blank_t & ~np.isnan(values)
+        ok = ~bad_m & ~blank_m & ~bad_t & ~blank_t & ~np.isnan(values)
         measure_s = np.where(ok, measure, "pain").astype(object)
         out = self._check_values(
             np.where(ok, values, np.nan),
