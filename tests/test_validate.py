@@ -975,6 +975,50 @@ def test_cells_of_the_wrong_kind_are_reported_not_raised() -> None:
     assert first["clinic_id"].astype(str).tolist() == [str(10**30)]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "xlsx"])
+def test_blank_rows_keep_the_row_numbers_and_are_excluded_not_errors(
+    fmt: str, tmp_path: Path
+) -> None:
+    """A blank line (or empty spreadsheet row) carries nothing: it is excluded with its
+    reason, and every other row keeps its number in the file. Text files' blank lines
+    had been skipped by pandas, so every problem below one was reported a row too high;
+    an empty Excel row had been reported as missing patient and condition."""
+    rows = pd.read_csv(BASE, dtype=str, keep_default_na=False).head(3)
+    rows.loc[2, "NPRS post"] = "44"  # out of range, in the file's row 6 once blanks are in
+    empty = pd.DataFrame([[""] * rows.shape[1]], columns=rows.columns)
+    frame = pd.concat([rows.iloc[:1], empty, rows.iloc[1:2], empty, rows.iloc[2:], empty])
+    path = tmp_path / f"blank_rows.{fmt}"
+    if fmt == "xlsx":
+        frame.replace("", None).to_excel(path, index=False)
+    else:
+        lines = [",".join(frame.columns)] + [
+            "" if not any(r) else ",".join(r) for r in frame.itertuples(index=False)
+        ]
+        text = "\n".join(lines) + "\n"
+        path.write_text(text.replace(",", "\t") if fmt == "tsv" else text)
+    with untouched(path):
+        report = validate(path, export_date=EXPORT)
+        assert report.errors[["row", "column", "check"]].values.tolist() == [
+            [6, "NPRS post", "out_of_range"]
+        ]
+        data = _quiet_load(path, export_date=EXPORT, errors="coerce")
+    # (an empty last row is not kept in an Excel sheet at all)
+    assert data.exclusions["row"].tolist() == ([3, 5] if fmt == "xlsx" else [3, 5, 7])
+    assert set(data.exclusions["reason"]) == {"blank row (no cell filled)"}
+    assert sorted(data.sessions["source_row"]) == [2, 4, 6]
+
+
+def test_blank_lines_in_a_long_measures_file_keep_the_row_numbers(tmp_path: Path) -> None:
+    lines = LONG_OK.read_text().splitlines()
+    lines[2] = lines[2].replace(",4,", ",44,")  # pain post 44: row 3 before blanks
+    path = tmp_path / "long_with_blanks.csv"
+    path.write_text("\n".join([*lines[:2], "", ",,,,", *lines[2:], ""]) + "\n")
+    report = validate(LONG_INDEX, measures=path, export_date=EXPORT)
+    assert _rows(report.table, path.name) == [
+        (path.name, 5, "value", "44", "out_of_range", "error")
+    ]
+
+
 def test_cp1252_file_loads_with_its_encoding() -> None:
     path = BAD / "cp1252.csv"
     with untouched(path):

@@ -212,6 +212,7 @@ def read_table(
                     frame = pd.read_csv(
                         path,
                         index_col=False,
+                        skip_blank_lines=False,  # (rows keep their numbers in the file)
                         keep_default_na=False,
                         na_values=list(MISSING_MARKERS),
                         skipinitialspace=False,

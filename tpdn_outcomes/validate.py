@@ -27,6 +27,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
@@ -41,6 +42,7 @@ from tpdn_outcomes.errors import DataQualityWarning, SchemaError, format_count
 from tpdn_outcomes.io import (
     DATAFRAME_LABEL,
     MEASURE_TABLE_ALIASES,
+    READERS,
     RawTable,
     plan_columns,
     read_table,
@@ -458,6 +460,19 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
             )
         out[col] = s
     return pd.DataFrame(out, index=frame.index, copy=False)
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray | None:
+    """Rows with no cell filled (a blank line of a text file, an empty spreadsheet row);
+    None when there are none. Columns are checked while any candidate row is left."""
+    if frame.shape[1] == 0 or len(frame) == 0:
+        return None
+    blank = np.ones(len(frame), dtype=bool)
+    for j in range(frame.shape[1]):
+        blank &= _is_blank(frame.iloc[:, j])
+        if not blank.any():
+            return None
+    return blank
 
 
 def _is_blank(raw: pd.Series) -> np.ndarray:
@@ -918,6 +933,8 @@ class _Build:
         self.issues = _Collector()
         self.excluded: list[pd.DataFrame] = []
         self.generated_ids = False  # session ids made from the rows (set by _sessions)
+        # rows of a text or Excel file with no cell filled (set by run); None: no such row
+        self.blank_rows: np.ndarray | None = None
 
     # -- helpers ---------------------------------------------------------
     def _add(
@@ -933,6 +950,8 @@ class _Build:
         file: str | None = None,
         rows: np.ndarray | None = None,
     ) -> None:
+        if rows is None and self.blank_rows is not None:  # (blank rows are excluded, not checked)
+            mask = mask & ~self.blank_rows
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return
@@ -984,6 +1003,12 @@ class _Build:
     ) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None, dict[str, Any]]:
         frame = _categorize(self.raw.frame)
         self.rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+        if self.raw.path is not None and READERS.get(Path(self.raw.path).suffix.lower()) in (
+            "csv",
+            "tsv",
+            "excel",
+        ):
+            self.blank_rows = _blank_rows(frame)
         files = [self.raw.file] + ([self.measures_raw.file] if self.measures_raw else [])
         self._identifiers(frame, self.raw.file)
         plan = plan_columns([str(c) for c in frame.columns], self.column_map)
@@ -1385,7 +1410,13 @@ class _Build:
                 "fill in the session id",
             )
             bad_key |= blank
-        self._exclude(bad_key, "missing or invalid patient, condition or session date/number")
+        if self.blank_rows is not None:
+            bad_key |= self.blank_rows
+            self._exclude(self.blank_rows, "blank row (no cell filled)")
+            why = bad_key & ~self.blank_rows
+        else:
+            why = bad_key
+        self._exclude(why, "missing or invalid patient, condition or session date/number")
         return sessions, ~bad_key
 
     # -- measures ------------------------------------------------------------
@@ -1574,6 +1605,10 @@ class _Build:
         file = mraw.file
         rows = np.arange(2, len(frame) + 2, dtype=np.int64)
         self._identifiers(frame, file)
+        if mraw.path is not None and READERS.get(Path(mraw.path).suffix.lower()) != "parquet":
+            blank = _blank_rows(frame)  # (blank lines carry nothing; the rest keep their rows)
+            if blank is not None:
+                frame, rows = frame[~blank].reset_index(drop=True), rows[~blank]
         cols: dict[str, str] = {}
         user = {schema.normalise_name(k): v for k, v in (self.column_map or {}).items()}
         for c in frame.columns:
