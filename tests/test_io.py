@@ -248,6 +248,15 @@ def test_text_files_read_wrongly_are_refused_with_the_reason(
     assert report.table["check"].tolist() == ["unreadable_file"]
 
 
+def test_blank_lines_before_the_header_are_read_past(tmp_path: Path) -> None:
+    # (reading blank lines as rows, so that rows keep their numbers, must not make a
+    # leading blank line the header)
+    path = tmp_path / "leading_blank.csv"
+    path.write_text(f"\n\n{_HEADER}\n{_ROW}\n")
+    frame = read_table(path).frame
+    assert list(frame.columns) == _HEADER.split(",") and len(frame) == 1
+
+
 @pytest.mark.parametrize("fmt", ["frame", "xlsx", "parquet"])
 def test_a_column_name_given_twice_is_refused(fmt: str, tmp_path: Path) -> None:
     frame = pd.DataFrame([["P1", "P2", "neck_pain", "2025-01-01"]])

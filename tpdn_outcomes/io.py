@@ -203,7 +203,12 @@ def read_table(
     try:
         if kind in ("csv", "tsv"):
             sep = "," if kind == "csv" else "\t"
-            text_options: dict[str, Any] = {"sep": sep, "dtype": str, "encoding": encoding}
+            text_options: dict[str, Any] = {
+                "sep": sep,
+                "dtype": str,
+                "encoding": encoding,
+                "skiprows": _leading_blank_lines(path, encoding),  # (the header follows)
+            }
             with warnings.catch_warnings():
                 # a first data row longer than the header is an error, not an index
                 # (pandas' reading) and not cut to the header's length (index_col=False)
@@ -257,6 +262,17 @@ def read_table(
             f"{path.name}: cannot be read as {kind} ({exc}). Fix: re-export the table"
         ) from exc
     return RawTable(frame, path.name, str(path), _sha256_file(path))
+
+
+def _leading_blank_lines(path: Path, encoding: str) -> int:
+    """Number of empty lines before a text file's header (read past, as pandas does)."""
+    n = 0
+    with path.open(encoding=encoding, newline="") as f:
+        for line in f:
+            if line.strip("\r\n"):
+                break
+            n += 1
+    return n
 
 
 def _refuse_repeated_names(names: list[Any], file: str) -> None:

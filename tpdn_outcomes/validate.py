@@ -355,8 +355,8 @@ def _label(u: object) -> str:
         return ""
     if isinstance(u, bool | np.bool_):
         return "true" if u else "false"
-    if isinstance(u, float | np.floating) and float(u).is_integer() and abs(float(u)) < 1e16:
-        return str(int(u))
+    if isinstance(u, float | np.floating) and float(u).is_integer():
+        return _float_text(float(u))
     if isinstance(u, _dt.datetime):  # pd.Timestamp is a datetime
         stamp = pd.Timestamp(u)
         return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
