@@ -67,6 +67,12 @@ class RawTable:
     path: str | None
     sha256: str
 
+    @property
+    def sheet_like(self) -> bool:
+        """Read from a text or Excel file, where a blank line or empty row is a row."""
+        kind = READERS.get(Path(self.path).suffix.lower()) if self.path else None
+        return kind in ("csv", "tsv", "excel")
+
 
 def _sha256_file(path: Path) -> str:
     digest = hashlib.sha256()

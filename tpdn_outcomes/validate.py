@@ -27,7 +27,6 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
@@ -42,7 +41,6 @@ from tpdn_outcomes.errors import DataQualityWarning, SchemaError, format_count
 from tpdn_outcomes.io import (
     DATAFRAME_LABEL,
     MEASURE_TABLE_ALIASES,
-    READERS,
     RawTable,
     plan_columns,
     read_table,
@@ -1003,11 +1001,7 @@ class _Build:
     ) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None, dict[str, Any]]:
         frame = _categorize(self.raw.frame)
         self.rows = np.arange(2, len(frame) + 2, dtype=np.int64)
-        if self.raw.path is not None and READERS.get(Path(self.raw.path).suffix.lower()) in (
-            "csv",
-            "tsv",
-            "excel",
-        ):
+        if self.raw.sheet_like:
             self.blank_rows = _blank_rows(frame)
         files = [self.raw.file] + ([self.measures_raw.file] if self.measures_raw else [])
         self._identifiers(frame, self.raw.file)
@@ -1237,9 +1231,9 @@ class _Build:
                 "is below 1",
                 "number sessions from 1",
             )
-            low |= _too_large(num, frac)
+            huge = _too_large(num, frac)
             self._add(
-                low & (num >= 1),
+                huge,
                 col["session_number"],
                 "session_number",
                 raw,
@@ -1247,6 +1241,7 @@ class _Build:
                 f"is above {_MAX_WHOLE:.0f}, the largest whole number held exactly",
                 "number sessions from 1",
             )
+            low |= huge
             num = np.where(bad | frac | low, np.nan, num)
             out["session_number"] = _int_array(num)
             has_time |= ~np.isnan(num)
@@ -1605,7 +1600,7 @@ class _Build:
         file = mraw.file
         rows = np.arange(2, len(frame) + 2, dtype=np.int64)
         self._identifiers(frame, file)
-        if mraw.path is not None and READERS.get(Path(mraw.path).suffix.lower()) != "parquet":
+        if mraw.sheet_like:
             blank = _blank_rows(frame)  # (blank lines carry nothing; the rest keep their rows)
             if blank is not None:
                 frame, rows = frame[~blank].reset_index(drop=True), rows[~blank]
