@@ -41,7 +41,7 @@ import re
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -98,6 +98,7 @@ def parse_role(role: str, body: str) -> Role:
     titled = _TITLED_RE.match(body)
     if titled and titled["title"]:
         return Role(role, titled["target"].strip().lstrip("~."), titled["title"])
+    body = body.replace(" ", "")  # a name wrapped over two lines in the docstring
     short = body.startswith("~")
     target = body.lstrip("~").lstrip(".")
     display = target.rsplit(".", 1)[-1] if short else body.lstrip("~")
@@ -146,7 +147,7 @@ def _annotated(owner: Any, name: str) -> bool:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _instance_attributes(klass: type) -> frozenset[str]:
     """The names a class's methods assign on ``self`` (``self.table = ...``), by its source."""
     try:
@@ -274,7 +275,7 @@ def _module_tree(name: str) -> ast.Module | None:
     return ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _static_imports(module_name: str) -> dict[str, str]:
     """Names module ``module_name`` imports, by the source (``TYPE_CHECKING`` imports too)."""
     tree = _module_tree(module_name)
