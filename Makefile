@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint format notebooks bench docs clean help
+.PHONY: demo test lint format notebooks bench docs screenshots clean help
 
 help:
 	@echo "make demo   - install and write the quarterly report of the bundled sample data"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make bench  - run the benchmarks in benchmarks/"
 	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
+	@echo "make screenshots - re-take the report pictures of the clinic guide (docs/img/; needs chromium, poppler-utils)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,10 @@ $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 docs: $(VENV)/.installed-docs
 	rm -rf docs/notebooks && mkdir -p docs/notebooks && cp notebooks/*.ipynb docs/notebooks/
 	$(BIN)/mkdocs build --strict --site-dir site
+
+# the pictures of the sample report in docs/guide/clinic.md; re-take them when the report changes
+screenshots: $(VENV)/.installed
+	$(BIN)/python docs/scripts/screenshots.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_load.py
