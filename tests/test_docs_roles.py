@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -53,7 +54,7 @@ def _docstrings(path: Path) -> Iterator[tuple[str, str, int]]:
     yield from visit(ast.parse(path.read_text(encoding="utf-8")), module)
 
 
-def _package_roles() -> list[tuple[str, int, str, object]]:
+def _package_roles() -> list[tuple[str, int, str, Any]]:
     found = []
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         for context, text, line in _docstrings(path):
@@ -209,14 +210,14 @@ def test_every_role_in_the_package_docstrings_resolves() -> None:
     assert len(found) > 100  # the package cross-references widely (182 roles when written)
     unresolved = []
     for path, line, context, role in found:
-        resolved = roles.resolve(role.target, context)  # type: ignore[attr-defined]
+        resolved = roles.resolve(role.target, context)
         if roles.in_package(resolved):
             continue
-        first = role.target.split(".")[0]  # type: ignore[attr-defined]
+        first = role.target.split(".")[0]
         external = first != roles.PACKAGE and importlib.util.find_spec(first) is not None
         if resolved is not None and external:
             continue
-        if resolved is None and external and "." in role.target:  # type: ignore[attr-defined]
+        if resolved is None and external and "." in role.target:
             continue  # e.g. datetime.strptime (meant datetime.datetime.strptime): code, no link
-        unresolved.append(f"{path}:{line} ({context}) :{role.role}:`{role.target}`")  # type: ignore[attr-defined]
+        unresolved.append(f"{path}:{line} ({context}) :{role.role}:`{role.target}`")
     assert unresolved == []
