@@ -351,7 +351,7 @@ def _wilcoxon(
 
 #: At or below this many (row, column) pairs of distinct values the candidate Walsh sums
 #: of a selection are listed and sorted; above, the bracket is narrowed first.
-_WALSH_LIST = 1 << 20
+_WALSH_LIST = 1 << 15
 
 
 class _Walsh:
