@@ -132,15 +132,21 @@ def test_interval_equals_scipy_brute_force_on_random_data() -> None:
         )  # fmt: skip
 
 
-def test_coverage_for_integer_changes_with_zeros() -> None:
+@pytest.mark.parametrize(
+    ("n", "r_below"),
+    [(30, 0.8), (60, 0.5), (150, 0.1)],  # measured: R's convention 0.687, 0.393, 0.027
+)
+def test_coverage_for_integer_changes_with_zeros(n: int, r_below: float) -> None:
     # Issue 19: changes symmetric about -2 with 20 % zeros. R's convention (zeros dropped)
-    # misses -2 more often as n grows; the interval of all changes covers it about 95 %.
-    # 300 seeded datasets of 60: binomial SE of a 95 % coverage is 1.3 %.
+    # misses -2 more often as n grows; the interval of all changes covers it as often as
+    # the t interval of the mean does. 300 seeded datasets per n: binomial SE of a 95 %
+    # coverage is 1.3 %. Measured (pratt, t): n = 30: 0.953, 0.950; n = 60: 0.947, 0.947;
+    # n = 150: 0.923, 0.920.
     rng = np.random.default_rng(2026)
     values = np.array([-5, -4, -3, -2, -1, 0, 1], dtype=float)
     probs = [0.05, 0.2, 0.15, 0.2, 0.15, 0.2, 0.05]
     covered = {"pratt": 0, "wilcox": 0, "t": 0}
-    n_sets, n = 300, 60
+    n_sets = 300
     estimates = []
     for _ in range(n_sets):
         d = rng.choice(values, p=probs, size=n)
@@ -151,16 +157,16 @@ def test_coverage_for_integer_changes_with_zeros() -> None:
                 estimates.append(row["hl_estimate"])
         covered["t"] += bool(row["ci_low"] <= -2 <= row["ci_high"])
     share = {k: v / n_sets for k, v in covered.items()}
-    assert 0.92 <= share["pratt"] <= 0.98, share  # measured: 0.943
-    assert share["wilcox"] < 0.5, share  # measured: 0.35
-    assert 0.92 <= share["t"] <= 0.98, share
+    assert 0.91 <= share["pratt"] <= 0.98, share
+    assert 0.91 <= share["t"] <= 0.98, share
+    assert share["wilcox"] < r_below, share
     assert abs(np.mean(estimates) + 2) < 0.05  # the estimate is centred on -2
 
 
 def test_dz_interval_undercovers_for_skewed_changes() -> None:
     # The d_z interval assumes normal changes (docstring of paired_change). Seeded study:
     # lognormal changes (log-SD 1.5, true d_z = mean / SD of the lognormal) cover the
-    # true d_z in about 65-70 % of samples of 100; normal changes in about 95 %.
+    # true d_z in 61 % of 300 samples of 100 (measured); normal changes in 95.7 %.
     rng = np.random.default_rng(3)
     sigma, n, n_sets = 1.5, 100, 300
     true_dz = math.exp(sigma**2 / 2) / math.sqrt((math.exp(sigma**2) - 1) * math.exp(sigma**2))
