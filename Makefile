@@ -65,6 +65,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_outcomes.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_hodges_lehmann.py
 
 clean:
 	rm -rf $(VENV) build site docs/notebooks *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,7 @@ import pytest
 from tpdn_outcomes import load_sessions
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import UNCONTROLLED_CAVEAT, change_summary
+from tpdn_outcomes.stats import paired_change
 
 REF = Path(__file__).parent / "reference"
 
@@ -190,7 +191,10 @@ def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyp
 
 
 def test_change_summary_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
-    table = change_summary(sample, measure="pain", by="condition").set_index("condition")
+    # R's wilcox.test drops zero changes: its Hodges-Lehmann is hl_zero_method="wilcox"
+    table = change_summary(
+        sample, measure="pain", by="condition", hl_zero_method="wilcox"
+    ).set_index("condition")
     assert list(table.index) == sorted(R_VALUES)
     for condition, expected in R_VALUES.items():
         got = table.loc[condition, COLUMNS].to_numpy(dtype=float)
@@ -199,6 +203,31 @@ def test_change_summary_matches_r(sample) -> None:  # type: ignore[no-untyped-de
         # Hodges-Lehmann: R's uniroot(tol = 1e-4) answer, reproduced by the same algorithm
         np.testing.assert_allclose(got[9:], expected[9:], rtol=1e-7, err_msg=condition)
     np.testing.assert_allclose(table["p_adj"].to_numpy(), R_HOLM, rtol=1e-9)
+
+
+def test_default_hodges_lehmann_is_of_all_changes(sample) -> None:  # type: ignore[no-untyped-def]
+    # the default columns are paired_change's default (all changes, Pratt's zeros) on each
+    # condition's episodes; every other column is unchanged by the convention
+    table = change_summary(sample, measure="pain", by="condition").set_index("condition")
+    r_conv = change_summary(
+        sample, measure="pain", by="condition", hl_zero_method="wilcox"
+    ).set_index("condition")
+    ep = sample.episodes("pain").dropna(subset=["baseline", "final"])
+    for condition, group in ep.groupby("condition", observed=True):
+        want = paired_change(group["baseline"], group["final"]).iloc[0]
+        got = table.loc[condition]
+        for col in ("hl_estimate", "hl_ci_low", "hl_ci_high"):
+            assert got[col] == want[col] or (np.isnan(got[col]) and np.isnan(want[col]))
+    hl = ["hl_estimate", "hl_ci_low", "hl_ci_high", "note"]
+    pd.testing.assert_frame_equal(table.drop(columns=hl), r_conv.drop(columns=hl))
+    # chronic low back pain: R's convention gives -2.5 in [-2.5, -2] (R_VALUES), the
+    # Walsh median of all 130 changes is -2 (brute force: median of all (d_i + d_j)/2)
+    d = (
+        ep.loc[ep["condition"] == "chronic_low_back_pain", "final"].to_numpy()
+        - ep.loc[ep["condition"] == "chronic_low_back_pain", "baseline"].to_numpy()
+    )
+    i, j = np.triu_indices(d.size)
+    assert table.loc["chronic_low_back_pain", "hl_estimate"] == np.median((d[i] + d[j]) / 2)
 
 
 def test_counts_exclusions_and_direction(sample) -> None:  # type: ignore[no-untyped-def]

@@ -79,3 +79,44 @@ def test_funnel_plot_reports_egger(sample) -> None:  # type: ignore[no-untyped-d
     assert f"t = {R_EGGER[0]:.2f}" in ax.get_title()
     np.testing.assert_allclose(ax.collections[0].get_offsets()[:, 1], np.sqrt(R_VI))
     plt.close("all")
+
+
+def _two_equal_clinics(sample):  # type: ignore[no-untyped-def]
+    """CLN-01 and an exact copy of it as CLN-05: the two clinic means are equal."""
+    from tpdn_outcomes.data import SessionData
+
+    one = sample.filter(clinic_id="CLN-01")
+    ids = ("session_id", "patient_id", "episode_id", "clinic_id")
+    s1 = one.sessions.astype(dict.fromkeys(ids, str))
+    m1 = one.measures.astype({"session_id": str})
+    s2, m2 = s1.copy(), m1.copy()
+    for col in ids[:3]:
+        s2[col] = "copy-" + s2[col]
+    s2["clinic_id"] = "CLN-05"
+    m2["session_id"] = "copy-" + m2["session_id"]
+    sessions = pd.concat([s1, s2], ignore_index=True).astype(dict.fromkeys(ids, "category"))
+    measures = pd.concat([m1, m2], ignore_index=True).astype({"session_id": "category"})
+    return SessionData(sessions, measures, metadata=one.metadata)
+
+
+def test_homogeneous_clinics_knapp_hartung_is_noted(sample) -> None:  # type: ignore[no-untyped-def]
+    # metafor 3.8-1 on two equal means: rma(test = "knha") gives se 0 and a zero-width
+    # interval without a word (tests/reference/stats_meta_edges.R, "equal_REML_knha");
+    # meta_by_clinic notes it, and knha="adhoc" keeps the normal-based SE.
+    data = _two_equal_clinics(sample)
+    row = meta_by_clinic(data).pooled.iloc[0]
+    assert row["ci_low"] == row["ci_high"]
+    assert "zero width when all effects are equal" in row["note"]
+    adhoc = meta_by_clinic(data, knha="adhoc").pooled.iloc[0]
+    normal = meta_by_clinic(data, knha=False).pooled.iloc[0]
+    assert adhoc["se"] == pytest.approx(normal["se"], rel=1e-12)
+    assert adhoc["ci_high"] - adhoc["ci_low"] > normal["ci_high"] - normal["ci_low"]
+    assert adhoc["note"] == ""
+
+
+def test_one_clinic_has_i2_zero(sample) -> None:  # type: ignore[no-untyped-def]
+    # metafor: rma on one study gives I2 0 and H2 1 (stats_meta_edges.R); Knapp-Hartung
+    # falls back to the normal interval, which the note says
+    row = meta_by_clinic(sample.filter(clinic_id="CLN-01")).pooled.iloc[0]
+    assert row["k"] == 1 and row["i2"] == 0.0 and row["h2"] == 1.0
+    assert row["method"] == "REML" and "one study" in row["note"]

@@ -73,7 +73,7 @@ def test_varying_limits_and_phase_one_baseline() -> None:
     assert chart["centre"].iloc[3] == pytest.approx(centre)
     expected = centre + 3 * np.sqrt(centre * (1 - centre) / np.array(sizes))
     np.testing.assert_allclose(chart["ucl"], expected)
-    assert np.isnan(chart["lcl"].iloc[2])  # a negative lower limit does not exist
+    assert chart["lcl"].iloc[2] == 0.0  # a negative lower limit is drawn at 0, as qcc
     assert bool(chart["signal_outside"].iloc[3])
 
 
@@ -133,3 +133,29 @@ def test_shifting_moves_centre_and_limits_only(values, shift) -> None:  # type: 
     np.testing.assert_allclose(b["centre"], a["centre"] + shift, atol=1e-7)
     np.testing.assert_allclose(b["ucl"] - b["lcl"], a["ucl"] - a["lcl"], atol=1e-7)
     assert (a["lcl"] <= a["centre"]).all() and (a["centre"] <= a["ucl"]).all()
+
+
+# tests/reference/stats_control_bounds.R (R 4.2.2, 17 significant digits): Montgomery's
+# 3-sigma limits bounded as qcc's limits.np (p: pmax(., 0), pmin(., 1)) and limits.u
+# (pmax(., 0)) bound them.
+R_P_LCL = [0.025658350974743116, 0.066987298107780702, 0.025658350974743116, 0.0,
+           0.025658350974743116]  # fmt: skip
+R_P_UCL = [0.97434164902525688, 0.9330127018922193, 0.97434164902525688, 1.0,
+           0.97434164902525688]  # fmt: skip
+R_U_UCL = [1.5060550129438437, 1.3970647274029544, 1.5060550129438437, 1.3166114409498402]
+
+
+def test_impossible_limits_are_drawn_at_the_bound() -> None:
+    # p chart: n = 8 gives 3-sigma limits -0.0303 and 1.0303 (R: p_lcl_unbounded,
+    # p_ucl_unbounded); they are drawn at 0 and 1, never NaN
+    p = control_chart([3, 1, 9, 2, 10], kind="p", n=[10, 12, 10, 8, 10])
+    assert p["centre"].iloc[0] == 0.5
+    np.testing.assert_allclose(p["lcl"], R_P_LCL, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(p["ucl"], R_P_UCL, rtol=1e-14, atol=0)
+    assert p[["lcl", "ucl"]].notna().all().all()
+    # 10 of 10 (limit 0.974) signals; 2 of 8 (limits drawn at 0 and 1) does not
+    assert p["signal_outside"].tolist() == [False, False, False, False, True]
+    u = control_chart([1, 0, 6, 2], kind="u", n=[4, 5, 4, 6])
+    assert u["centre"].iloc[0] == pytest.approx(0.47368421052631576, rel=1e-15)
+    assert (u["lcl"] == 0.0).all()
+    np.testing.assert_allclose(u["ucl"], R_U_UCL, rtol=1e-14)

@@ -196,3 +196,52 @@ def test_profiled_deviance_equals_the_dense_formula(slope: bool) -> None:
     perm = rng.permutation(len(t))
     again = _ProfiledLmm(y[perm], x[perm], z[perm], (codes[perm] * 7) % 40, 40, reml=True)
     assert again.deviance(theta) == pytest.approx(prof.deviance(theta), rel=1e-12)
+
+
+# lme4 1.1-31 (R 4.2.2), tests/reference/stats_lmm_singular.R on
+# tests/reference/data/lmm_singular.csv (15 groups x 6 times, simulated in R with
+# set.seed(29)), output tests/reference/stats_lmm_singular.Rout.txt. lme4 prints
+# "boundary (singular) fit: see help('isSingular')" for the first two fits.
+R_SINGULAR = {
+    # (response, random): (isSingular, theta, fixed, VarCorr, sigma^2, REML log-likelihood)
+    ("slope", "1 + t"): (
+        True,
+        [1.145391625284057, -0.065518638372197041, 0.0],
+        [5.0928717460317152, -0.43571847619047122],
+        [1.2357120143369882, -0.070685141057710885, -0.070685141057710885, 0.0040433281447289802],
+        0.94190968489712867,
+        -140.74457273865056,
+    ),
+    ("flat", "1"): (True, [0.0], [5.1615828571428546, -0.43842380952380838], [0.0],
+                    1.3239948117294371, -142.25037700863862),
+    ("slope", "1"): (False, [0.97209112797594255], [5.0928717460317321, -0.43571847619047416],
+                     [0.90395478716484179], 0.95660522822184768, -141.23267852804901),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("response", "random"), list(R_SINGULAR))
+def test_singular_fits_are_flagged_as_lme4(response: str, random: str) -> None:
+    singular, theta, fixed, cov, sigma2, loglik = R_SINGULAR[(response, random)]
+    data = pd.read_csv(REF / "data" / "lmm_singular.csv")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = lmm(data, formula=f"{response} ~ t", group="g", random=random)
+    assert fit.singular is singular
+    said = [str(w.message) for w in caught if "boundary (singular) fit" in str(w.message)]
+    assert len(said) == int(singular)
+    assert ("boundary (singular) fit" in fit.summary()) is singular
+    # the fit itself still matches lme4 (theta to 1e-6 absolute: on the boundary lme4's
+    # bobyqa stops at exactly 0, the library's unconstrained search within 1e-8 of it)
+    np.testing.assert_allclose(fit.result.x, theta, atol=1e-6)
+    np.testing.assert_allclose(fit.fixed["estimate"], fixed, rtol=1e-8)
+    np.testing.assert_allclose(fit.random_cov.to_numpy().ravel(), cov, rtol=1e-5, atol=1e-12)
+    assert fit.residual_variance == pytest.approx(sigma2, rel=1e-7)
+    assert fit.loglik == pytest.approx(loglik, rel=1e-11)
+
+
+def test_sleepstudy_is_not_singular(sleep: pd.DataFrame) -> None:
+    # lme4: isSingular(lmer(Reaction ~ Days + (Days | Subject), sleepstudy)) is FALSE
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = lmm(sleep, formula="Reaction ~ Days", group="Subject", random="1 + Days")
+    assert fit.singular is False

@@ -227,3 +227,72 @@ def test_shift_and_order_invariance(studies, method, shift) -> None:  # type: ig
     assert flipped["estimate"] == pytest.approx(base["estimate"], abs=1e-10)
     assert base["tau2"] >= 0 and 0 <= base["i2"] <= 100
     assert pd.notna(base["se"])
+
+
+# metafor 3.8-1 (R 4.2.2), tests/reference/stats_meta_edges.R, output
+# tests/reference/stats_meta_edges.Rout.txt (17 significant digits).
+# One study (yi = 0.3, vi = 0.04), every estimator: est 0.30000000000000004,
+# se 0.20000000000000001, ci (-0.091992796908010765, 0.69199279690801085), tau2 0, I2 0,
+# H2 1, Q 0, QEp 1; test = "knha" falls back to "z" with a warning.
+ONE_CI = (-0.091992796908010765, 0.69199279690801085)
+# Four homogeneous studies, vi = (0.04, 0.05, 0.03, 0.06), REML:
+# label: (yi, test, est, se, ci_low, ci_high, p)
+EDGES = {
+    "equal_z": ((-2, -2, -2, -2), False, -1.9999999999999998, 0.1025978352085154,
+                -2.2010880619004656, -1.7989119380995342, 1.2444035588551528e-84),
+    "equal_knha": ((-2, -2, -2, -2), True, -1.9999999999999998, 0.0,
+                   -1.9999999999999998, -1.9999999999999998, 0.0),
+    "equal_adhoc": ((-2, -2, -2, -2), "adhoc", -1.9999999999999998, 0.1025978352085154,
+                    -2.3265121015894463, -1.6734878984105532, 0.0002949145620419417),
+    "close_knha": ((-2.01, -1.99, -2.0, -2.02), True, -2.0040350877192976,
+                   0.0058098171728747415, -2.0225245189154868, -1.9855456565231084,
+                   5.3731509363374944e-08),
+    "close_adhoc": ((-2.01, -1.99, -2.0, -2.02), "adhoc", -2.0040350877192976,
+                    0.1025978352085154, -2.3305471893087444, -1.6775229861298508,
+                    0.00029314782118037284),
+}  # fmt: skip
+EDGE_VI = (0.04, 0.05, 0.03, 0.06)
+
+
+@pytest.mark.parametrize("method", ["REML", "DL", "PM", "FE"])
+@pytest.mark.parametrize("knha", [False, True])
+def test_one_study_matches_metafor(method: str, knha: bool) -> None:
+    row = meta_analysis([0.3], [0.04], method=method, knha=knha).pooled.iloc[0]
+    assert row["i2"] == 0.0 and row["h2"] == 1.0  # metafor: I2 0, H2 1 (were NaN)
+    assert row["tau2"] == 0.0 and row["q"] == 0.0 and row["q_p_val"] == 1.0
+    assert row["se"] == pytest.approx(0.20000000000000001, rel=1e-15)
+    np.testing.assert_allclose([row["ci_low"], row["ci_high"]], ONE_CI, rtol=1e-14)
+    assert row["p_val"] == pytest.approx(0.13361440253771603, rel=1e-12)
+    assert row["method"] == method  # no Knapp-Hartung on one study
+    assert ("one study" in row["note"]) is knha
+
+
+@pytest.mark.parametrize("label", list(EDGES))
+def test_knapp_hartung_with_homogeneous_studies_matches_metafor(label: str) -> None:
+    y, knha, est, se, lo, hi, p = EDGES[label]
+    row = meta_analysis(y, EDGE_VI, method="REML", knha=knha).pooled.iloc[0]
+    assert row["estimate"] == pytest.approx(est, rel=1e-12)
+    assert row["se"] == pytest.approx(se, rel=1e-9, abs=1e-15)
+    np.testing.assert_allclose([row["ci_low"], row["ci_high"]], [lo, hi], rtol=1e-9)
+    assert row["p_val"] == pytest.approx(p, rel=1e-7, abs=1e-300)
+    # metafor says nothing; the library notes an interval narrower than the normal one
+    assert ("narrower than the normal one" in row["note"]) is (knha is True)
+    if knha == "adhoc":
+        assert row["method"] == "REML+KNHA-adhoc"
+
+
+def test_adhoc_equals_knha_for_heterogeneous_studies() -> None:
+    # metafor, dat.bcg, REML: test = "adhoc" and "knha" both give se 0.18079174409284798,
+    # ci (-1.1084437136855514, -0.32062097063072803) (Knapp-Hartung factor > 1)
+    for knha in (True, "adhoc"):
+        row = meta_analysis(YI, VI, method="REML", knha=knha).pooled.iloc[0]
+        assert row["se"] == pytest.approx(0.18079174409284798, rel=1e-9)
+        np.testing.assert_allclose(
+            [row["ci_low"], row["ci_high"]], [-1.1084437136855514, -0.32062097063072803], rtol=1e-9
+        )
+        assert row["note"] == ""
+
+
+def test_knha_must_be_a_known_value() -> None:
+    with pytest.raises(ValueError, match="knha must be True, False or 'adhoc'"):
+        meta_analysis([1, 2], [1, 1], knha="yes")

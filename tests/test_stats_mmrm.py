@@ -147,3 +147,49 @@ def test_bad_input() -> None:
         mmrm(pd.concat([df, df.iloc[:1]]), outcome="y", subject="id", visit="visit")
     with pytest.raises(ValueError, match="visit_order"):
         mmrm(df, outcome="y", subject="id", visit="visit", visit_order=["a"])
+
+
+# emmeans 1.8.4-1, mode = "df.error" on the same gls fits (R 4.2.2): df = N - p -
+# length(unlist(fit$modelStruct)) = 1598 - 17 - 9 (UN) or - 1 (CS, AR1);
+# tests/reference/stats_mmrm_dferror.R, output tests/reference/stats_mmrm_dferror.Rout.txt.
+R_DF_ERROR = {"UN": 1572.0, "CS": 1580.0, "AR1": 1580.0}
+R_DF_ERROR_CI = {
+    "UN_emmlow": "-0.75277549659351362,-1.3134702432453802,-0.6872098655458635,-0.91537485669471519,-1.179524878341029,-1.747192118871518,-1.0363333472119198,-1.3787590661043296,-1.2291256479955337,-2.7795529592939205,-1.4514025536297106,-1.9131907427160868,-1.7779476333676749,-4.262353487052823,-1.7332778155098114,-2.3917191982899868",
+    "UN_emmhigh": "-0.23402706497988296,0.084112823615085874,-0.50669981855374646,-0.33285261427420398,-0.54248968771968764,0.14551221171596118,-0.81260282143242601,-0.64155014347980766,-0.47096557459175353,-0.72773891155244241,-1.1726920385404684,-0.96200858601813777,-0.85611944979498311,-1.2439127174641635,-1.3998754964169171,-1.292190318535555",
+    "CS_emmlow": "-0.7902719704992236,-1.4347630943870981,-0.70091218347569351,-0.96098479809388282,-1.2031319065804633,-1.8149727265423885,-1.027359160087334,-1.3711194099845514,-1.1393075850616847,-2.6256158501243334,-1.399072557092347,-1.7895817026052607,-1.4429554861565881,-4.016439421563188,-1.5699433753973211,-2.1168719358034802",
+    "CS_emmhigh": "-0.19450357004039126,0.17017820872864453,-0.4936012033588047,-0.29197886154433988,-0.53822487768752558,0.18962665453503424,-0.79445441490697399,-0.60535231571534698,-0.47816429958616075,-0.86243900286967023,-1.1526802705614883,-0.94356071681077935,-0.70728345158547801,-1.4589852259892713,-1.302753301018901,-1.2436662288816256",
+    "AR1_emmlow": "-0.79219656717612486,-1.4391209840198425,-0.70155598178557987,-0.96300638657807713,-1.1545605705020454,-1.7596448022155267,-1.0303323955575516,-1.3766909051224763,-1.1277221102184916,-2.6292065963849884,-1.3806834641991568,-1.7967117611594978,-1.5283085023820477,-4.0585768166203193,-1.5582715448461151,-2.0916730958973715",
+    "AR1_emmhigh": "-0.19265926476584155,0.17593147739408399,-0.49293349205619585,-0.28976967005858262,-0.50214917503208389,0.1523826413933852,-0.80170213992561767,-0.62549991473503996,-0.460342771635741,-0.82024415676421858,-1.133512772646696,-0.94679180411302388,-0.76578525529370034,-1.4228858927096717,-1.2784316619080667,-1.164767422503117",
+}
+
+
+@pytest.mark.parametrize(
+    ("label", "covariance"),
+    [("UN", "unstructured"), ("CS", "compound_symmetry"), ("AR1", "ar1")],
+)
+def test_df_error_is_emmeans_convention(sample, label: str, covariance: str) -> None:  # type: ignore[no-untyped-def]
+    fit = visit_model(sample, by="practitioner_role", covariance=covariance, df_method="df.error")
+    em = fit.adjusted_means
+    assert (em["dof"] == R_DF_ERROR[label]).all()
+    assert (fit.coefficients["dof"] == R_DF_ERROR[label]).all()
+    # intervals: the estimates and SEs agree with gls to 1e-5 (test_matches_gls_and_emmeans)
+    low = [float(x) for x in R_DF_ERROR_CI[f"{label}_emmlow"].split(",")]
+    high = [float(x) for x in R_DF_ERROR_CI[f"{label}_emmhigh"].split(",")]
+    np.testing.assert_allclose(em["ci_low"], low, rtol=1e-5)
+    np.testing.assert_allclose(em["ci_high"], high, rtol=1e-5)
+    # "residual" is N - p: it differs from emmeans' df.error by the covariance parameters
+    # other than the residual variance
+    resid = visit_model(sample, by="practitioner_role", covariance=covariance,
+                        df_method="residual")  # fmt: skip
+    assert (resid.adjusted_means["dof"] == 1598 - 17).all()
+
+
+def test_df_error_counts_toeplitz_parameters() -> None:
+    # Toeplitz over v visits: a variance and v - 1 correlations, so df.error = N - p - (v - 1)
+    rng = np.random.default_rng(5)
+    n = 30
+    df = pd.DataFrame({"id": np.repeat(np.arange(n), 3), "visit": np.tile(["a", "b", "c"], n)})
+    df["y"] = rng.normal(0, 1, 3 * n) + np.repeat(rng.normal(0, 1, n), 3)
+    fit = mmrm(df, outcome="y", subject="id", visit="visit", covariance="toeplitz",
+               df_method="df.error")  # fmt: skip
+    assert (fit.coefficients["dof"] == 90 - 3 - 2).all()

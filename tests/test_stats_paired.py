@@ -479,8 +479,10 @@ def test_wilcoxon_and_hodges_lehmann_match_r(name: str, conf: float) -> None:
     # R 4.2.2: wilcox.test(after, before, paired=TRUE, conf.int=TRUE, conf.level=conf)
     # — tests/reference/stats_paired.R. Exact p-values to 1e-12; the normal
     # approximation and the uniroot-based interval (same root search as R) to 1e-10.
+    # The Hodges-Lehmann columns are R's with hl_zero_method="wilcox" (zeros dropped);
+    # the default (all changes, Pratt's zeros) is tested in test_stats_hl_pratt.py.
     ref = R_REFERENCE[(name, conf)]
-    res = _row(name, conf)
+    res = _row(name, conf, hl_zero_method="wilcox")
     exact = ref["method"] == "Wilcoxon signed rank exact test"
     assert res.wilcoxon_statistic == ref["wilcox.test_statistic_V"]
     np.testing.assert_allclose(
@@ -746,8 +748,8 @@ def test_hl_estimate_with_tied_magnitudes_matches_r_in_both_directions() -> None
     # wilcox.test(-d, conf.int = TRUE): estimates 0.188243074316735 and -0.204337494917594,
     # intervals (-0.249901411250989, 0.499901411250989) and (-0.499901411250989, 0.249901411250989)
     d = np.array([0.25, -0.25, 0.5])
-    fwd = paired_change(np.zeros(3), d).iloc[0]
-    rev = paired_change(np.zeros(3), -d).iloc[0]
+    fwd = paired_change(np.zeros(3), d, hl_zero_method="wilcox").iloc[0]
+    rev = paired_change(np.zeros(3), -d, hl_zero_method="wilcox").iloc[0]
     np.testing.assert_allclose(
         [fwd.hl_estimate, fwd.hl_ci_low, fwd.hl_ci_high],
         [0.188243074316735, -0.249901411250989, 0.499901411250989],

@@ -32,6 +32,7 @@ def change_summary(
     n_boot: int = 2000,
     seed: int | None = None,
     rtm: Mapping[str, float] | None = None,
+    hl_zero_method: Literal["pratt", "wilcox"] = "pratt",
 ) -> pd.DataFrame:
     """Change of a measure from episode baseline to final value, by group.
 
@@ -63,6 +64,11 @@ def change_summary(
         baseline (Barnett et al. 2005, via
         :func:`tpdn_outcomes.stats.regression_to_mean`), signed like ``mean_change``,
         and ``mean_change_beyond_rtm`` = ``mean_change - rtm_effect``.
+    hl_zero_method : {"pratt", "wilcox"}, default "pratt"
+        Hodges-Lehmann convention (see :func:`tpdn_outcomes.stats.paired_change`):
+        the pseudo-median of all changes, zero changes included, with the interval of
+        the signed-rank test with Pratt's zeros; or R's ``wilcox.test(conf.int=TRUE)``,
+        which drops the zero changes.
 
     Returns
     -------
@@ -83,7 +89,8 @@ def change_summary(
     Notes
     -----
     Every statistic is :func:`tpdn_outcomes.stats.paired_change` (validated against R's
-    ``t.test(paired=TRUE)`` and ``wilcox.test(paired=TRUE, conf.int=TRUE)``) applied to the
+    ``t.test(paired=TRUE)`` and ``wilcox.test(paired=TRUE, conf.int=TRUE)``; the
+    Hodges-Lehmann columns equal R's with ``hl_zero_method="wilcox"``) applied to the
     episodes of each group; the assembly is checked against the same R calls on the
     sample's episodes (tests/reference/outcomes_change_summary.R). Percent change is never
     the analysed outcome (Vickers 2001); it is shown by the episode table only.
@@ -113,6 +120,7 @@ def change_summary(
         ci_method=ci_method,
         n_boot=n_boot,
         seed=seed,
+        hl_zero_method=hl_zero_method,
     )
     if rtm is not None:
         # regression toward the population mean: a baseline above it is expected to fall

@@ -16,7 +16,7 @@ def meta_by_clinic(
     *,
     measure: str = "pain",
     method: Literal["REML", "DL", "PM", "FE"] = "REML",
-    knha: bool = True,
+    knha: bool | Literal["adhoc"] = True,
     confidence: float = 0.95,
 ) -> MetaAnalysis:
     """Pool each clinic's mean change (final - baseline) in a random-effects meta-analysis.
@@ -29,9 +29,13 @@ def meta_by_clinic(
         The measure.
     method : {"REML", "DL", "PM", "FE"}, default "REML"
         Between-clinic variance estimator (:func:`tpdn_outcomes.stats.meta_analysis`).
-    knha : bool, default True
+    knha : bool or "adhoc", default True
         Knapp-Hartung intervals; the default because a network has few clinics, where the
-        normal-based interval is too narrow.
+        normal-based interval is too narrow. When the clinics agree more closely than
+        their sampling variances imply, the Knapp-Hartung interval is itself narrower
+        than the normal one, down to zero width for equal means (metafor's
+        ``test = "knha"`` gives the same numbers); ``pooled["note"]`` then says so, and
+        ``knha="adhoc"`` (metafor's ``test = "adhoc"``) keeps at least the normal width.
     confidence : float, default 0.95
 
     Returns
@@ -61,7 +65,7 @@ def meta_by_clinic(
         rows["mean_change"].to_numpy(dtype=float),
         variance,
         method=method,
-        knha=knha and usable.sum() > 1,
+        knha=knha,
         labels=rows["clinic_id"].astype(str).to_numpy(),
         confidence=confidence,
     )

@@ -94,7 +94,7 @@ def visit_model(
     visits: Mapping[str, tuple[int, int, int]] | None = None,
     by: str | None = "condition",
     covariance: Literal["unstructured", "compound_symmetry", "ar1", "toeplitz"] = "unstructured",
-    df_method: Literal["satterthwaite", "kenward-roger", "residual"] = "satterthwaite",
+    df_method: Literal["satterthwaite", "kenward-roger", "residual", "df.error"] = "satterthwaite",
     confidence: float = 0.95,
 ) -> Mmrm:
     """MMRM of the change from baseline at each analysis visit, adjusted for baseline.

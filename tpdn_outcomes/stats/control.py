@@ -91,7 +91,9 @@ def control_chart(
     DataFrame
         ``label``, ``value`` (the plotted statistic: the measurement, moving range,
         proportion or rate), ``n``, ``centre``, ``lcl``, ``ucl`` (varying with ``n`` for p and
-        u charts; an impossible lower limit is NaN), ``signal_outside``; with ``anhoej``:
+        u charts, and drawn at the bound where the 3-sigma limit is impossible: a p chart's
+        limits within [0, 1], a u chart's lower limit at 0, as qcc and qicharts2 draw
+        them), ``signal_outside``; with ``anhoej``:
         ``signal_run`` (points of a run on one side of the centre longer than Anhoej's
         limit) and ``signal_crossings`` (the whole series crosses the centre too few times);
         with ``western_electric``: ``signal_two_of_three`` (2 of 3 beyond 2 sigma on one
@@ -140,8 +142,9 @@ def control_chart(
         else:
             sigma = np.sqrt(centre_value / sizes)
             ucl = centre_value + 3 * sigma
-        lcl = centre_value - 3 * sigma
-        lcl = np.where(lcl < 0, np.nan, lcl)
+        # limits beyond what a proportion or rate can be are drawn at the bound, as qcc
+        # does (limits.np: pmax(center - tol, 0), pmin(center + tol, sizes); limits.u)
+        lcl = np.maximum(centre_value - 3 * sigma, 0.0)
         centre = np.full(k, centre_value)
     else:
         mr = np.r_[np.nan, np.abs(np.diff(x))]

@@ -18,6 +18,14 @@ from tpdn_outcomes.stats.paired import _check_confidence
 
 __all__ = ["Lmm", "lmm"]
 
+#: lme4's ``isSingular`` tolerance on the diagonal of theta.
+SINGULAR_TOL = 1e-4
+SINGULAR_MESSAGE = (
+    "boundary (singular) fit: a random-effect variance is (close to) zero or the"
+    " intercept-slope correlation is (close to) -1 or +1 (lme4's isSingular); simplify"
+    " the random effects, e.g. random='1'"
+)
+
 
 @dataclass
 class Lmm:
@@ -37,6 +45,12 @@ class Lmm:
         The predicted random effects (BLUPs), one row per group.
     result : scipy.optimize.OptimizeResult
         The optimiser's result for the relative covariance factor (lme4's theta).
+    singular : bool
+        A boundary (singular) fit, as lme4's ``isSingular()``: a diagonal element of
+        theta (the relative covariance factor) is below ``1e-4``, i.e. a random-effect
+        variance is (close to) zero or, with a random slope, the intercept-slope
+        correlation is (close to) -1 or +1. The variance components are then on the
+        edge of what is possible; simplify the random effects (e.g. ``random="1"``).
     """
 
     fixed: pd.DataFrame
@@ -47,6 +61,7 @@ class Lmm:
     result: Any
     fixed_cov: pd.DataFrame
     formula: str
+    singular: bool = False
 
     def summary(self) -> str:
         """Fixed effects and variance components as text."""
@@ -56,6 +71,8 @@ class Lmm:
         for name in self.random_cov.index:
             lines.append(f"  var({name}) = {self.random_cov.loc[name, name]:.4f}")
         lines.append(f"  residual variance = {self.residual_variance:.4f}")
+        if self.singular:
+            lines.append(f"  {SINGULAR_MESSAGE}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -92,6 +109,12 @@ def lmm(
     -------
     Lmm
 
+    Warns
+    -----
+    UserWarning
+        "boundary (singular) fit: ...", when the fit is singular (``Lmm.singular``), as
+        lme4 says "boundary (singular) fit: see help('isSingular')".
+
     Notes
     -----
     lme4's formulation (Bates et al., J Stat Softw 2015;67(1)): the random effects'
@@ -105,6 +128,9 @@ def lmm(
     by Newton steps on central differences. Fixed effects and their covariance are the generalised least
     squares solution at the optimum; random effects are the BLUPs. Checked against lme4
     1.1-31 on ``sleepstudy`` (tests/reference/stats_lmm.R) and against statsmodels.
+    A fit is flagged singular exactly as lme4's ``isSingular(fit, tol = 1e-4)`` does:
+    some diagonal element of theta is below 1e-4 (checked against lme4 on data where it
+    reports a singular fit, tests/reference/stats_lmm_singular.R).
 
     Examples
     --------
@@ -163,6 +189,10 @@ def lmm(
     effects = pd.DataFrame(
         blups, columns=re_names, index=pd.Index(labels, name=group)
     ).reset_index()
+    diagonal = best.x[[i * (i + 1) // 2 + i for i in range(z.shape[1])]]
+    singular = bool(np.any(np.abs(diagonal) < SINGULAR_TOL))
+    if singular:
+        warnings.warn(SINGULAR_MESSAGE, UserWarning, stacklevel=2)
     return Lmm(
         fixed=fixed,
         random_cov=pd.DataFrame(cov_re, index=re_names, columns=re_names),
@@ -172,6 +202,7 @@ def lmm(
         result=best,
         fixed_cov=pd.DataFrame(cov_fe, index=names, columns=names),
         formula=f"{formula} + ({random} | {group})",
+        singular=singular,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ class MetaAnalysis:
         One row: ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``statistic`` (z, or t with
         Knapp-Hartung), ``p_val``, ``tau2``, ``i2`` (percent), ``h2``, ``q``, ``q_dof``,
         ``q_p_val``, ``pi_low``, ``pi_high`` (prediction interval; NaN for a fixed-effect
-        model), ``method``, ``k``.
+        model), ``method``, ``k``, ``note`` ("" or what to be aware of).
     studies : DataFrame
         One row per study: ``label``, ``effect``, ``variance``, ``se``, ``ci_low``,
         ``ci_high``, ``weight`` (percent, as metafor's ``weights()``).
@@ -97,7 +98,7 @@ def meta_analysis(
     variance: ArrayLike,
     *,
     method: str = "REML",
-    knha: bool = False,
+    knha: bool | str = False,
     labels: ArrayLike | None = None,
     confidence: float = 0.95,
 ) -> MetaAnalysis:
@@ -110,9 +111,13 @@ def meta_analysis(
     method : {"REML", "DL", "PM", "FE"}, default "REML"
         Between-study variance estimator: restricted maximum likelihood, DerSimonian-Laird,
         Paule-Mandel, or none (fixed effect).
-    knha : bool, default False
+    knha : bool or "adhoc", default False
         Knapp-Hartung adjustment: t tests and intervals on k - 1 df with the adjusted SE
-        (metafor's ``test = "knha"``), recommended with few studies.
+        (metafor's ``test = "knha"``), recommended with few studies. ``"adhoc"``: the
+        same, but the SE is never below the unadjusted one (Knapp & Hartung 2003's ad hoc
+        modification; metafor's ``test = "adhoc"``), see Notes. With one study there is
+        nothing to adjust: the normal interval is used and ``note`` says so (metafor
+        does the same, with a warning).
     labels : array-like, optional
         Study labels (default ``1..k``).
     confidence : float, default 0.95
@@ -120,6 +125,8 @@ def meta_analysis(
     Returns
     -------
     MetaAnalysis
+        ``pooled["note"]`` is "" or says what to be aware of (Knapp-Hartung on one study,
+        or narrower than the normal interval).
 
     Notes
     -----
@@ -127,10 +134,21 @@ def meta_analysis(
     equation, both with Brent's method to 1e-15 (metafor iterates to its ``threshold``);
     I^2 = 100 tau^2 / (tau^2 + s^2) and H^2 = (tau^2 + s^2) / s^2 with the typical
     within-study variance s^2 = (k - 1) / (sum w - sum w^2 / sum w); for a fixed-effect model
-    I^2 = 100 (Q - df) / Q and H^2 = Q / df. The prediction interval is
+    I^2 = 100 (Q - df) / Q and H^2 = Q / df. With one study I^2 = 0 and H^2 = 1, as
+    metafor gives. The prediction interval is
     estimate +- crit sqrt(se^2 + tau^2), crit normal, or t on k - 1 df with Knapp-Hartung.
     Checked against metafor 3.8-1 on ``dat.bcg`` and ``dat.normand1999``
-    (tests/reference/stats_meta.R).
+    (tests/reference/stats_meta.R), and for one study and homogeneous studies
+    (tests/reference/stats_meta_edges.R).
+
+    *Knapp-Hartung with homogeneous studies.* The adjusted SE is the unadjusted one times
+    ``sqrt(f)``, ``f = sum w (y - estimate)^2 / (k - 1)``. When the studies agree more
+    closely than their variances lead one to expect, ``f < 1`` and the interval is
+    *narrower* than the normal one, down to zero width when every effect is the same.
+    metafor 3.8-1 gives the same numbers without a word (``se = 0`` for equal effects);
+    here ``note`` says so whenever ``f < 1``. ``knha="adhoc"`` uses ``max(1, f)``
+    (metafor's ``test = "adhoc"``), which keeps the t quantile on k - 1 df and never
+    narrows the interval.
 
     Examples
     --------
@@ -139,6 +157,8 @@ def meta_analysis(
     0.3529
     """
     _check_confidence(confidence)
+    if knha not in (True, False, "adhoc"):
+        raise ValueError(f"knha must be True, False or 'adhoc', not {knha!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, not {method!r}")
     y = np.asarray(effect, dtype=float).ravel()
@@ -163,17 +183,39 @@ def meta_analysis(
     dof = k - 1
     w0 = 1.0 / v
     s2 = dof / (np.sum(w0) - np.sum(w0**2) / np.sum(w0)) if k > 1 else np.nan
-    if method == "FE":
+    if k == 1:  # no heterogeneity to measure: metafor's I^2 = 0, H^2 = 1
+        i2, h2 = 0.0, 1.0
+    elif method == "FE":
         i2 = max(0.0, 100.0 * (q - dof) / q) if q > 0 else 0.0
-        h2 = q / dof if dof > 0 else np.nan
+        h2 = q / dof
     else:
         i2 = 100.0 * tau2 / (tau2 + s2)
         h2 = (tau2 + s2) / s2
     alpha = 1.0 - confidence
-    if knha and k > 1:
-        se = float(np.sqrt(np.sum(w * (y - est) ** 2) / ((k - 1) * np.sum(w))))
+    notes: list[str] = []
+    label = method
+    if knha is not False and k == 1:
+        notes.append(
+            "one study: no Knapp-Hartung adjustment, normal interval (as metafor with a warning)"
+        )
+    if knha is not False and k > 1:
+        factor = float(np.sum(w * (y - est) ** 2) / (k - 1))
+        if knha == "adhoc":
+            label += "+KNHA-adhoc"
+            factor = max(1.0, factor)
+        else:
+            label += "+KNHA"
+            if factor < 1.0:
+                notes.append(
+                    f"Knapp-Hartung factor {factor:.3g} < 1: the studies agree more closely"
+                    " than their variances imply, so the interval is narrower than the"
+                    " normal one (zero width when all effects are equal; metafor gives the"
+                    " same); knha='adhoc' never narrows it"
+                )
+        se = float(se * np.sqrt(factor))
         crit = float(sps.t.ppf(1 - alpha / 2, k - 1))
-        stat = est / se
+        # equal effects: se = 0, t = -Inf or Inf and p = 0, as metafor prints
+        stat = est / se if se > 0 else (math.copysign(math.inf, est) if est != 0 else math.nan)
         p = float(2 * sps.t.sf(abs(stat), k - 1))
     else:
         crit = float(special.ndtri(1 - alpha / 2))
@@ -198,11 +240,12 @@ def meta_analysis(
                 "h2": h2,
                 "q": q,
                 "q_dof": dof,
-                "q_p_val": float(sps.chi2.sf(q, dof)) if dof > 0 else np.nan,
+                "q_p_val": float(sps.chi2.sf(q, dof)) if dof > 0 else 1.0,  # metafor: 1
                 "pi_low": pi_low,
                 "pi_high": pi_high,
-                "method": method + ("+KNHA" if knha else ""),
+                "method": label,
                 "k": k,
+                "note": "; ".join(notes),
             }
         ]
     )

@@ -20,7 +20,7 @@ from tpdn_outcomes.stats.paired import _check_confidence
 __all__ = ["COVARIANCES", "DF_METHODS", "Mmrm", "mmrm"]
 
 COVARIANCES = ("unstructured", "compound_symmetry", "ar1", "toeplitz")
-DF_METHODS = ("satterthwaite", "kenward-roger", "residual")
+DF_METHODS = ("satterthwaite", "kenward-roger", "residual", "df.error")
 
 
 def _n_theta(structure: str, v: int) -> int:
@@ -223,11 +223,18 @@ def mmrm(
         Further covariates (numeric linear, others as factors).
     covariance : {"unstructured", "compound_symmetry", "ar1", "toeplitz"}
         The within-subject covariance over visits (structured ones have a common variance).
-    df_method : {"satterthwaite", "kenward-roger", "residual"}, default "satterthwaite"
+    df_method : {"satterthwaite", "kenward-roger", "residual", "df.error"}, default "satterthwaite"
         Degrees of freedom of tests and intervals: Satterthwaite's approximation (from the
         numerical information of the covariance parameters); Kenward and Roger's (1997),
         which also inflates the standard errors for the estimated covariance (SAS
-        ``ddfm=kr``; see Notes); or n - p.
+        ``ddfm=kr``; see Notes); ``"residual"``: N - p (N observations, p fixed effects;
+        SAS ``ddfm=residual``); or ``"df.error"``: emmeans' ``mode = "df.error"`` for an
+        ``nlme::gls`` fit, N - p minus the covariance parameters other than the residual
+        variance (``length(unlist(fit$modelStruct))``: v(v + 1)/2 - 1 for unstructured
+        over v visits, 1 for compound symmetry and AR(1), v - 1 for Toeplitz). The two
+        differ by that count only (9 df for an unstructured covariance over 4 visits), so
+        ``"residual"`` is not emmeans' df for gls; use
+        ``"df.error"`` to match it.
     visit_order : sequence of str, optional
         The order of the visits (default: sorted labels).
     confidence : float, default 0.95
@@ -381,6 +388,9 @@ def mmrm(
         dof: Callable[[np.ndarray], float] = satterthwaite
     elif df_method == "kenward-roger":
         cov_beta, dof = _kenward_roger(d, sigma, covariance, cov_beta)
+    elif df_method == "df.error":  # emmeans: N - p - length(unlist(modelStruct))
+        error_df = resid_df - (k - 1)
+        dof = lambda weights: error_df  # noqa: E731
     else:
         dof = lambda weights: resid_df  # noqa: E731
 

@@ -57,6 +57,8 @@ PAIRED_CHANGE_COLUMNS: tuple[str, ...] = (
 )
 
 _CI_METHODS = ("t", "bootstrap")
+#: Hodges-Lehmann conventions: all changes (Pratt's zeros) or R's (zeros dropped).
+_HL_ZERO_METHODS = ("pratt", "wilcox")
 _DBL_EPSILON = float(np.finfo(float).eps)
 #: At or below this many resampled values (n_boot * n) the resamples are drawn in one
 #: ``rng.integers(0, n, (n_boot, n))`` call, exactly as scipy.stats.bootstrap does.
@@ -236,8 +238,16 @@ def _signed_rank_z(
     return v, nx, sigma, z
 
 
-def _wilcoxon(d: NDArray[np.float64], confidence: float) -> tuple[dict[str, float], list[str]]:
-    """R's ``wilcox.test(d, conf.int=TRUE, conf.level=confidence)`` (two-sided, mu = 0)."""
+def _wilcoxon(
+    d: NDArray[np.float64], confidence: float, hl_zero_method: str = "wilcox"
+) -> tuple[dict[str, float], list[str]]:
+    """R's ``wilcox.test(d, conf.int=TRUE, conf.level=confidence)`` (two-sided, mu = 0).
+
+    With ``hl_zero_method="pratt"`` the test is still R's, but the Hodges-Lehmann
+    estimate and interval are those of all changes (:func:`_hl_pratt`), except on R's
+    exact path (no zero, no tied magnitude, fewer than 50 changes), where both
+    conventions are the same.
+    """
     notes: list[str] = []
     out = dict.fromkeys(
         ("wilcoxon_statistic", "wilcoxon_p_val", "hl_estimate", "hl_ci_low", "hl_ci_high"),
@@ -279,11 +289,20 @@ def _wilcoxon(d: NDArray[np.float64], confidence: float) -> tuple[dict[str, floa
     # Normal approximation with continuity and tie correction.
     if n == 0:
         out["wilcoxon_statistic"] = 0.0
+        if hl_zero_method == "pratt":
+            notes.append("all differences are zero: no Wilcoxon p-value")
+            hl, hl_notes = _hl_pratt(d, confidence)
+            out.update(hl)
+            return out, notes + hl_notes
         notes.append("all differences are zero: no Wilcoxon p-value or Hodges-Lehmann estimate")
         return out, notes
     v, _, _, z = _signed_rank_z(u, c, 0.0, correct=True)
     out["wilcoxon_statistic"] = v
     out["wilcoxon_p_val"] = float(2.0 * min(special.ndtr(z), special.ndtr(-z)))
+    if hl_zero_method == "pratt":
+        hl, hl_notes = _hl_pratt(d, confidence)
+        out.update(hl)
+        return out, notes + hl_notes
     mumin, mumax = float(u[0]), float(u[-1])
 
     def w_corr(shift: float) -> float:
@@ -323,6 +342,257 @@ def _wilcoxon(d: NDArray[np.float64], confidence: float) -> tuple[dict[str, floa
     else:
         out["hl_ci_low"] = out["hl_ci_high"] = float(np.median(x))
     out["hl_estimate"] = _zeroin(w_plain, mumin, mumax, w_plain(mumin), w_plain(mumax), 1e-4)
+    return out, notes
+
+
+# ---------------------------------------------------------------------------
+# Hodges-Lehmann of all changes (zeros included): Walsh averages and Pratt's test
+# ---------------------------------------------------------------------------
+
+#: At or below this many (row, column) pairs of distinct values the candidate Walsh sums
+#: of a selection are listed and sorted; above, the bracket is narrowed first.
+_WALSH_LIST = 1 << 15
+
+
+class _Walsh:
+    """The Walsh sums ``u_i + u_j`` (i <= j) of the distinct values ``u`` (sorted, with
+    counts ``c``) of a sample, counted with their multiplicity in the sample, without
+    listing all of them (Johnson & Mizoguchi 1978; Monahan 1984).
+
+    Row ``i`` holds the sums ``u_i + u_j`` for ``j >= i``, increasing in ``j``; a sum
+    with ``i < j`` stands for ``c_i * c_j`` Walsh sums of the sample and one with
+    ``i = j`` for ``c_i * (c_i + 1) / 2``. Comparisons are made on the floating-point
+    sums themselves, so the sums found are exactly the sums of the data.
+    """
+
+    def __init__(self, d: NDArray[np.float64]) -> None:
+        self.u, cnt = np.unique(d, return_counts=True)
+        self.c = cnt.astype(float)
+        self.m = int(self.u.size)
+        self.cum = np.concatenate(([0.0], np.cumsum(self.c)))
+        self.diag = self.c * (self.c + 1.0) / 2.0
+        self.rows = np.arange(self.m)
+        n = float(self.c.sum())
+        self.total = n * (n + 1.0) / 2.0
+
+    def pos(self, t2: float, strict: bool) -> NDArray[np.int64]:
+        """First column of each row whose sum is > t2 (``strict``: >= t2)."""
+        u, m = self.u, self.m
+        pos = np.searchsorted(u, t2 - u, side="left" if strict else "right")
+        for _ in range(64):  # t2 - u_i is rounded: move each position to the exact boundary
+            up = u + u[np.minimum(pos, m - 1)]
+            down = u + u[np.maximum(pos - 1, 0)]
+            if strict:
+                go_up = (pos < m) & (up < t2)
+                go_down = (pos > 0) & (down >= t2)
+            else:
+                go_up = (pos < m) & (up <= t2)
+                go_down = (pos > 0) & (down > t2)
+            if not (go_up.any() or go_down.any()):
+                break
+            pos = pos + go_up.astype(np.int64) - go_down.astype(np.int64)
+        return pos
+
+    def weight_before(self, pos: NDArray[np.int64]) -> float:
+        """Number of the sample's Walsh sums in columns ``i..pos_i - 1`` of every row."""
+        end = np.maximum(pos, self.rows)
+        has = end > self.rows
+        w = self.c * (self.cum[end] - self.cum[self.rows + 1]) + np.where(has, self.diag, 0.0)
+        return float(np.sum(np.where(has, w, 0.0)))
+
+    def count_le(self, t2: float) -> float:
+        return self.weight_before(self.pos(t2, strict=False))
+
+    def count_lt(self, t2: float) -> float:
+        return self.weight_before(self.pos(t2, strict=True))
+
+    def select(self, k: float) -> float:
+        """The k-th smallest Walsh sum of the sample (1-based, with multiplicity)."""
+        u, rows = self.u, self.rows
+        start = rows.copy()  # columns before start: sums known to be below the answer
+        end = np.full(self.m, self.m)  # columns from end: sums known to be above it
+        base = 0.0  # Walsh sums of the sample before start
+        while True:
+            width = np.maximum(end - start, 0)
+            total = int(width.sum())
+            if total <= _WALSH_LIST:
+                r = np.repeat(rows, width)
+                offsets = np.arange(total) - np.repeat(np.cumsum(width) - width, width)
+                col = np.repeat(start, width) + offsets
+                sums = u[r] + u[col]
+                weights = np.where(r == col, self.diag[r], self.c[r] * self.c[col])
+                order = np.argsort(sums, kind="stable")
+                cum = base + np.cumsum(weights[order])
+                at = int(np.searchsorted(cum, k - 0.5, side="left"))
+                return float(sums[order][min(at, total - 1)])
+            # pivot: weighted median of the rows' middle sums (a quarter of the candidates
+            # at least is left out at every step)
+            live = width > 0
+            mids = u[live] + u[(start[live] + end[live] - 1) // 2]
+            order = np.argsort(mids, kind="stable")
+            wcum = np.cumsum(width[live][order])
+            pivot = float(mids[order][int(np.searchsorted(wcum, wcum[-1] / 2.0))])
+            pos_le = self.pos(pivot, strict=False)
+            le = self.weight_before(pos_le)
+            if le < k - 0.5:
+                start = np.maximum(pos_le, rows)
+                base = le
+                continue
+            pos_lt = self.pos(pivot, strict=True)
+            if self.weight_before(pos_lt) < k - 0.5:
+                return pivot
+            end = np.maximum(pos_lt, rows)
+
+    def next_below(self, t2: float) -> float:
+        """The largest Walsh sum < t2 (-inf if none)."""
+        j = self.pos(t2, strict=True) - 1
+        ok = j >= self.rows
+        if not ok.any():
+            return -math.inf
+        return float(np.max(self.u[ok] + self.u[j[ok]]))
+
+    def next_above(self, t2: float) -> float:
+        """The smallest Walsh sum > t2 (inf if none)."""
+        j = np.maximum(self.pos(t2, strict=False), self.rows)
+        ok = j < self.m
+        if not ok.any():
+            return math.inf
+        return float(np.min(self.u[ok] + self.u[j[ok]]))
+
+
+def _pratt_z(u: NDArray[np.float64], c: NDArray[np.float64], shift: float) -> float:
+    """Continuity-corrected z of the signed-rank test of (x - shift) with Pratt's zeros.
+
+    ``u`` are the distinct values of x and ``c`` their counts. Zeros of x - shift are
+    ranked with the rest (they take the lowest ranks) and then left out of the rank sum;
+    mean and variance are Cureton's (1967), the tie correction leaves the zeros out:
+    ``scipy.stats.wilcoxon(x - shift, zero_method="pratt", correction=True,
+    method="asymptotic")``. NaN when every value equals the shift.
+    """
+    xd = u - shift
+    a = np.abs(xd)
+    order = np.argsort(a, kind="stable")
+    a, cnt, sgn = a[order], c[order], np.sign(xd[order])
+    new_group = np.empty(a.size, dtype=bool)
+    new_group[0] = True
+    np.not_equal(a[1:], a[:-1], out=new_group[1:])
+    gid = np.cumsum(new_group) - 1
+    gsize = np.bincount(gid, weights=cnt)
+    gend = np.cumsum(gsize)
+    avg_rank = gend - gsize + (gsize + 1.0) / 2.0
+    r_plus = float(np.sum(cnt[sgn > 0] * avg_rank[gid[sgn > 0]]))
+    n = float(cnt.sum())
+    n0 = float(cnt[sgn == 0].sum())
+    mean = (n * (n + 1.0) - n0 * (n0 + 1.0)) / 4.0
+    g_zero = a[new_group] == 0.0
+    t = gsize[~g_zero]
+    var = (n * (n + 1) * (2 * n + 1) - n0 * (n0 + 1) * (2 * n0 + 1) - np.sum(t**3 - t) / 2) / 24
+    if var <= 0:
+        return math.nan
+    se = math.sqrt(var)
+    z = (r_plus - mean) / se
+    return z - math.copysign(0.5, z) / se if z != 0 else z
+
+
+def _accepted_end(
+    walsh: _Walsh,
+    accepts: Callable[[float], bool],
+    start: float,
+    other: float,
+    outward: Callable[[float], float],
+    inward: Callable[[float], float],
+) -> float:
+    """One limit (as a Walsh sum) of the Pratt interval: the outermost Walsh average the
+    test accepts, reached from ``start`` (the end of the accepted gaps on this side).
+
+    Outward from ``start`` the Walsh averages are tested while the test accepts them.
+    When ``start`` itself is rejected, the limit is the first accepted Walsh average
+    inward (towards ``other``); when there is none, the gaps' end ``start``. NaN when the
+    test accepts neither a gap nor a Walsh average.
+    """
+    limit = start if accepts(start) else math.nan
+    probe = start
+    for _ in range(10_000):
+        probe = outward(probe)
+        if not (math.isfinite(probe) and accepts(probe)):
+            break
+        limit = probe
+    if not math.isnan(limit):
+        return limit
+    if start == other:  # no gap is accepted and the one Walsh average between is rejected
+        return math.nan
+    probe = start
+    for _ in range(10_000):
+        probe = inward(probe)
+        if not math.isfinite(probe) or (probe - other) * (start - other) < 0:
+            break
+        if accepts(probe):
+            return probe
+    return start
+
+
+def _hl_pratt(d: NDArray[np.float64], confidence: float) -> tuple[dict[str, float], list[str]]:
+    """Hodges-Lehmann estimate and interval of all of ``d``, zeros included.
+
+    The estimate is the median of all n(n + 1)/2 Walsh averages. The interval is the set
+    of shifts mu at which the two-sided signed-rank test of d - mu with Pratt's zeros
+    (:func:`_pratt_z`) does not reject at 1 - confidence. Between two consecutive Walsh
+    averages no d - mu is zero and the rank sum is the number of Walsh averages above
+    mu, so the test accepts there exactly when that count lies within ``n(n+1)/4 +/-
+    (z * sigma + 0.5)``: the accepted stretches end at order statistics of the Walsh
+    averages. At a Walsh average itself some d - mu may be zero or tied and the test is
+    made there (:func:`_accepted_end`); the limits are the outermost Walsh averages it
+    accepts, so that with scores on a grid the true pseudo-median (itself a Walsh
+    average) is covered as often as the test accepts it.
+    """
+    out = dict.fromkeys(("hl_estimate", "hl_ci_low", "hl_ci_high"), math.nan)
+    notes: list[str] = []
+    walsh = _Walsh(d)
+    big_n = walsh.total
+    if big_n % 2 == 1:
+        out["hl_estimate"] = walsh.select((big_n + 1) / 2) / 2.0
+    else:
+        out["hl_estimate"] = (
+            walsh.select(big_n / 2) / 2.0 + walsh.select(big_n / 2 + 1) / 2.0
+        ) / 2.0
+    if walsh.m == 1:
+        notes.append("all changes equal: Hodges-Lehmann interval not estimable")
+        return out, notes
+    n = float(d.size)
+    c = walsh.c
+    sigma = math.sqrt((n * (n + 1) * (2 * n + 1) - np.sum(c**3 - c) / 2) / 24)
+    zq = float(special.ndtri(1 - (1 - confidence) / 2))
+    half = zq * sigma + 0.5
+    k_low = math.ceil(big_n / 2 - half - 1e-9)
+    k_high = math.floor(big_n / 2 + half + 1e-9)
+    if k_low < 1 or k_high >= big_n:
+        notes.append(
+            "too few changes for a Hodges-Lehmann interval at this confidence"
+            " (the signed-rank test cannot reject any shift)"
+        )
+        return out, notes
+
+    def accepts(s2: float) -> bool:
+        z = _pratt_z(walsh.u, c, s2 / 2.0)
+        return not (abs(z) > zq)  # NaN (every change equals the shift) accepts
+
+    gap_low = walsh.select(k_low)  # the count of sums <= mu reaches k_low here
+    gap_high = walsh.select(k_high + 1)  # and passes k_high here
+    low2 = _accepted_end(walsh, accepts, gap_low, gap_high, walsh.next_below, walsh.next_above)
+    high2 = _accepted_end(walsh, accepts, gap_high, gap_low, walsh.next_above, walsh.next_below)
+    if math.isnan(low2) or math.isnan(high2):
+        notes.append(
+            "Hodges-Lehmann interval not available: the signed-rank test (Pratt) rejects"
+            " every shift, the changes are not symmetric about any value"
+        )
+        return out, notes
+    out["hl_ci_low"] = low2 / 2.0
+    out["hl_ci_high"] = high2 / 2.0
+    if low2 == high2:
+        notes.append(
+            "Hodges-Lehmann interval is a single value (changes on a coarse scale: the"
+            " Walsh averages on either side are rejected)"
+        )
     return out, notes
 
 
@@ -466,6 +736,7 @@ def paired_change(
     ci_method: str = "t",
     n_boot: int = 2000,
     seed: int | np.random.Generator | None = None,
+    hl_zero_method: str = "pratt",
 ) -> pd.DataFrame:
     """Summarise paired change (after - before) with tests, intervals and effect sizes.
 
@@ -483,6 +754,14 @@ def paired_change(
         Bootstrap resamples (only with ``ci_method="bootstrap"``).
     seed : int, numpy.random.Generator or None
         Seed or generator for the bootstrap (``numpy.random.default_rng(seed)``).
+    hl_zero_method : {"pratt", "wilcox"}, default "pratt"
+        How the Hodges-Lehmann estimate and interval treat zero changes.
+        ``"pratt"``: the pseudo-median of *all* changes, zeros included, with the
+        interval that inverts the signed-rank test with Pratt's handling of zeros (see
+        Notes). ``"wilcox"``: R's ``wilcox.test(conf.int=TRUE)``, which drops the zero
+        changes first. Both give the same answer when no change is zero and no two
+        changes tie in size (and there are fewer than 50). The Wilcoxon test columns
+        (``wilcoxon_statistic``, ``wilcoxon_p_val``) are R's either way.
 
     Returns
     -------
@@ -503,9 +782,11 @@ def paired_change(
           changes (R's ``wilcox.test(after, before, paired=TRUE)``);
           ``wilcoxon_p_val``: its two-sided p-value.
         - ``hl_estimate``, ``hl_ci_low``, ``hl_ci_high``: Hodges-Lehmann pseudo-median
-          of the change with its interval, as ``wilcox.test(conf.int=TRUE)``.
+          of the change with its interval (of all changes by default; see
+          ``hl_zero_method``).
         - ``cohen_dz``: mean_change / sd_change (the standardized response mean);
-          ``dz_ci_low``, ``dz_ci_high``: its noncentral-t interval.
+          ``dz_ci_low``, ``dz_ci_high``: its noncentral-t interval, which assumes
+          normally distributed changes (see Notes).
         - ``hedges_g_av``: mean_change / ((sd_before + sd_after) / 2) times Hedges' J;
           ``g_ci_low``, ``g_ci_high``: its interval (see Notes).
         - ``effect_size``, ``effect_type``: the headline effect size, ``cohen_dz``.
@@ -530,12 +811,44 @@ def paired_change(
     normal approximation with continuity and tie correction, and the asymptotic
     interval found by R's root search (Brent's zeroin, ``tol = 1e-4``), which this
     follows step for step. These are R's ``wilcox.test`` defaults, validated against R
-    4.2.2 ``wilcox.test(after, before, paired=TRUE, conf.int=TRUE)``.
+    4.2.2 ``wilcox.test(after, before, paired=TRUE, conf.int=TRUE)``. The Hodges-Lehmann
+    columns are these with ``hl_zero_method="wilcox"``.
+
+    *Hodges-Lehmann of all changes* (``hl_zero_method="pratt"``, the default). Dropping
+    zeros moves R's estimate away from the centre when many changes are zero, as with
+    pain scores that often do not change (see the simulation below). Here the estimate
+    is the median of all n(n + 1)/2 Walsh averages ``(d_i + d_j) / 2``, i <= j, zeros
+    included (Hodges & Lehmann 1963). The
+    interval is the set of shifts mu at which the two-sided signed-rank test of d - mu
+    with Pratt's (1959) zeros does not reject: zeros of d - mu are ranked and then left
+    out of the rank sum, with Cureton's (1967) mean and variance, tie correction and a
+    continuity correction, the z of ``scipy.stats.wilcoxon(d - mu,
+    zero_method="pratt", correction=True, method="asymptotic")``. The test is constant
+    between consecutive Walsh averages (it accepts there when the number of Walsh
+    averages above mu is within ``n(n+1)/4 +/- (z_{1-alpha/2} sigma + 0.5)``), so the
+    limits are the outermost Walsh averages at which it accepts (the ends of the
+    accepted stretches when it accepts none). With no zero, no tied size and fewer than
+    50 changes the exact interval is used, as R does. When the test rejects every
+    shift (changes far from symmetric in a very large group) or cannot reject any (too
+    few changes), the limits are NaN and ``note`` says why. For changes on a coarse
+    scale (whole points) the Walsh averages fall on a grid, and the interval can be a
+    single value when the test rejects the grid values on either side of it; ``note``
+    then says so. In a seeded simulation of integer changes symmetric about -2 with
+    20 % zeros (300 samples each of 30, 60 and 150; tests/test_stats_hl_pratt.py) this
+    interval covers -2 in 95 %, 95 % and 92 % of samples, as often as the t interval of
+    the mean (95 %, 95 %, 92 %), where R's covers it in 69 %, 39 % and 3 %. Walsh averages are counted and selected
+    without being listed (Johnson & Mizoguchi 1978; Monahan 1984), so memory stays
+    proportional to the number of distinct changes.
 
     *Cohen's d_z.* ``d_z = t / sqrt(n)``. Its interval inverts the noncentral t
     distribution: ``[l, u] / sqrt(n)`` where ``P(T_{n-1}(l) <= t) = 1 - alpha/2`` and
     ``P(T_{n-1}(u) <= t) = alpha/2``. Validated against R (``pt(t, df, ncp)`` inverted
-    with ``uniroot``).
+    with ``uniroot``). The interval assumes normally distributed changes (t then has
+    the noncentral t distribution): it is exact for normal changes, but its coverage
+    falls to 0.6-0.7 for strongly skewed ones: in 300 seeded samples of 100 lognormal
+    changes (log-SD 1.5) it covered the true d_z in 61 % of them, against 96 % for
+    normal changes (tests/test_stats_hl_pratt.py). For skewed
+    changes report the Hodges-Lehmann estimate, or the mean with its bootstrap interval.
 
     *Hedges' g_av.* ``d_av = mean_change / s_av`` with ``s_av = (sd_before +
     sd_after) / 2`` (Cumming 2012; Lakens 2013) and ``g_av = J d_av`` with Hedges'
@@ -569,7 +882,7 @@ def paired_change(
     """
     return pd.DataFrame(
         [paired_change_row(before, after, confidence=confidence, ci_method=ci_method,
-                           n_boot=n_boot, seed=seed)],
+                           n_boot=n_boot, seed=seed, hl_zero_method=hl_zero_method)],
         columns=list(PAIRED_CHANGE_COLUMNS),
     )  # fmt: skip
 
@@ -582,12 +895,17 @@ def paired_change_row(
     ci_method: str = "t",
     n_boot: int = 2000,
     seed: int | np.random.Generator | None = None,
+    hl_zero_method: str = "pratt",
 ) -> dict[str, Any]:
     """:func:`paired_change` as one dict (its columns in order), for callers that
     collect many rows into one table."""
     conf = _check_confidence(confidence)
     if ci_method not in _CI_METHODS:
         raise ValueError(f"ci_method must be one of {list(_CI_METHODS)}, got {ci_method!r}")
+    if hl_zero_method not in _HL_ZERO_METHODS:
+        raise ValueError(
+            f"hl_zero_method must be one of {list(_HL_ZERO_METHODS)}, got {hl_zero_method!r}"
+        )
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 2:
         raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
     x1 = _as_float_1d(before, "before")
@@ -653,7 +971,7 @@ def paired_change_row(
         notes.append("all changes are equal: t test and standardized effect sizes not estimable")
     row["effect_size"] = row["cohen_dz"]
 
-    wil, wil_notes = _wilcoxon(d, conf)
+    wil, wil_notes = _wilcoxon(d, conf, hl_zero_method)
     row.update(wil)
     notes.extend(wil_notes)
 
