@@ -134,7 +134,6 @@ def _steps(
             bar.close()
 
 
-
 def _data_end(data: SessionData) -> pd.Timestamp:
     end = data.metadata.get("data_end")
     return pd.Timestamp(end) if end is not None else data.sessions["session_date"].max()
@@ -159,7 +158,9 @@ def _context(
     return Context(whole, scope_data, clinic, quarter, data_end, min_cell, ledger, name)
 
 
-def _report(ctx: Context, sections: list[Section], title: str | None, audit: pd.DataFrame) -> Report:
+def _report(
+    ctx: Context, sections: list[Section], title: str | None, audit: pd.DataFrame
+) -> Report:
     start, end = quarter_bounds(ctx.quarter)
     figures: dict[str, Any] = {}
     for request in ctx.figure_requests:

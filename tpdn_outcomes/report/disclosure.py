@@ -64,6 +64,9 @@ True
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -116,6 +119,7 @@ class Ledger:
         self.min_cell = int(min_cell)
         self.cells: list[Cell] = []
         self._codes: dict[str, dict[Any, int]] = {}
+        self._same: dict[tuple[str, bytes], list[int]] = {}
 
     def _encode(self, unit: str, ids: Iterable[Any]) -> np.ndarray:
         codes = self._codes.setdefault(unit, {})
@@ -171,7 +175,14 @@ class Ledger:
             len(self.cells), unit, table, row, column, len(members), published, members, parent
         )
         self.cells.append(cell)
+        if published:
+            self._same.setdefault((unit, members.tobytes()), []).append(cell.id)
         return cell.id
+
+    def twins(self, cell: int) -> list[int]:
+        """The published cells that count exactly the same population as ``cell``."""
+        c = self.cells[cell]
+        return self._same.get((c.unit, c.members.tobytes()), [cell])
 
     def frame(self) -> pd.DataFrame:
         """The registered cells as a table (no members)."""
@@ -190,7 +201,7 @@ class _Block:
     """The cells of one unit as sums of atoms: ``matrix`` is cells x atoms (0/1)."""
 
     cells: np.ndarray  # ledger ids
-    matrix: csr_matrix
+    matrix: np.ndarray  # bool, cells x atoms
     values: np.ndarray
 
 
@@ -217,8 +228,7 @@ def _blocks(ledger: Ledger) -> list[_Block]:
             (np.ones(len(atom_of)), (np.flatnonzero(covered), atom_of)),
             shape=(incidence.shape[1], n_atoms),
         )
-        matrix = (incidence @ to_atom).tocsr()
-        matrix.data[:] = 1.0  # a cell holds an atom whole or not at all
+        matrix = (incidence @ to_atom).toarray() > 0  # a cell holds an atom whole or not at all
         out.append(
             _Block(
                 np.array([c.id for c in cells]), matrix, np.array([c.value for c in cells], float)
@@ -227,41 +237,57 @@ def _blocks(ledger: Ledger) -> list[_Block]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _solver() -> Any:
+    """One HiGHS instance per process, made without its start-up banner on stdout."""
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            solver = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    solver.silent()
+    return solver
+
+
 class _Attack:
     """The intruder's LPs of one block under one suppression pattern, solved with HiGHS.
 
-    One model per block: a row per cell (published: equal to its value; hidden: free),
-    the atom sizes (at least 0) as columns. Attacking a cell frees its own row and minimises, then maximises, it; HiGHS
-    starts each solve from the last basis, so a block's cells cost little more than one.
+    One model per block: a row per distinct published population (equal to its count),
+    the atom sizes (at least 0) as columns; hidden counts add nothing. Attacking a cell
+    sets the objective to its atoms and minimises, then maximises; HiGHS starts each
+    solve from the last basis, so a block's cells cost little more than one.
     """
 
-    def __init__(self, block: _Block, status: Sequence[str], min_cell: int) -> None:
+    def __init__(self, block: _Block, status: Sequence[str]) -> None:
         import highspy
 
         self._hs = highspy
-        self.block = block
-        a = block.matrix.tocsr()
-        st = [status[c] for c in block.cells]
-        inf = highspy.kHighsInf
-        published = np.array([s == "published" for s in st])
-        self.row_lower = np.where(published, block.values, -inf)
-        self.row_upper = np.where(published, block.values, inf)
+        self.a = block.matrix
+        published = np.flatnonzero([status[c] == "published" for c in block.cells])
+        # one row per distinct population (the same count is often shown twice)
+        _, first = np.unique(self.a[published], axis=0, return_index=True)
+        rows = csr_matrix(self.a[published][first].astype(float))
+        values = block.values[published][first]
         lp = highspy.HighsLp()
-        lp.num_col_ = a.shape[1]
-        lp.num_row_ = a.shape[0]
-        lp.col_cost_ = np.zeros(a.shape[1])
-        lp.col_lower_ = np.zeros(a.shape[1])
-        lp.col_upper_ = np.full(a.shape[1], inf)
-        lp.row_lower_ = self.row_lower
-        lp.row_upper_ = self.row_upper
+        lp.num_col_ = self.a.shape[1]
+        lp.num_row_ = rows.shape[0]
+        lp.col_cost_ = np.zeros(self.a.shape[1])
+        lp.col_lower_ = np.zeros(self.a.shape[1])
+        lp.col_upper_ = np.full(self.a.shape[1], highspy.kHighsInf)
+        lp.row_lower_ = values.astype(float)
+        lp.row_upper_ = values.astype(float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(float)
-        self.h = highspy.Highs()
-        self.h.silent()
+        lp.a_matrix_.start_ = rows.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = rows.indices.astype(np.int32)
+        lp.a_matrix_.value_ = rows.data.astype(float)
+        self.h = _solver()
         self.h.passModel(lp)
-        self.a = a
 
     def _solve(self, sense: Any) -> float:
         hs = self._hs
@@ -275,39 +301,28 @@ class _Attack:
         raise RuntimeError(f"disclosure audit: the intruder's LP failed ({status})")
 
     def interval(self, row: int) -> tuple[float, float]:
-        """The smallest and largest value of cell ``row`` given everything else."""
+        """The smallest and largest value of cell ``row`` given what is published."""
         hs = self._hs
         n = self.a.shape[1]
-        cost = np.zeros(n)
-        cost[self.a[row].indices] = 1.0
-        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-        self.h.changeRowBounds(row, -hs.kHighsInf, hs.kHighsInf)
-        try:
-            lo = self._solve(hs.ObjSense.kMinimize)
-            hi = self._solve(hs.ObjSense.kMaximize)
-        finally:
-            self.h.changeRowBounds(row, self.row_lower[row], self.row_upper[row])
-        return lo, hi
+        if not self.a[row].any():
+            return 0.0, 0.0  # no known member: pinned at 0 (see the module's notes)
+        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), self.a[row].astype(float))
+        return self._solve(hs.ObjSense.kMinimize), self._solve(hs.ObjSense.kMaximize)
 
-
-def _interval(
-    block: _Block, target: int, status: Sequence[str], min_cell: int
-) -> tuple[float, float]:
-    """The intruder's LP bounds of cell ``target`` (a row of ``block``) under ``status``."""
-    return _Attack(block, status, min_cell).interval(target)
+    def upper(self, row: int) -> float:
+        """The largest value of cell ``row`` alone."""
+        n = self.a.shape[1]
+        if not self.a[row].any():
+            return 0.0
+        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), self.a[row].astype(float))
+        return self._solve(self._hs.ObjSense.kMaximize)
 
 
 def _passes(value: int, lo: float, hi: float, min_cell: int) -> bool:
-    """A small count's interval (whole numbers) is at least ``min_cell - 1`` wide.
-
-    A secondary cell (a count of ``min_cell`` or more) is not itself sensitive: its
-    interval is reported but not required to be wide (it cannot be wider than its
-    partner's label when it protects a single primary cell).
-    """
+    """A small count's interval (whole numbers) is at least ``min_cell - 1`` wide."""
     if not 0 < value < min_cell:
         return True
-    lo_i, hi_i = np.ceil(lo - 1e-7), np.floor(hi + 1e-7)
-    return bool(hi_i - lo_i >= min_cell - 1)
+    return bool(np.floor(hi + 1e-7) - np.ceil(lo - 1e-7) >= min_cell - 1)
 
 
 @dataclass
@@ -321,8 +336,7 @@ class Protection:
         shown as ``"<11"``), ``secondary`` (hidden to protect another, ``"‡"``),
         ``withheld`` (a part of a hidden count, ``"—"``) or ``unpublished``.
     audit : DataFrame
-        One row per hidden or sensitive cell: where it is, its unit, status, the
-        intruder's interval (``lower``, ``upper``), its ``width`` and whether it ``passes``.
+        One row per hidden or derivable small cell (see :func:`audit`).
     """
 
     status: list[str]
@@ -333,48 +347,115 @@ def _sensitive(cell: Cell, min_cell: int) -> bool:
     return 0 < cell.value < min_cell
 
 
-def audit(ledger: Ledger, status: Sequence[str]) -> pd.DataFrame:
-    """Solve the intruder's LPs for every hidden or small unpublished count.
+_AUDIT_COLUMNS = ["cell", "unit", "table", "row", "column", "status", "lower", "upper",
+                  "width", "passes"]  # fmt: skip
+
+
+def audit(
+    ledger: Ledger, status: Sequence[str], *, cells: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """Solve the intruder's LPs for every hidden count and every small derivable one.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    status : sequence of str
+        Per cell, as :attr:`Protection.status`.
+    cells : iterable of int, optional
+        Audit only these cells (default: every hidden count and every small count that is
+        not printed).
 
     Returns
     -------
     DataFrame
-        Columns ``cell``, ``unit``, ``table``, ``row``, ``column``, ``status``,
-        ``lower``, ``upper``, ``width``, ``passes``; true values are not included (the
-        audit may be shown).
+        Columns ``cell``, ``unit``, ``table``, ``row``, ``column``, ``status``, ``lower``
+        and ``upper`` (the intruder's whole-number bounds), ``width`` and ``passes``. True
+        values are not included (the audit may be shown).
     """
     m = ledger.min_cell
+    wanted = None if cells is None else set(cells)
     rows = []
     for block in _blocks(ledger):
         attack: _Attack | None = None
         for i, cid in enumerate(block.cells):
             cell = ledger.cells[cid]
             st = status[cid]
-            if st == "published" or (
-                st in ("unpublished", "withheld") and not _sensitive(cell, m)
-            ):
+            if wanted is not None and cid not in wanted:
                 continue
-            attack = attack or _Attack(block, status, m)
+            if st == "published" or (st in ("unpublished", "withheld") and not _sensitive(cell, m)):
+                continue
+            attack = attack or _Attack(block, status)
             lo, hi = attack.interval(i)
+            lo_i, hi_i = np.ceil(lo - 1e-7), np.floor(hi + 1e-7)
             rows.append(
                 {"cell": cid, "unit": cell.unit, "table": cell.table, "row": cell.row,
-                 "column": cell.column, "status": st, "lower": np.ceil(lo - 1e-7),
-                 "upper": np.floor(hi + 1e-7), "passes": _passes(cell.value, lo, hi, m)}
+                 "column": cell.column, "status": st, "lower": lo_i, "upper": hi_i,
+                 "width": hi_i - lo_i, "passes": _passes(cell.value, lo, hi, m)}
             )  # fmt: skip
-    out = pd.DataFrame(
-        rows,
-        columns=["cell", "unit", "table", "row", "column", "status", "lower", "upper", "passes"],
-    )
-    out.insert(8, "width", out["upper"] - out["lower"])
-    return out
+    return pd.DataFrame(rows, columns=_AUDIT_COLUMNS)
 
 
-def _neighbours(block: _Block, target: int) -> np.ndarray:
-    """Cells that share a published total with ``target`` (or contain it), as rows."""
+def _failing(ledger: Ledger, status: Sequence[str], cells: Iterable[int]) -> list[int]:
+    """The sensitive ``cells`` whose audit fails, narrowest first.
+
+    Fast: one LP when the maximum alone shows the interval wide enough (the minimum is
+    at most the count itself).
+    """
+    m = ledger.min_cell
+    wanted = set(cells)
+    out: list[tuple[float, int]] = []
+    for block in _blocks(ledger):
+        rows = [i for i, cid in enumerate(block.cells) if cid in wanted]
+        if not rows:
+            continue
+        attack = _Attack(block, status)
+        for i in rows:
+            cid = int(block.cells[i])
+            value = ledger.cells[cid].value
+            if np.floor(attack.upper(i) + 1e-7) - value >= m - 1:
+                continue
+            lo, hi = attack.interval(i)
+            if not _passes(value, lo, hi, m):
+                out.append((hi - lo, cid))
+    return [cid for _, cid in sorted(out)]
+
+
+def _containers(block: _Block, target: int, status: Sequence[str]) -> list[int]:
+    """Published rows whose population holds the target's, smallest first."""
     a = block.matrix
-    touching = np.flatnonzero((a @ a[target].T).toarray().ravel() > 0)
-    atoms = np.asarray(a[touching].sum(axis=0)).ravel() > 0
-    return np.flatnonzero(np.asarray(a[:, atoms].sum(axis=1)).ravel() > 0)
+    own = a[target]
+    holds = (a[:, own].sum(axis=1) == own.sum()) & (np.arange(len(a)) != target)
+    rows = [j for j in np.flatnonzero(holds) if status[block.cells[j]] == "published"]
+    return sorted(rows, key=lambda j: (block.values[j], j))
+
+
+def _options(
+    ledger: Ledger, block: _Block, target: int, status: Sequence[str]
+) -> tuple[int | None, list[int]]:
+    """Cells whose hiding can protect ``target``: siblings in its smallest total first."""
+    m = ledger.min_cell
+    a = block.matrix
+    usable = np.array(
+        [
+            status[c] == "published" and not 0 < v < m
+            for c, v in zip(block.cells, block.values, strict=True)
+        ]
+    )
+    usable[target] = False
+    own = a[target]
+    disjoint = ~(a[:, own].any(axis=1))
+    nonempty = a.any(axis=1)
+    containers = _containers(block, target, status)
+    for box in containers:
+        inside = ~(a[:, ~a[box]].any(axis=1))
+        siblings = np.flatnonzero(usable & disjoint & inside & nonempty)
+        if len(siblings):
+            return box, sorted(siblings.tolist(), key=lambda j: (block.values[j], j))
+    if containers:
+        return None, containers  # no sibling: hide the smallest total itself
+    overlapping = np.flatnonzero(usable & ~disjoint)
+    pool = overlapping if len(overlapping) else np.flatnonzero(usable)
+    return None, sorted(pool.tolist(), key=lambda j: (block.values[j], j))
 
 
 def _withhold(ledger: Ledger, status: list[str], base: list[str]) -> None:
@@ -389,18 +470,18 @@ def _withhold(ledger: Ledger, status: list[str], base: list[str]) -> None:
             status[c.id] = base[c.id]
 
 
-def protect(ledger: Ledger, *, max_rounds: int | None = None, prune: bool = True) -> Protection:
+def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 3.0) -> Protection:
     """Choose primary and secondary suppressions so that every hidden count passes the audit.
 
     Parameters
     ----------
     ledger : Ledger
         Every count of the release.
-    max_rounds : int, optional
-        Bound on the rounds of audit and secondary suppression (default 100).
-    prune : bool, default True
-        Afterwards, publish again each secondary cell whose hiding the audit does not need
-        (one audit per secondary cell: switch off for very large releases).
+    max_rounds : int, default 200
+        Bound on the rounds of audit and secondary suppression.
+    prune_seconds : float, default 3
+        Time allowed for publishing again the secondary cells the audit does not need
+        (largest first); 0 keeps every secondary cell.
 
     Returns
     -------
@@ -409,9 +490,10 @@ def protect(ledger: Ledger, *, max_rounds: int | None = None, prune: bool = True
     Raises
     ------
     RuntimeError
-        When no pattern passes (then nothing may be published; this does not happen while
-        a table's grand total can itself be hidden).
+        When no pattern passes (nothing may then be published).
     """
+    import time
+
     m = ledger.min_cell
     base: list[str] = []
     for c in ledger.cells:
@@ -424,51 +506,55 @@ def protect(ledger: Ledger, *, max_rounds: int | None = None, prune: bool = True
     status = list(base)
     _withhold(ledger, status, base)
     blocks = {cid: (b, i) for b in _blocks(ledger) for i, cid in enumerate(b.cells)}
-    rounds = max_rounds if max_rounds is not None else 100
     added: list[int] = []
-    for _ in range(rounds):
-        result = audit(ledger, status)
-        failing = result[~result["passes"]].sort_values(["width", "cell"])
-        if failing.empty:
+    # hiding more only widens intervals: each round re-audits the counts that failed
+    todo = [c.id for c in ledger.cells if _sensitive(c, m)]
+    for _ in range(max_rounds):
+        failing = _failing(ledger, status, todo)
+        if not failing:
             break
-        chosen: set[int] = set()
-        for cid in failing["cell"].astype(int):
+        used_boxes: set[tuple[int, int]] = set()
+        picked = 0
+        for cid in failing:
             block, row = blocks[cid]
-            own = block.matrix[row]
-            near_cells = set(block.cells[_neighbours(block, row)].tolist())
-            if near_cells & chosen:
-                continue  # this round already hides a neighbour: audit again first
-            options = []
-            for near in (_neighbours(block, row), np.arange(len(block.cells))):
-                for j in near:
-                    other = int(block.cells[j])
-                    if status[other] != "published" or 0 < ledger.cells[other].value < m:
-                        continue
-                    overlaps = own.multiply(block.matrix[j]).nnz > 0
-                    options.append((overlaps, ledger.cells[other].value, other))
-                if options:
-                    break
+            box, options = _options(ledger, block, row, status)
             if not options:
-                raise RuntimeError(
-                    f"disclosure control: no published count can protect "
-                    f"{ledger.cells[cid].table} / {ledger.cells[cid].row} / "
-                    f"{ledger.cells[cid].column}"
-                )
-            pick = min(options)[2]  # a sibling before a total, the smallest first
-            status[pick] = "secondary"
-            chosen.add(pick)
+                continue  # this round's picks may have protected it: audit again
+            if box is not None:
+                if (id(block), box) in used_boxes:
+                    continue  # one pick per total and round; audit again first
+                used_boxes.add((id(block), box))
+            pick = int(block.cells[options[0]])
+            for twin in ledger.twins(pick):  # the same count shown elsewhere goes too
+                status[twin] = "secondary"
             added.append(pick)
+            picked += 1
+        if not picked:
+            c = ledger.cells[failing[0]]
+            raise RuntimeError(
+                f"disclosure control: nothing left to hide to protect {c.table} / {c.row} / "
+                f"{c.column}"
+            )
         _withhold(ledger, status, base)
+        todo = failing
     else:
         raise RuntimeError("disclosure control: no suppression pattern passed the audit")
-    if prune:
-        # publish again every secondary cell that is not needed, largest first
-        for cid in sorted(added, key=lambda c: -ledger.cells[c].value):
-            status[cid] = "published"
+    sensitive = [
+        c.id for c in ledger.cells if _sensitive(c, m) and status[c.id] != "published"
+    ]  # fmt: skip
+    deadline = time.monotonic() + prune_seconds
+    for cid in sorted(added, key=lambda c: -ledger.cells[c].value):
+        if time.monotonic() > deadline:
+            break
+        for twin in ledger.twins(cid):
+            status[twin] = "published"
+        _withhold(ledger, status, base)
+        block, _ = blocks[cid]
+        members = set(block.cells.tolist())
+        if _failing(ledger, status, [c for c in sensitive if c in members]):
+            for twin in ledger.twins(cid):
+                status[twin] = "secondary"
             _withhold(ledger, status, base)
-            if not bool(audit(ledger, status)["passes"].all()):
-                status[cid] = "secondary"
-                _withhold(ledger, status, base)
     final = audit(ledger, status)
     if not bool(final["passes"].all()):  # pragma: no cover - guarded by the loop above
         raise RuntimeError("disclosure control: the audit failed")

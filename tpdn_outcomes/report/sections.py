@@ -10,6 +10,7 @@ and one entry in :data:`SECTIONS`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -117,7 +118,9 @@ def key_figures(ctx: Context) -> Section:
             table.at[5, q] = table.at[6, q] = HIDDEN
         recorded = s["adverse_events"].notna().to_numpy(dtype=bool) if len(s) else np.zeros(0, bool)
         any_event = recorded & (s["adverse_events"].astype("string").fillna("none") != "none")
-        table.at[7, q] = f"{100 * any_event.sum() / recorded.sum():.1f} %" if recorded.any() else HIDDEN
+        table.at[7, q] = (
+            f"{100 * any_event.sum() / recorded.sum():.1f} %" if recorded.any() else HIDDEN
+        )
     ctx.tables["key_figures"] = table
     for q in quarters:
         for i, (unit, ids) in per_q[q].items():
@@ -281,7 +284,9 @@ def pain(ctx: Context) -> Section:
         rr["condition"] = rr["condition"].astype(str)
         for definition in ("moderate", "substantial"):
             part = rr[rr["definition"] == definition].set_index("condition")
-            table[f"{definition}_responders"] = part["responders"].reindex(table["condition"]).to_numpy()
+            table[f"{definition}_responders"] = (
+                part["responders"].reindex(table["condition"]).to_numpy()
+            )
             table[f"{definition}_rate"] = part["rate"].reindex(table["condition"]).to_numpy()
         rates = ["moderate_rate", "substantial_rate"]
         ctx.tables["pain"] = rounded(table, rates)
@@ -292,7 +297,9 @@ def pain(ctx: Context) -> Section:
         for definition in ("moderate", "substantial"):
             hit = responder_flags(ep, "pain", definition)
             for i, row in table.iterrows():
-                group = has & ((cond == row["condition"]).to_numpy(bool) | (row["condition"] == ALL))
+                group = has & (
+                    (cond == row["condition"]).to_numpy(bool) | (row["condition"] == ALL)
+                )
                 ctx.count("pain", i, f"{definition}_responders", "episode",
                           _ids(ep, "episode_id", group & hit), dependents=[f"{definition}_rate"],
                           parent=n_cells[i])  # fmt: skip
@@ -318,7 +325,9 @@ def pain(ctx: Context) -> Section:
             from tpdn_outcomes.plots import plot_change_by_condition
 
             kept = by_condition.iloc[rows]
-            return _figure(lambda ax: plot_change_by_condition(kept, improvement=True, mcid=2, ax=ax))
+            return _figure(
+                lambda ax: plot_change_by_condition(kept, improvement=True, mcid=2, ax=ax)
+            )
 
         ctx.figure("pain_change", draw)
     ctx.captions["pain"] = "Pain (NPRS 0-10): change from baseline to final, and responders"
@@ -367,8 +376,12 @@ def range_of_motion(ctx: Context) -> Section:
         frame.insert(0, "measure_key", frame["measure"].astype(str))
         frame["measure"] = frame["measure"].map(lambda m: schema.measure_spec(m).label)
         frame["condition"] = frame["condition"].astype(str)
-        _by_measure(ctx, "rom", rounded(frame), ["mean_change", "ci_low", "ci_high",
-                                                 "mean_change_pct_normal", "n_beyond_mdc"])
+        _by_measure(
+            ctx,
+            "rom",
+            rounded(frame),
+            ["mean_change", "ci_low", "ci_high", "mean_change_pct_normal", "n_beyond_mdc"],
+        )
 
         def draw(c: Context) -> Any:
             keep = [i for i in range(len(rom)) if c.published("rom", i)]
@@ -401,8 +414,12 @@ def function(ctx: Context) -> Section:
         frame.insert(0, "measure_key", frame["measure"].astype(str))
         frame["measure"] = frame["measure"].map(lambda m: schema.measure_spec(m).label)
         frame["condition"] = frame["condition"].astype(str)
-        _by_measure(ctx, "function", rounded(frame), ["mean_baseline", "mean_change", "ci_low",
-                                                      "ci_high", "mean_improvement"])
+        _by_measure(
+            ctx,
+            "function",
+            rounded(frame),
+            ["mean_baseline", "mean_change", "ci_low", "ci_high", "mean_improvement"],
+        )
     ctx.captions["function"] = "Function and disability by instrument"
     return Section("function", "Function", "Change on each function or disability "
                    "instrument; improvement is signed so that positive is better.",
@@ -425,6 +442,7 @@ def time_to_relief(ctx: Context) -> Section:
         tt["condition"] = tt["condition"].astype(str)
         ctx.tables["time_to_relief"] = rounded(tt)
         per = ttr.episodes
+        per = per[per["time"].notna()]  # the curves use the episodes with a time
         cond = per["condition"].astype(str)
         event = per["event"].to_numpy(bool)
         for i, row in tt.iterrows():
@@ -438,15 +456,20 @@ def time_to_relief(ctx: Context) -> Section:
                       _ids(per, "episode_id", group & ~event), published=False)  # fmt: skip
 
         def draw(c: Context) -> Any:
-            shown = {str(r["condition"]) for i, r in tt.iterrows() if c.published("time_to_relief", i)}
+            shown = {
+                str(r["condition"]) for i, r in tt.iterrows() if c.published("time_to_relief", i)
+            }
             if not shown:
                 return None
             from tpdn_outcomes.plots import plot_time_to_response
 
+            drawn = dataclasses.replace(
+                ttr, curves={k: v for k, v in ttr.curves.items() if str(k) in shown}
+            )
             return _figure(
                 lambda ax: plot_time_to_response(
-                    ttr, groups=sorted(shown), min_n=c.min_cell, min_at_risk=c.min_cell,
-                    at=[], ci=False, ax=ax,
+                    drawn, min_n=c.min_cell, min_at_risk=c.min_cell, ci=False,
+                    risk_table=False, ax=ax,
                 ),
                 height=4.0,
             )  # fmt: skip
@@ -456,7 +479,9 @@ def time_to_relief(ctx: Context) -> Section:
             f"Response: {ttr.rule} against the episode's first pain score. Episodes that stop "
             "coming before responding are censored at their last session."
         ]
-    ctx.captions["time_to_relief"] = "Days to a meaningful pain response: Kaplan-Meier median (95% CI)"
+    ctx.captions["time_to_relief"] = (
+        "Days to a meaningful pain response: Kaplan-Meier median (95% CI)"
+    )
     return Section("relief", "Time to relief", "How many days it took until pain had improved "
                    "by a clinically meaningful amount.", ["time_to_relief"], ["time_to_relief"],
                    notes)  # fmt: skip
