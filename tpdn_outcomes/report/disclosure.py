@@ -470,7 +470,7 @@ def _withhold(ledger: Ledger, status: list[str], base: list[str]) -> None:
             status[c.id] = base[c.id]
 
 
-def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 3.0) -> Protection:
+def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 20.0) -> Protection:
     """Choose primary and secondary suppressions so that every hidden count passes the audit.
 
     Parameters
@@ -479,7 +479,7 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 3.0
         Every count of the release.
     max_rounds : int, default 200
         Bound on the rounds of audit and secondary suppression.
-    prune_seconds : float, default 3
+    prune_seconds : float, default 20
         Time allowed for publishing again the secondary cells the audit does not need
         (largest first); 0 keeps every secondary cell.
 
