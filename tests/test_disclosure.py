@@ -39,7 +39,7 @@ def test_rectangle_interval_matches_the_textbook_formula() -> None:
     # Source: the feasibility interval of a suppressed 2x2 rectangle in a table whose
     # margins are published (Cox LH, "Suppression methodology and statistical disclosure
     # control", JASA 1980;75:377-385; Hundepool A et al., "Statistical Disclosure Control",
-    # Wiley 2012, section 4.2): with a, b / c, d hidden, a can move by t while b and c move
+    # Wiley 2012, on feasibility intervals): with a, b / c, d hidden, a can move by t while b and c move
     # by -t and d by +t, so a lies in [a - min(a, d), a + min(b, c)].
     values = np.array([[3, 20, 15], [12, 25, 30], [40, 18, 22]])
     led, cells = _table_ledger(values)
@@ -140,7 +140,7 @@ def _scipy_interval(led: Ledger, status: list[str], target: int) -> tuple[float,
     kw = {"A_eq": matrix[pub], "b_eq": [cells[r].value for r in pub], "bounds": (0, None)}
     lo = linprog(matrix[row], **kw, method="highs")
     hi = linprog(-matrix[row], **kw, method="highs")
-    return lo.fun, -hi.fun
+    return lo.fun, (np.inf if hi.status == 3 else -hi.fun)
 
 
 @settings(max_examples=20, deadline=None)

@@ -24,7 +24,6 @@ from tpdn_outcomes.datasets import sample_path
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.report import PdfEngineMissing, quarterly_report
 from tpdn_outcomes.report.build import HIDDEN, SECONDARY
-from tpdn_outcomes.report.suppress import back_calculable, complementary, primary
 
 MIN = 11
 LABEL = "<11"
@@ -86,7 +85,10 @@ def test_pain_table_is_change_summary_of_completed_episodes(sample, report) -> N
         else:
             assert shown == LABEL
     everyone = done.dropna(subset=["change"])
-    assert pain.loc["All conditions", "n"] == len(everyone)
+    total = pain.loc["All conditions", "n"]
+    # hidden when the data-flow line of episodes without a change is small: completed minus
+    # this total would give it
+    assert total == len(everyone) or (total == SECONDARY and len(everyone) >= MIN)
     assert change_summary  # the same function the report calls
 
 
@@ -188,15 +190,6 @@ def test_group_rows_and_rates_cannot_be_back_calculated(
             assert int(n) - k == 0 or int(n) - k >= MIN
 
 
-def test_suppression_helpers_protect_every_line() -> None:
-    rng = np.random.default_rng(3)
-    for _ in range(200):
-        values = rng.integers(0, 40, size=(rng.integers(1, 6), rng.integers(1, 6))).astype(float)
-        hidden = complementary(values, primary(values, MIN), min_cell=MIN)
-        assert not back_calculable(values, hidden, min_cell=MIN)
-        assert (hidden | ~primary(values, MIN)).all()  # every primary cell hidden
-
-
 def test_figures_leave_out_small_groups(report) -> None:  # type: ignore[no-untyped-def]
     fig = report.figures["pain_change"]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
@@ -230,7 +223,8 @@ def test_excel_one_sheet_per_table_neutralised(tmp_path: Path, sample) -> None: 
     path = tmp_path / "r.xlsx"
     rep.to_excel(str(path))
     sheets = pd.read_excel(path, sheet_name=None)
-    assert list(sheets) == ["cover", *rep.tables]
+    assert list(sheets) == ["cover", "legend", *rep.tables]
+    assert list(sheets["legend"]["marker"]) == [LABEL, SECONDARY, HIDDEN]
     cover = sheets["cover"].set_index("item")["value"]
     assert cover["title"].startswith("'=")
     pain = sheets["pain"]
