@@ -179,7 +179,7 @@ class Context:
         cell is blanked with ``"—"`` when its count is hidden.
         """
         if value is None and published:
-            shown = self.tables[table].at[row, column]
+            shown: Any = self.tables[table].at[row, column]
             value = int(shown) if pd.notna(shown) else 0
         cell = self.ledger.add(
             unit, ids, table=f"{self.name} / {table}", row=row, column=column, value=value,

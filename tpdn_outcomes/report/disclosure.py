@@ -425,7 +425,7 @@ def _containers(block: _Block, target: int, status: Sequence[str]) -> list[int]:
     a = block.matrix
     own = a[target]
     holds = (a[:, own].sum(axis=1) == own.sum()) & (np.arange(len(a)) != target)
-    rows = [j for j in np.flatnonzero(holds) if status[block.cells[j]] == "published"]
+    rows = [j for j in np.flatnonzero(holds).tolist() if status[block.cells[j]] == "published"]
     return sorted(rows, key=lambda j: (block.values[j], j))
 
 

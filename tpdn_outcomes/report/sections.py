@@ -87,12 +87,12 @@ def key_figures(ctx: Context) -> Section:
         "Moderate pain responders (>= 2 points or 30 %)", "Sessions with any side effect",
     ]  # fmt: skip
     table = pd.DataFrame({"figure": lines}, dtype=object)
-    per_q: dict[str, dict[str, Any]] = {}
+    per_q: dict[str, dict[int, tuple[str, np.ndarray]]] = {}
     for q in quarters:
         sc = ctx.scope(q)
         s = sc.sessions_in_quarter
         is_open = sc.ending["open"].fillna(False).to_numpy(dtype=bool)
-        row: dict[str, Any] = {
+        row: dict[int, tuple[str, np.ndarray]] = {
             0: ("patient", _ids(s, "patient_id")),
             1: ("session", _ids(s, "session_id")),
             2: ("episode", _ids(sc.ending, "episode_id")),
@@ -353,7 +353,7 @@ def _by_measure(ctx: Context, table: str, frame: pd.DataFrame, dependents: list[
     for measure in frame["measure_key"].unique():
         ep = done.episodes(measure)
         has = ep["change"].notna().to_numpy(bool)
-        for i in np.flatnonzero((frame["measure_key"] == measure).to_numpy()):
+        for i in np.flatnonzero((frame["measure_key"] == measure).to_numpy()).tolist():
             row = frame.iloc[i]
             mask = has & (ep["condition"].astype(str) == str(row["condition"])).to_numpy(bool)
             n_cell = ctx.count(table, frame.index[i], "n", "episode",
