@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -171,7 +172,7 @@ def _report(
         section.tables = [t for t in section.tables if t in ctx.tables]
         section.figures = [f for f in section.figures if f in figures]
     meta = {
-        "source": str(ctx.data.metadata.get("source", "")),
+        "source": Path(str(ctx.data.metadata.get("source", ""))).name,  # not the full path
         "sha256": str(ctx.data.metadata.get("sha256", "")),
         "package_version": __version__,
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

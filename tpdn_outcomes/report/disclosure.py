@@ -118,19 +118,20 @@ class Ledger:
             raise ValueError(f"min_cell must be at least 1, not {min_cell!r}")
         self.min_cell = int(min_cell)
         self.cells: list[Cell] = []
-        self._codes: dict[str, dict[Any, int]] = {}
+        self._codes: dict[str, pd.Index] = {}
         self._same: dict[tuple[str, bytes], list[int]] = {}
 
     def _encode(self, unit: str, ids: Iterable[Any]) -> np.ndarray:
-        codes = self._codes.setdefault(unit, {})
-        values = pd.unique(pd.Series(list(ids), dtype=object).dropna())
-        out = np.empty(len(values), dtype=np.int64)
-        for i, key in enumerate(values):
-            code = codes.get(key)
-            if code is None:
-                code = codes[key] = len(codes)
-            out[i] = code
-        return np.sort(out)
+        """Whole-number codes of the distinct ``ids`` within the unit's universe."""
+        arr = ids if isinstance(ids, np.ndarray) else np.asarray(list(ids), dtype=object)
+        values = pd.unique(pd.Series(arr.astype(object, copy=False)).dropna().to_numpy())
+        known = self._codes.get(unit, pd.Index([], dtype=object))
+        codes = known.get_indexer(values)
+        new = codes < 0
+        if new.any():
+            codes[new] = np.arange(len(known), len(known) + int(new.sum()))
+            self._codes[unit] = known.append(pd.Index(values[new], dtype=object))
+        return np.sort(codes.astype(np.int64))
 
     def add(
         self,

@@ -514,7 +514,7 @@ def side_effects(ctx: Context) -> Section:
                                dependents=["rate", "ci_low", "ci_high"])  # fmt: skip
             ctx.count("adverse_events", i, "events", str(row["unit"]), hit,
                       dependents=["rate", "ci_low", "ci_high"], parent=n_cell)  # fmt: skip
-            without = np.setdiff1d(all_ids, hit)
+            without = all_ids[~pd.Series(all_ids).isin(hit).to_numpy(bool)]
             ctx.count("adverse_events", i, "events", str(row["unit"]), without, published=False)
     ctx.captions["adverse_events"] = (
         f"Side effects in the sessions dated in {ctx.quarter}: share of sessions and of "
