@@ -515,6 +515,7 @@ def plot_time_to_response(
     ci: bool = True,
     min_n: int = 1,
     min_at_risk: int = 0,
+    risk_table: bool = True,
     ax: Axes | None = None,
 ) -> Axes:
     """Kaplan-Meier curves of the share still without a response, with an at-risk table.
@@ -533,6 +534,9 @@ def plot_time_to_response(
         Privacy for reports: each curve stops where fewer episodes remain at risk (its
         late steps would show single patients), and at-risk counts below it read
         ``"<min_at_risk"``.
+    risk_table : bool, default True
+        Print the at-risk counts under the axes (a report whose counts are audited for
+        disclosure leaves them out: they are counts that the audit does not register).
     ax : Axes, optional
         Where to draw; a new figure when omitted.
 
@@ -590,6 +594,8 @@ def plot_time_to_response(
     ax.axhline(0.5, color=NEUTRAL, lw=0.8, ls=":")
     ax.legend(frameon=False, fontsize=8, loc="upper right")
     ax.set_title(f"Time to response ({result.rule})", fontsize=10)
+    if not risk_table:
+        return ax
     # at-risk table under the axes, aligned with the ticks
     ax.text(-0.06, -0.2, "At risk", transform=ax.transAxes, ha="right", fontsize=8,
             fontweight="bold")  # fmt: skip

@@ -6,10 +6,19 @@
 >>> report.clinic, report.quarter
 ('CLN-01', '2026Q1')
 
-See :func:`quarterly_report`; privacy rules in :mod:`tpdn_outcomes.report.suppress`.
+See :func:`quarterly_report` and :func:`quarterly_release`; the disclosure control in
+:mod:`tpdn_outcomes.report.disclosure`.
 """
 
-from tpdn_outcomes.report.build import MIN_CELL, Report, Section, quarterly_report
+from tpdn_outcomes.report.build import MIN_CELL, Report, quarterly_release, quarterly_report
+from tpdn_outcomes.report.context import Section
 from tpdn_outcomes.report.render import PdfEngineMissing
 
-__all__ = ["MIN_CELL", "PdfEngineMissing", "Report", "Section", "quarterly_report"]
+__all__ = [
+    "MIN_CELL",
+    "PdfEngineMissing",
+    "Report",
+    "Section",
+    "quarterly_release",
+    "quarterly_report",
+]

@@ -213,8 +213,23 @@ def render_excel(report: Report, path: str | Path) -> Path:
             ],
         }
     )
+    m = int(report.meta.get("min_cell", 11))
+    legend = pd.DataFrame(
+        {
+            "marker": [f"<{m}", "‡", "—"],
+            "meaning": [
+                f"a count from 1 to {m - 1} (not shown)",
+                f"a count of 0 or of {m} or more, hidden so that a small count cannot be worked "
+                "out from the others (in this report or the other reports of the same run)",
+                "a statistic, or a part, of a hidden count",
+            ],
+        }
+    )
     used: set[str] = set()
-    sheets = {_sheet_name("cover", used): neutralise_formulas(cover)}
+    sheets = {
+        _sheet_name("cover", used): neutralise_formulas(cover),
+        _sheet_name("legend", used): neutralise_formulas(legend),
+    }
     for key, table in report.tables.items():
         sheets[_sheet_name(key, used)] = neutralise_formulas(table)
 

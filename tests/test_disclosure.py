@@ -1,0 +1,207 @@
+"""The disclosure ledger, the intruder's linear programmes and the choice of suppressions."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from tpdn_outcomes.report.disclosure import Ledger, audit, protect
+
+
+def _table_ledger(values: np.ndarray, min_cell: int = 11) -> tuple[Ledger, dict]:
+    """A two-way table of episode counts with its row, column and grand totals."""
+    led = Ledger(min_cell)
+    ids: dict[tuple[int, int], list[str]] = {}
+    k = 0
+    for (i, j), v in np.ndenumerate(values):
+        ids[i, j] = [f"e{k + n}" for n in range(int(v))]
+        k += int(v)
+    cells = {}
+    for (i, j), members in ids.items():
+        cells[i, j] = led.add("episode", members, table="t", row=i, column=str(j))
+    for i in range(values.shape[0]):
+        members = [e for j in range(values.shape[1]) for e in ids[i, j]]
+        cells[i, "total"] = led.add("episode", members, table="t", row=i, column="total")
+    for j in range(values.shape[1]):
+        members = [e for i in range(values.shape[0]) for e in ids[i, j]]
+        cells["total", j] = led.add("episode", members, table="t", row="total", column=str(j))
+    everyone = [e for m in ids.values() for e in m]
+    cells["total", "total"] = led.add("episode", everyone, table="t", row="total", column="total")
+    return led, cells
+
+
+def test_rectangle_interval_matches_the_textbook_formula() -> None:
+    # Source: the feasibility interval of a suppressed 2x2 rectangle in a table whose
+    # margins are published (Cox LH, "Suppression methodology and statistical disclosure
+    # control", JASA 1980;75:377-385; Hundepool A et al., "Statistical Disclosure Control",
+    # Wiley 2012, on feasibility intervals): with a, b / c, d hidden, a can move by t while b and c move
+    # by -t and d by +t, so a lies in [a - min(a, d), a + min(b, c)].
+    values = np.array([[3, 20, 15], [12, 25, 30], [40, 18, 22]])
+    led, cells = _table_ledger(values)
+    status = ["published"] * len(led.cells)
+    for key in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        status[cells[key]] = "primary" if values[key] < 11 else "secondary"
+    result = audit(led, status).set_index("cell")
+    a, b, c, d = 3, 20, 12, 25
+    expected = {
+        (0, 0): (a - min(a, d), a + min(b, c)),  # [0, 15]
+        (0, 1): (b - min(b, c), b + min(a, d)),  # [8, 23]
+        (1, 0): (c - min(b, c), c + min(a, d)),  # [0, 15]
+        (1, 1): (d - min(a, d), d + min(b, c)),  # [22, 37]
+    }
+    for key, (lo, hi) in expected.items():
+        row = result.loc[cells[key]]
+        assert (row["lower"], row["upper"]) == (lo, hi), key
+    assert result.loc[cells[0, 0], "passes"]  # 15 - 0 >= 10
+
+
+def _brute_force(values: np.ndarray, hidden: set[tuple[int, int]]) -> dict:
+    """Every whole-number table agreeing with what is published: min and max per cell."""
+    keys = sorted(hidden)
+    top = int(values.sum())
+    found: dict[tuple[int, int], list[int]] = {k: [top, 0] for k in keys}
+    for guess in itertools.product(range(top + 1), repeat=len(keys)):
+        trial = values.copy()
+        for k, g in zip(keys, guess, strict=True):
+            trial[k] = g
+        if (trial.sum(axis=0) == values.sum(axis=0)).all() and (
+            trial.sum(axis=1) == values.sum(axis=1)
+        ).all():
+            for k, g in zip(keys, guess, strict=True):
+                found[k] = [min(found[k][0], g), max(found[k][1], g)]
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=6, max_size=6),
+    st.sets(st.integers(0, 5), min_size=2, max_size=4),
+)
+def test_lp_bounds_never_wider_than_the_whole_number_bounds(
+    flat: list[int], hide: set[int]
+) -> None:
+    # The ledger knows only the atoms that have members: an empty cell is pinned at 0,
+    # where an intruder, not knowing it is empty, could put people in it. The audit's
+    # intervals are therefore never wider than the intruder's (brute force over every
+    # whole-number table that agrees with what is published): a pattern that passes the
+    # audit passes the intruder's test too.
+    values = np.array(flat).reshape(2, 3)
+    led, cells = _table_ledger(values, min_cell=3)
+    hidden = {divmod(h, 3) for h in hide}
+    status = ["published"] * len(led.cells)
+    for key in hidden:
+        status[cells[key]] = "secondary"
+    result = audit(led, status).set_index("cell")
+    truth = _brute_force(values, hidden)
+    for key in hidden:
+        row = result.loc[cells[key]]
+        assert truth[key][0] <= row["lower"] <= row["upper"] <= truth[key][1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(1, 5), min_size=6, max_size=6),
+    st.sets(st.integers(0, 5), min_size=2, max_size=4),
+)
+def test_lp_bounds_equal_the_whole_number_bounds_when_no_cell_is_empty(
+    flat: list[int], hide: set[int]
+) -> None:
+    # with every cell non-empty every atom is known, and a two-way table with its margins
+    # is totally unimodular: the LP bounds are the integer bounds that brute force finds
+    values = np.array(flat).reshape(2, 3)
+    led, cells = _table_ledger(values, min_cell=3)
+    hidden = {divmod(h, 3) for h in hide}
+    status = ["published"] * len(led.cells)
+    for key in hidden:
+        status[cells[key]] = "secondary"
+    result = audit(led, status).set_index("cell")
+    truth = _brute_force(values, hidden)
+    for key in hidden:
+        row = result.loc[cells[key]]
+        assert [row["lower"], row["upper"]] == truth[key]
+
+
+def _scipy_interval(led: Ledger, status: list[str], target: int) -> tuple[float, float]:
+    """The same programme written out cell by cell and solved by scipy's linprog."""
+    unit = led.cells[target].unit
+    cells = [c for c in led.cells if c.unit == unit]
+    universe = np.unique(np.concatenate([c.members for c in cells]))
+    col = {u: i for i, u in enumerate(universe)}
+    matrix = np.zeros((len(cells), len(universe)))
+    for r, c in enumerate(cells):
+        matrix[r, [col[m] for m in c.members]] = 1
+    pub = [r for r, c in enumerate(cells) if status[c.id] == "published"]
+    row = next(r for r, c in enumerate(cells) if c.id == target)
+    kw = {"A_eq": matrix[pub], "b_eq": [cells[r].value for r in pub], "bounds": (0, None)}
+    lo = linprog(matrix[row], **kw, method="highs")
+    hi = linprog(-matrix[row], **kw, method="highs")
+    return lo.fun, (np.inf if hi.status == 3 else -hi.fun)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000))
+def test_every_hidden_count_of_a_random_release_passes_an_independent_audit(seed: int) -> None:
+    # random small multi-clinic tables of episodes: condition x clinic, with clinic,
+    # condition and grand totals, and each clinic's "responders" inside every cell
+    rng = np.random.default_rng(seed)
+    n_cond, n_clin = int(rng.integers(2, 4)), int(rng.integers(2, 4))
+    led = Ledger(min_cell=5)
+    groups = {}
+    k = 0
+    for i in range(n_cond):
+        for j in range(n_clin):
+            size = int(rng.choice([0, 1, 2, 3, 6, 9, 14]))
+            groups[i, j] = [f"e{k + n}" for n in range(size)]
+            k += size
+    for (i, j), members in groups.items():
+        n = led.add("episode", members, table=f"clinic {j}", row=i, column="n")
+        responders = members[: len(members) // 2]
+        led.add("episode", responders, table=f"clinic {j}", row=i, column="k", parent=n)
+        led.add("episode", members[len(members) // 2 :], table=f"clinic {j}", row=i,
+                column="k", published=False)  # fmt: skip
+    for j in range(n_clin):
+        led.add("episode", [e for i in range(n_cond) for e in groups[i, j]],
+                table=f"clinic {j}", row="all", column="n")  # fmt: skip
+    for i in range(n_cond):
+        led.add("episode", [e for j in range(n_clin) for e in groups[i, j]],
+                table="all clinics", row=i, column="n")  # fmt: skip
+    protection = protect(led)
+    for c in led.cells:
+        status = protection.status[c.id]
+        if status == "primary":
+            assert 0 < c.value < 5
+        if status != "published" and 0 < c.value < 5:
+            lo, hi = _scipy_interval(led, protection.status, c.id)
+            assert np.floor(hi + 1e-7) - np.ceil(lo - 1e-7) >= 4, (c, lo, hi)
+    assert protection.audit["passes"].all()
+
+
+def test_a_count_shown_must_be_the_population_registered() -> None:
+    led = Ledger(11)
+    with pytest.raises(AssertionError, match="shows 5 but the registered population has 3"):
+        led.add("episode", ["a", "b", "c"], table="t", row=0, column="n", value=5)
+
+
+def test_differencing_a_clinic_from_the_total_is_blocked() -> None:
+    # the issue's attack: all-clinics count minus the other clinics' counts (64 - 27 - 14 -
+    # 16 = 7) must not give the hidden one
+    led = Ledger(11)
+    sizes = {"CLN-01": 27, "CLN-02": 14, "CLN-03": 16, "CLN-04": 7}
+    k = 0
+    members = {}
+    for clinic, size in sizes.items():
+        members[clinic] = [f"e{k + n}" for n in range(size)]
+        k += size
+        led.add("episode", members[clinic], table=clinic, row="neck_pain", column="n")
+    led.add("episode", [e for m in members.values() for e in m], table="all", row="neck_pain",
+            column="n")  # fmt: skip
+    protection = protect(led)
+    assert protection.status[3] == "primary"
+    assert sum(s != "published" for s in protection.status) >= 2
+    row = protection.audit.set_index("cell").loc[3]
+    assert row["upper"] - row["lower"] >= 10

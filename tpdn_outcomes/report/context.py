@@ -1,0 +1,253 @@
+"""What a report section works from, and what it hands back.
+
+A section is a function ``section(ctx) -> Section``: it computes its tables from
+``ctx`` (the data in scope, the quarter, the completed episodes), registers every count
+it shows with :meth:`Context.count` (the population it counts goes to the release's
+disclosure ledger), and asks for its figures with :meth:`Context.figure`; figures are
+drawn only after the release's suppression is known, so that they draw only what the
+tables publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tpdn_outcomes import schema
+from tpdn_outcomes.data import SessionData, quarter_bounds
+from tpdn_outcomes.report.disclosure import Ledger
+
+#: The default smallest count shown in a report.
+MIN_CELL = schema.MIN_CELL
+
+#: A statistic hidden with its count.
+HIDDEN = "—"
+#: A count hidden so that a smaller count cannot be worked out from the others.
+SECONDARY = "‡"
+
+
+def suppressed_label(min_cell: int) -> str:
+    """How a count of 1 to ``min_cell - 1`` is shown (``"<11"`` for ``min_cell=11``).
+
+    Examples
+    --------
+    >>> suppressed_label(11), suppressed_label(5)
+    ('<11', '<5')
+    """
+    return f"<{min_cell}"
+
+
+@dataclass
+class Section:
+    """One section of the report: a title, a few sentences, tables, figures and notes."""
+
+    key: str
+    title: str
+    intro: str = ""
+    tables: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scope:
+    """The sessions of a quarter and the pain episodes that end in it."""
+
+    quarter: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    sessions_in_quarter: pd.DataFrame
+    ending: pd.DataFrame  # pain episodes whose last session is in the quarter
+    completed: SessionData | None
+
+
+def _subset(data: SessionData, episode_ids: pd.Index) -> SessionData:
+    keep = data.sessions["episode_id"].isin(episode_ids).to_numpy(dtype=bool)
+    sessions = data.sessions.loc[keep].reset_index(drop=True)
+    measures = data.measures[data.measures["session_id"].isin(sessions["session_id"])]
+    return SessionData(
+        sessions,
+        measures.reset_index(drop=True),
+        metadata=dict(data.metadata),
+        report=data.report,
+        exclusions=data.exclusions,
+        check=False,
+    )
+
+
+def scope(data: SessionData, quarter: str) -> Scope:
+    """The quarter's sessions, the episodes ending in it and the completed ones among them."""
+    start, end = quarter_bounds(quarter)
+    s = data.sessions
+    in_q = s[(s["session_date"] >= start) & (s["session_date"] <= end)]
+    ep = data.episodes("pain")
+    ending = ep[(ep["last_date"] >= start) & (ep["last_date"] <= end)]
+    done = ending[~ending["open"].fillna(False).to_numpy(dtype=bool)]
+    completed = _subset(data, pd.Index(done["episode_id"].astype(str))) if len(done) else None
+    return Scope(quarter, start, end, in_q, ending, completed)
+
+
+def previous_quarter(quarter: str, back: int) -> str:
+    """The quarter ``back`` quarters before ``quarter``.
+
+    Examples
+    --------
+    >>> previous_quarter("2026Q1", 1), previous_quarter("2026Q2", 4)
+    ('2025Q4', '2025Q2')
+    """
+    start, _ = quarter_bounds(quarter)
+    period = pd.Period(start, freq="Q") - back
+    return f"{period.year}Q{period.quarter}"
+
+
+@dataclass
+class Count:
+    """A registered count: its place in a table and the columns that go with it."""
+
+    table: str
+    row: Hashable
+    column: str
+    cell: int
+    dependents: tuple[str, ...] = ()
+    as_statistic: bool = False
+
+
+@dataclass
+class FigureRequest:
+    """A figure drawn after suppression: ``draw(ctx)`` returns a Figure or None."""
+
+    key: str
+    draw: Callable[[Context], Any]
+
+
+@dataclass
+class Context:
+    """Everything a section needs, and what it registers, for one report of a release."""
+
+    data: SessionData  # everything loaded (the data-flow lines and the benchmark use it)
+    scope_data: SessionData  # the clinic's sessions (or all), "open" from the data's end
+    clinic: str | None
+    quarter: str
+    data_end: pd.Timestamp
+    min_cell: int
+    ledger: Ledger
+    name: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    captions: dict[str, str] = field(default_factory=dict)
+    counts: list[Count] = field(default_factory=list)
+    figure_requests: list[FigureRequest] = field(default_factory=list)
+    status: dict[int, str] = field(default_factory=dict)
+    _scopes: dict[str, Scope] = field(default_factory=dict)
+
+    def scope(self, quarter: str | None = None) -> Scope:
+        """The :class:`Scope` of ``quarter`` (default: the report's), computed once."""
+        q = quarter or self.quarter
+        if q not in self._scopes:
+            self._scopes[q] = scope(self.scope_data, q)
+        return self._scopes[q]
+
+    @property
+    def completed(self) -> SessionData | None:
+        """The completed episodes of the report's quarter (all of their sessions)."""
+        return self.scope().completed
+
+    def count(
+        self,
+        table: str,
+        row: Hashable,
+        column: str,
+        unit: str,
+        ids: Iterable[Any],
+        *,
+        dependents: Iterable[str] = (),
+        published: bool = True,
+        value: int | None = None,
+        as_statistic: bool = False,
+        parent: int | None = None,
+    ) -> int:
+        """Register the count shown at ``tables[table].at[row, column]`` with its population.
+
+        ``dependents`` are the columns of the same row computed from it (hidden with it).
+        With ``published=False`` the count is not printed but can be derived (for example
+        the non-responders of a shown rate); it is audited when small. ``value`` is the
+        count when the cell shows something else: a formatted ``"n (%)"``, or (with
+        ``as_statistic=True``) a mean or rate from which the count can be worked out; such a
+        cell is blanked with ``"—"`` when its count is hidden.
+        """
+        if value is None and published:
+            shown: Any = self.tables[table].at[row, column]
+            value = int(shown) if pd.notna(shown) else 0
+        cell = self.ledger.add(
+            unit, ids, table=f"{self.name} / {table}", row=row, column=column, value=value,
+            published=published, parent=parent,
+        )  # fmt: skip
+        if published:
+            self.counts.append(Count(table, row, column, cell, tuple(dependents), as_statistic))
+        return cell
+
+    def figure(self, key: str, draw: Callable[[Context], Any]) -> None:
+        """Ask for a figure; ``draw(ctx)`` runs after suppression (see :meth:`published`)."""
+        self.figure_requests.append(FigureRequest(key, draw))
+
+    def published(self, table: str, row: Hashable, column: str = "n") -> bool:
+        """Whether the count at ``(row, column)`` of ``table`` is shown after suppression."""
+        for c in self.counts:
+            if c.table == table and c.row == row and c.column == column:
+                return self.status.get(c.cell, "published") == "published"
+        return False
+
+    def apply(self) -> None:
+        """Write the markers: statistics of hidden counts first, then the counts' own markers."""
+        label = suppressed_label(self.min_cell)
+        hidden = [c for c in self.counts if self.status.get(c.cell, "published") != "published"]
+
+        def put(table: str, row: Hashable, column: str, text: str) -> None:
+            frame = self.tables[table]
+            if frame[column].dtype != object:
+                frame[column] = frame[column].astype(object)
+            frame.at[row, column] = text
+
+        for c in hidden:
+            for dep in c.dependents:
+                put(c.table, c.row, dep, HIDDEN)
+        for c in hidden:
+            primary = self.status[c.cell] == "primary"
+            withheld = c.as_statistic or self.status[c.cell] == "withheld"
+            put(c.table, c.row, c.column,
+                HIDDEN if withheld else label if primary else SECONDARY)  # fmt: skip
+
+
+def rounded(table: pd.DataFrame, rates: Iterable[str] = ()) -> pd.DataFrame:
+    """Statistics stored at the precision they are shown: rates 3 decimals, others 2.
+
+    Examples
+    --------
+    >>> rounded(pd.DataFrame({"n": [3], "mean": [1.23456], "rate": [0.12345]}), ["rate"])
+       n  mean   rate
+    0  3  1.23  0.123
+    """
+    out = table.copy()
+    rate_cols = set(rates)
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = np.round(out[col].to_numpy(dtype=float), 3 if col in rate_cols else 2)
+    return out
+
+
+__all__ = [
+    "HIDDEN",
+    "MIN_CELL",
+    "SECONDARY",
+    "Context",
+    "Count",
+    "Scope",
+    "Section",
+    "previous_quarter",
+    "rounded",
+    "scope",
+    "suppressed_label",
+]
