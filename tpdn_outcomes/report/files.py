@@ -323,7 +323,8 @@ def write_report_set(
     stems = check_distinct_names(q, clinics)
     final = set_folder(out, q)
     result = ReportSet(final)
-    entries = []
+    entries: list[dict[str, Any]] = []
+    listed: list[str] = []
     with atomic_folder(final, TOOL) as tmp:
         for clinic in clinics:
             report = build(clinic)
@@ -331,6 +332,7 @@ def write_report_set(
                 report, tmp, stems[clinic], formats, skip=skip, failed=result.failed
             )
             result.files[clinic] = {fmt: final / p.name for fmt, p in files.items()}
+            listed.extend(p.name for p in files.values())
             entries.append(
                 {
                     "clinic": clinic,
@@ -339,7 +341,6 @@ def write_report_set(
                     "files": {fmt: p.name for fmt, p in files.items()},
                 }
             )
-        listed = [name for e in entries for name in e["files"].values()]
         manifest: dict[str, Any] = {
             "tool": TOOL,
             "package_version": __version__,
