@@ -382,3 +382,15 @@ def test_no_traceback_in_a_real_process(tmp_path: Path) -> None:
         )
         assert result.returncode in (1, 2), argv
         assert "Traceback" not in result.stderr, argv
+
+
+def test_convert_takes_the_load_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "adtpdn.csv"
+    argv = ["convert", MESSY, str(out), "--from", "sessions", "--to", "adam", *EXPORT]
+    assert main(argv) == 1
+    assert "--errors coerce" in capsys.readouterr().err and not out.exists()
+    assert main([*argv, "--errors", "coerce", "--problems", str(tmp_path / "p.csv")]) == 0
+    assert out.exists() and len(pd.read_csv(tmp_path / "p.csv")) > 0
+    assert _exit(["convert", str(out), str(tmp_path / "b.csv"), "--from", "adam", "--to",
+                  "sessions", "--encoding", "cp1252"]) == 2  # fmt: skip
+    assert "only with --from sessions" in capsys.readouterr().err

@@ -185,6 +185,10 @@ def _separator(text: str | None) -> str | None:
     return sep
 
 
+#: Options whose default means "not given" (convert refuses file options for other sources).
+_DEFAULTS: dict[str, Any] = {"measures": None, "sheet": None, "encoding": "utf-8-sig"}
+
+
 def _loader_takes(name: str) -> bool:
     from tpdn_outcomes.validate import load_sessions
 
@@ -223,9 +227,12 @@ def _load_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def _add_load_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="session table: .csv, .tsv, .xlsx or .parquet")
-    p.add_argument("--measures", metavar="FILE", help="long measures table joined on session_id")
+def _add_load_arguments(p: argparse.ArgumentParser, *, convert: bool = False) -> None:
+    if not convert:  # (convert has its own input, --measures and --export-date)
+        p.add_argument("file", help="session table: .csv, .tsv, .xlsx or .parquet")
+        p.add_argument(
+            "--measures", metavar="FILE", help="long measures table joined on session_id"
+        )
     p.add_argument(
         "--pain-scale",
         choices=["nprs", "vas100"],
@@ -235,9 +242,10 @@ def _add_load_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--date-format", metavar="FMT", help="strptime format of non-ISO dates, e.g. %d/%m/%Y"
     )
-    p.add_argument(
-        "--export-date", metavar="YYYY-MM-DD", help="dates after it are errors (default today)"
-    )
+    if not convert:
+        p.add_argument(
+            "--export-date", metavar="YYYY-MM-DD", help="dates after it are errors (default today)"
+        )
     p.add_argument(
         "--column-map", metavar="JSON", help="your column names -> canonical names, as JSON"
     )
@@ -381,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--mapping", metavar="TOML", help="REDCap field mapping (--from redcap)")
     c.add_argument("--measures", metavar="FILE", help="long measures table (with --from sessions)")
     c.add_argument("--export-date", metavar="YYYY-MM-DD", help="dates after it are errors")
+    _add_load_arguments(c, convert=True)
 
     m = sub.add_parser(
         "summary",
@@ -765,17 +774,31 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
     if args.source == args.target:
         raise _UsageError("--from and --to are the same: nothing to convert")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        if args.source == "sessions":
-            data = load_sessions(args.input, measures=args.measures, export_date=args.export_date)
-        elif args.source == "redcap":
-            data = load_redcap(args.input, data_dictionary=args.dictionary, mapping=args.mapping,
-                               export_date=args.export_date)  # fmt: skip
-        elif args.source == "fhir":
-            data = from_fhir(args.input, export_date=args.export_date)
-        else:
-            data = from_adam(read_adam(args.input), export_date=args.export_date)
+    options = _load_options(args)
+    file_options = ("measures", "sheet", "encoding", "sep")
+    if args.source != "sessions":
+        given = [f"--{k}" for k in file_options if k in options and options[k] != _DEFAULTS.get(k)]
+        if given:
+            raise _UsageError(f"{', '.join(given)}: only with --from sessions")
+        options = {k: v for k, v in options.items() if k not in file_options}
+    if args.source == "redcap":
+        options["allow_fields"] = options.pop("allow_columns")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            if args.source == "sessions":
+                data = load_sessions(args.input, **options)
+            elif args.source == "redcap":
+                data = load_redcap(args.input, data_dictionary=args.dictionary,
+                                   mapping=args.mapping, **options)  # fmt: skip
+            elif args.source == "fhir":
+                data = from_fhir(args.input, **options)
+            else:
+                data = from_adam(read_adam(args.input), **options)
+    except SchemaError as exc:
+        _write_problems(args.problems, exc.report.table if exc.report is not None else None)
+        raise
+    _write_problems(args.problems, data.report.table)
     if args.target == "adam":
         path = write_adam(to_adam(data), args.output)
     elif args.target == "redcap":
