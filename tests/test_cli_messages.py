@@ -277,6 +277,8 @@ def test_problems_file_holds_the_whole_table(
     again = tmp_path / "again.csv"
     assert main(["summary", MESSY, *EXPORT, "--problems", str(again)]) == 1
     assert len(pd.read_csv(again)) == len(report.table)
+    assert _exit(["validate", MESSY, "--problems", str(tmp_path / "p.txt")]) == 2
+    assert "--problems writes .csv" in capsys.readouterr().err
 
 
 def _two_sheets(path: Path, first: str = "Notes") -> None:

@@ -216,6 +216,9 @@ def _load_options(args: argparse.Namespace) -> dict[str, Any]:
             if value < 1:
                 raise _UsageError(f"--{flag.replace('_', '-')} must be at least 1, not {value}")
             options[key] = value
+    problems = getattr(args, "problems", None)
+    if problems and Path(problems).suffix.lower() not in ("", ".csv", ".tsv", ".xlsx"):
+        raise _UsageError(f"--problems writes .csv, .tsv or .xlsx, not {Path(problems).name!r}")
     sep = _separator(args.sep)
     if sep is not None:
         if not _loader_takes("sep"):
@@ -433,8 +436,8 @@ def _write_problems(path: str | None, table: pd.DataFrame | None) -> None:
             ]
         )
     target = Path(path)
-    if target.suffix.lower() not in (".csv", ".tsv", ".xlsx"):
-        target = target.with_name(target.name + ".csv") if not target.suffix else target
+    if not target.suffix:
+        target = target.with_name(target.name + ".csv")
     written = write_table(_in_cli_words(table), target)
     print(f"wrote the {len(table)} problem(s) to {written}", file=sys.stderr)
 
