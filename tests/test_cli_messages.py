@@ -328,13 +328,39 @@ def test_sep_flag_reaches_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _exit(["validate", "x.csv", "--sep", ";;"]) == 2
 
 
-def test_sep_flag_says_when_the_loader_cannot_take_it(
+def test_sep_flag_reads_a_semicolon_file(
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    sample,  # type: ignore[no-untyped-def]
 ) -> None:
+    import hashlib
+    import tempfile
+
+    from tpdn_outcomes.cli import _load, _load_options, build_parser
+
     if "sep" in inspect.signature(validate_module.load_sessions).parameters:
         pytest.skip("the loader takes sep=: covered by test_sep_flag_reaches_the_loader")
-    assert _exit(["validate", SAMPLE, "--sep", ";"]) == 2
-    assert "--sep needs a loader" in capsys.readouterr().err
+    frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    assert frame["muscles"].str.contains(";").any()  # (cells holding the separator: quoted)
+    path = tmp_path / "semicolons.csv"
+    frame.to_csv(path, sep=";", index=False, encoding="cp1252")
+    assert main(["validate", str(path), *EXPORT, "--encoding", "cp1252"]) == 1
+    assert "Fix: read it with --sep ';'" in capsys.readouterr().out
+    before = set(Path(tempfile.gettempdir()).glob("tpdn-sep-*"))
+    assert main(["validate", str(path), *EXPORT, "--encoding", "cp1252", "--sep", ";"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("semicolons.csv: 0 errors, 83 warnings")  # the same name and rows
+    assert "row 10, column 'patient_id'" in out
+    args = build_parser().parse_args(["summary", str(path), "--sep", "semicolon",
+                                      "--encoding", "cp1252", *EXPORT])  # fmt: skip
+    data = _load(args)
+    assert _load_options(args)["sep"] == ";"
+    pd.testing.assert_frame_equal(data.measures, sample.measures)
+    assert data.metadata["source"] == str(path)
+    assert data.metadata["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert set(Path(tempfile.gettempdir()).glob("tpdn-sep-*")) == before  # copy removed
+    assert _exit(["validate", str(sample_path("sessions.xlsx")), "--sep", ";"]) == 2
+    assert "--sep is for text tables" in capsys.readouterr().err
 
 
 def test_day_options_reach_the_loader(capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import inspect
 import json
@@ -34,7 +35,7 @@ import re
 import shlex
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,12 @@ def _value_flag(flag: str) -> Callable[[re.Match[str]], str]:
 
 
 _QUOTED = r"('[^']*'|\"[^\"]*\"|-?\d+)"
+_SEPARATORS = {"semicolons": ";", "tabs": "tab", "vertical bars": "|", "commas": ","}
+
+
+def _sep_fix(match: re.Match[str]) -> str:
+    return f"{match.group(1)}read it with --sep {shlex.quote(_SEPARATORS[match.group(2)])}, or "
+
 
 #: Python argument (as the library's messages write it) -> command-line option.
 CLI_WORDS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
@@ -111,6 +118,10 @@ CLI_WORDS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
         "(write them all with --problems FILE)",
     ),
     (re.compile(r"\bin \.table\b"), "with --problems FILE"),
+    (
+        re.compile(r"(separated by (semicolons|tabs|vertical bars|commas), not [^\n]*?Fix: )"),
+        _sep_fix,
+    ),
 ]
 
 
@@ -186,7 +197,7 @@ def _separator(text: str | None) -> str | None:
 
 
 #: Options whose default means "not given" (convert refuses file options for other sources).
-_DEFAULTS: dict[str, Any] = {"measures": None, "sheet": None, "encoding": "utf-8-sig"}
+_DEFAULTS: dict[str, Any] = {"measures": None, "sheet": None, "encoding": "utf-8-sig", "sep": None}
 
 
 def _loader_takes(name: str) -> bool:
@@ -221,13 +232,83 @@ def _load_options(args: argparse.Namespace) -> dict[str, Any]:
         raise _UsageError(f"--problems writes .csv, .tsv or .xlsx, not {Path(problems).name!r}")
     sep = _separator(args.sep)
     if sep is not None:
-        if not _loader_takes("sep"):
-            raise _UsageError(
-                "--sep needs a loader that takes a separator, which this installation's "
-                "does not; save the file with commas (.csv) or tabs (.tsv) instead"
-            )
-        options["sep"] = sep
+        options["sep"] = sep  # (read by _separated, which gives it to the loader or applies it)
     return options
+
+
+_TEXT_ENDINGS = (".csv", ".tsv", ".tab", ".txt")
+
+
+def _comma_copy(path: str, sep: str, encoding: str, folder: str) -> str:
+    """A comma-separated UTF-8 copy of a text table, record for record, in ``folder``."""
+    import csv
+
+    source = Path(path)
+    if source.suffix.lower() not in _TEXT_ENDINGS:
+        raise _UsageError(
+            f"--sep is for text tables ({', '.join(_TEXT_ENDINGS)}), not {source.name}"
+        )
+    name = source.name if source.suffix.lower() == ".csv" else source.stem + ".csv"
+    target = Path(folder) / name
+    try:
+        with (
+            source.open(encoding=encoding, newline="") as f,
+            target.open("w", encoding="utf-8", newline="") as out,
+        ):
+            writer = csv.writer(out, lineterminator="\n")
+            for record in csv.reader(f, delimiter=sep, strict=True):
+                writer.writerow(record)
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            f"{source.name}: the file is not {encoding} text ({exc.reason} at byte {exc.start}). "
+            "Fix: save it as 'CSV UTF-8' in Excel, or pass encoding='cp1252' (or the file's encoding)"
+        ) from exc
+    except csv.Error as exc:
+        raise SchemaError(
+            f"{source.name}: cannot be read with the separator {sep!r} ({exc}). Fix: check "
+            "the separator and quoting, or re-export the table"
+        ) from exc
+    return str(target)
+
+
+@contextlib.contextmanager
+def _separated(file: str, options: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The input file and loader options with ``--sep`` applied.
+
+    When the loader takes ``sep=`` it is passed on. Otherwise the file (and a
+    ``--measures`` file) is read with the separator and copied, record for record and
+    under the same name, as comma-separated UTF-8 into a private temporary folder that is
+    removed afterwards; the loader reads the copy, so messages name the same file and
+    rows, and the result's ``source`` and ``sha256`` are set back to the original's.
+    """
+    import tempfile
+
+    sep = options.get("sep")
+    if sep is None or _loader_takes("sep"):
+        yield file, options
+        return
+    options = {k: v for k, v in options.items() if k != "sep"}
+    with tempfile.TemporaryDirectory(prefix="tpdn-sep-") as folder:  # (mode 0700)
+        if not Path(file).exists():
+            raise FileNotFoundError(f"{file}: no such file; check the path")
+        copy = _comma_copy(file, sep, options["encoding"], folder)
+        measures = options.get("measures")
+        if measures is not None:
+            sub = Path(folder) / "measures"
+            sub.mkdir()
+            options["measures"] = _comma_copy(str(measures), sep, options["encoding"], str(sub))
+        options["encoding"] = "utf-8"
+        yield copy, options
+
+
+def _restore_source(data: Any, file: str, copy: str) -> Any:
+    """Give a dataset loaded from a ``--sep`` copy its original source and SHA-256."""
+    if copy != file:
+        from tpdn_outcomes.io import _sha256_file
+
+        data.metadata["source"] = str(file)
+        data.metadata["sha256"] = _sha256_file(Path(file))
+    return data
 
 
 def _add_load_arguments(p: argparse.ArgumentParser, *, convert: bool = False) -> None:
@@ -466,11 +547,13 @@ def _load(args: argparse.Namespace) -> Any:
     """load_sessions with the command's options; problems go to ``--problems`` and stderr."""
     from tpdn_outcomes.validate import load_sessions
 
-    options = _load_options(args)
     try:
-        with warnings.catch_warnings():
+        with (
+            _separated(args.file, _load_options(args)) as (file, options),
+            warnings.catch_warnings(),
+        ):
             warnings.simplefilter("ignore", DataQualityWarning)
-            data = load_sessions(args.file, **options)
+            data = _restore_source(load_sessions(file, **options), args.file, file)
     except SchemaError as exc:
         _write_problems(args.problems, exc.report.table if exc.report is not None else None)
         hint = _sheet_hint(args)
@@ -491,7 +574,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     options = _load_options(args)
     options.pop("errors")  # (validate lists every problem whatever --errors says)
-    report = validate(args.file, **options)
+    with _separated(args.file, options) as (file, options):
+        report = validate(file, **options)
     _write_problems(args.problems, report.table)
     table = _in_cli_words(report.table)
     if args.format == "json":
@@ -557,8 +641,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from tpdn_outcomes import outcomes
     from tpdn_outcomes.validate import validate
 
-    options = _load_options(args)
-    report = validate(args.file, **{k: v for k, v in options.items() if k != "errors"})
+    options = {k: v for k, v in _load_options(args).items() if k != "errors"}
+    with _separated(args.file, options) as (file, options):
+        report = validate(file, **options)
     print(cli_words(report.summary(max_rows=5)))
     if not report.ok and args.errors != "coerce":
         _write_problems(args.problems, report.table)
@@ -787,10 +872,13 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     if args.source == "redcap":
         options["allow_fields"] = options.pop("allow_columns")
     try:
-        with warnings.catch_warnings():
+        with (
+            _separated(args.input, options) as (file, options),
+            warnings.catch_warnings(),
+        ):
             warnings.simplefilter("ignore", DataQualityWarning)
             if args.source == "sessions":
-                data = load_sessions(args.input, **options)
+                data = _restore_source(load_sessions(file, **options), args.input, file)
             elif args.source == "redcap":
                 data = load_redcap(args.input, data_dictionary=args.dictionary,
                                    mapping=args.mapping, **options)  # fmt: skip
