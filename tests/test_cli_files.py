@@ -409,3 +409,25 @@ def test_convert_to_sessions_is_one_file_that_loads_as_it_is(
     assert loaded.episodes("pain")["change"].notna().sum() == (
         sample.episodes("pain")["change"].notna().sum()
     )
+
+
+def test_atomic_folder_interrupted_between_the_renames_keeps_the_old_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tpdn_outcomes._files as files_module
+
+    target = tmp_path / "set"
+    with atomic_folder(target, "me") as tmp:
+        _set(tmp, files=("old.txt",))
+    real_rename = os.rename
+
+    def rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(src).name.endswith(".partial"):  # the new set moving in: killed here
+            raise KeyboardInterrupt
+        real_rename(src, dst)
+
+    monkeypatch.setattr(files_module.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt), atomic_folder(target, "me") as tmp:
+        _set(tmp, files=("new.txt",))
+    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "old.txt"]
+    assert _leftovers(tmp_path) == []

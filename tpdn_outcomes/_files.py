@@ -203,24 +203,21 @@ def atomic_folder(target: str | os.PathLike[str], tool: str) -> Iterator[Path]:
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.{secrets.token_hex(4)}.partial"
     tmp.mkdir(mode=0o777)  # (the umask applies, as to any new folder)
+    old = final.parent / f".{final.name}.{secrets.token_hex(4)}.old"
     try:
         yield tmp
         check_replaceable(final, tool)  # (again: it may have appeared meanwhile)
-        old = None
         if final.exists():
-            old = final.parent / f".{final.name}.{secrets.token_hex(4)}.old"
             os.rename(final, old)
-        try:
-            os.rename(tmp, final)
-        except BaseException:
-            if old is not None:
-                os.rename(old, final)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not final.exists():  # (stopped between the two renames)
+            os.rename(old, final)
         raise
+    finally:
+        if old.exists() and final.exists():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 class Terminated(SystemExit):
