@@ -113,6 +113,16 @@ CLI_WORDS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = 
     (re.compile(r"episode_gap_days=(\d+)?"), "--episode-gap-days DAYS"),
     (re.compile(r"open_after_days=(\d+)?"), "--open-after-days DAYS"),
     (re.compile(r"quarter=" + _QUOTED), _value_flag("--quarter")),
+    # the same arguments named without a value ("pass one of these names as sheet=")
+    (re.compile(r"\bsheet=(?!\w)"), "--sheet NAME"),
+    (re.compile(r"\bencoding=(?!\w)"), "--encoding NAME"),
+    (re.compile(r"\bsep=(?!\w)"), "--sep CHAR"),
+    (re.compile(r"\berrors=(?!\w)"), "--errors coerce"),
+    (re.compile(r"\bdate_format=(?!\w)"), "--date-format FMT"),
+    (re.compile(r"\bpain_scale=(?!\w)"), "--pain-scale vas100"),
+    (re.compile(r"\bcolumn_map=(?!\w)"), "--column-map JSON"),
+    (re.compile(r"\bconditions=(?!\w)"), "--condition-map JSON"),
+    (re.compile(r"\bmeasures=(?!\w)"), "--measures FILE"),
     (
         re.compile(r"\(?see (?:report\.table|data\.report|the report's table)\)?"),
         "(write them all with --problems FILE)",
@@ -523,8 +533,11 @@ def _write_problems(path: str | None, table: pd.DataFrame | None) -> None:
     print(f"wrote the {len(table)} problem(s) to {written}", file=sys.stderr)
 
 
-def _sheet_hint(args: argparse.Namespace) -> str:
-    """The sheets of an Excel workbook, to say where else the data may be."""
+def _sheet_hint(args: argparse.Namespace, said: str = "") -> str:
+    """The sheets of an Excel workbook, to say where else the data may be.
+
+    Nothing when the messages already shown (``said``) list every sheet.
+    """
     path = Path(getattr(args, "file", "") or "")
     if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
         return ""
@@ -536,11 +549,16 @@ def _sheet_hint(args: argparse.Namespace) -> str:
         book.close()
     except Exception:  # (a damaged workbook: its own error says so)
         return ""
-    if len(names) < 2 and not args.sheet:
+    if (len(names) < 2 and not args.sheet) or not names:
+        return ""
+    if all(repr(n) in said for n in names):
         return ""
     listed = ", ".join(repr(n) for n in names)
-    chosen = f"sheet {args.sheet!r}" if args.sheet else f"the first sheet ({names[0]!r})"
-    return f"The workbook has the sheets {listed}; {chosen} was read. Choose one with --sheet NAME."
+    if args.sheet and args.sheet not in names:
+        chosen = f"there is no sheet {args.sheet!r}"
+    else:
+        chosen = f"{f'sheet {args.sheet!r}' if args.sheet else f'the first sheet ({names[0]!r})'} was read"
+    return f"The workbook has the sheets {listed}; {chosen}. Choose one with --sheet NAME."
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -556,7 +574,7 @@ def _load(args: argparse.Namespace) -> Any:
             data = _restore_source(load_sessions(file, **options), args.file, file)
     except SchemaError as exc:
         _write_problems(args.problems, exc.report.table if exc.report is not None else None)
-        hint = _sheet_hint(args)
+        hint = _sheet_hint(args, str(exc))
         if hint:
             raise SchemaError(f"{exc}\n{hint}", exc.report) from exc
         raise
@@ -602,7 +620,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         else:
             print("Not loadable as it is: fix the errors above, or load with --errors coerce.")
         if not report.ok:
-            hint = _sheet_hint(args)
+            hint = _sheet_hint(args, " ".join(report.errors["message"].astype(str)))
             if hint:
                 print(hint)
     failed = not report.ok or (args.strict and len(report.warnings) > 0)
