@@ -65,8 +65,8 @@ def test_validate_says_coerce_cannot_repair_an_unreadable_file(
     path.write_text("Patient ID;Condition;Session date\nP1;neck_pain;2025-01-01\n")
     assert main(["validate", str(path), *EXPORT]) == 1
     out = capsys.readouterr().out
-    assert "separated by semicolons" in out and "coerce' cannot repair" in out
-    assert "load with errors='coerce'" not in out
+    assert "separated by semicolons" in out and "--errors coerce cannot repair" in out
+    assert "load with --errors coerce" not in out and "errors=" not in out
 
 
 def test_validate_json_and_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -211,8 +211,9 @@ def test_filter_by_quarter_condition_clinic(small: pd.DataFrame) -> None:
 
 def test_quarter_bounds() -> None:
     assert quarter_bounds("2026-Q4") == (pd.Timestamp("2026-10-01"), pd.Timestamp("2026-12-31"))
+    assert quarter_bounds("Q3 2026") == quarter_bounds("2026Q3")  # (issue 19: one parser)
     with pytest.raises(ValueError, match="2026Q3"):
-        quarter_bounds("Q3 2026")
+        quarter_bounds("2026-07")
 
 
 def test_measure_names_and_repr(small: pd.DataFrame) -> None:

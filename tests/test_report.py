@@ -297,10 +297,14 @@ def test_cli_report_with_config_and_all_clinics(tmp_path: Path, capsys) -> None:
                  "--all-clinics", "--out", str(tmp_path / "out"), "--quiet",
                  "--export-date", "2026-07-01"])  # fmt: skip
     assert code == 0
-    names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == [f"tpdn_report_2026Q1_{c}.html" for c in
-                     ("CLN-01", "CLN-02", "CLN-03", "CLN-04", "all_clinics")]  # fmt: skip
-    html = (tmp_path / "out" / "tpdn_report_2026Q1_CLN-02.html").read_text(encoding="utf-8")
+    from tpdn_outcomes.report.files import report_stem
+
+    folder = tmp_path / "out" / "tpdn_reports_2026Q1"  # one complete set (tests/test_cli_files.py)
+    names = sorted(p.name for p in folder.iterdir())
+    clinics = ("CLN-01", "CLN-02", "CLN-03", "CLN-04", None)
+    expected = [f"{report_stem('2026Q1', c)}.html" for c in clinics]
+    assert names == sorted([*expected, "index.html", "manifest.json"])
+    html = (folder / f"{report_stem('2026Q1', 'CLN-02')}.html").read_text(encoding="utf-8")
     assert "&lt;15" in html and "CLN-02" in html
     assert "wrote" in capsys.readouterr().out
 

@@ -10,7 +10,7 @@ Load a clinic's export, check it, refuse identifiable data, and derive episodes:
 """
 
 from tpdn_outcomes._version import __version__
-from tpdn_outcomes.data import SessionData, quarter_bounds
+from tpdn_outcomes.data import SessionData, parse_quarter, quarter_bounds
 from tpdn_outcomes.datasets import load_sample
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 from tpdn_outcomes.privacy import IdentifierError
@@ -25,6 +25,7 @@ __all__ = [
     "__version__",
     "load_sample",
     "load_sessions",
+    "parse_quarter",
     "quarter_bounds",
     "validate",
 ]

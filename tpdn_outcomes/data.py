@@ -24,22 +24,93 @@ from tpdn_outcomes.errors import SchemaError
 if TYPE_CHECKING:  # pragma: no cover
     from tpdn_outcomes.validate import ValidationReport
 
-_QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
+_QUARTER = re.compile(
+    r"^(?:(?P<year>\d{4})[\s_-]*Q(?P<q>[1-4])|Q(?P<q2>[1-4])[\s_-]*(?P<year2>\d{4}))$",
+    re.IGNORECASE,
+)
+
+#: The spellings :func:`parse_quarter` accepts, shown in its error message.
+QUARTER_FORMS = ("2026Q3", "2026-Q3", "2026q3", "Q3 2026", "Q3-2026")
 
 
-def quarter_bounds(quarter: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day of a calendar quarter written ``2026Q3`` (or ``2026-Q3``).
+class QuarterError(ValueError):
+    """A quarter that is not written as a year and a quarter (``2026Q3``, ``Q3 2026``, ...)."""
+
+
+def parse_quarter(quarter: object) -> str:
+    """The canonical text ``YYYYQn`` of a calendar quarter, from any usual spelling.
+
+    Accepted: ``2026Q3``, ``2026-Q3``, ``2026 Q3``, ``2026q3``, ``Q3 2026``, ``Q3-2026``
+    (any case, surrounding blanks ignored), and a pandas quarterly ``Period``. File names
+    and titles always use the canonical form.
+
+    Parameters
+    ----------
+    quarter : str or pandas.Period
+        The quarter.
+
+    Returns
+    -------
+    str
+        ``"2026Q3"``.
+
+    Raises
+    ------
+    QuarterError
+        (a ``ValueError``) for anything else, with an example of the accepted form.
+
+    Examples
+    --------
+    >>> [parse_quarter(q) for q in ["2026Q3", "2026-Q3", "2026q3", "Q3 2026", "Q3-2026"]]
+    ['2026Q3', '2026Q3', '2026Q3', '2026Q3', '2026Q3']
+    >>> parse_quarter("2026-07")
+    Traceback (most recent call last):
+    ...
+    tpdn_outcomes.data.QuarterError: quarter must be a year and a quarter such as 2026Q3 (also 2026-Q3, 2026q3, Q3 2026, Q3-2026), not '2026-07'
+    """
+    if isinstance(quarter, pd.Period) and quarter.freqstr.upper().startswith("Q"):
+        return f"{quarter.year}Q{quarter.quarter}"
+    match = _QUARTER.match(quarter.strip()) if isinstance(quarter, str) else None
+    if not match:
+        shown = quarter if isinstance(quarter, str) else type(quarter).__name__
+        raise QuarterError(
+            "quarter must be a year and a quarter such as 2026Q3 (also "
+            f"{', '.join(QUARTER_FORMS[1:])}), not {shown!r}"
+        )
+    year = match.group("year") or match.group("year2")
+    return f"{year}Q{match.group('q') or match.group('q2')}"
+
+
+def quarter_bounds(quarter: object) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a calendar quarter (any spelling :func:`parse_quarter` takes).
+
+    Raises
+    ------
+    QuarterError
+        (a ``ValueError``) when ``quarter`` is not a quarter.
 
     Examples
     --------
     >>> quarter_bounds("2026Q3")
     (Timestamp('2026-07-01 00:00:00'), Timestamp('2026-09-30 00:00:00'))
+    >>> quarter_bounds("Q3 2026") == quarter_bounds("2026-q3")
+    True
     """
-    match = _QUARTER.match(str(quarter).strip())
-    if not match:
-        raise ValueError(f"quarter must look like '2026Q3', not {quarter!r}")
-    start = pd.Timestamp(year=int(match.group(1)), month=3 * int(match.group(2)) - 2, day=1)
+    text = parse_quarter(quarter)
+    start = pd.Timestamp(year=int(text[:4]), month=3 * int(text[5]) - 2, day=1)
     return start, start + pd.offsets.QuarterEnd(0)
+
+
+def quarters_with_data(dates: pd.Series) -> list[str]:
+    """The quarters (``YYYYQn``, in order) in which the given dates fall.
+
+    Examples
+    --------
+    >>> quarters_with_data(pd.Series(pd.to_datetime(["2026-02-01", "2025-12-31", None])))
+    ['2025Q4', '2026Q1']
+    """
+    d = pd.to_datetime(dates).dropna()
+    return sorted({f"{y}Q{q}" for y, q in zip(d.dt.year, d.dt.quarter, strict=True)})
 
 
 class SessionData:
@@ -329,6 +400,7 @@ class SessionData:
             if start is not None or end is not None:
                 raise ValueError("give quarter= or start=/end=, not both")
             start, end = quarter_bounds(quarter)
+            quarter = parse_quarter(quarter)
         if start is not None:
             keep &= (s["session_date"] >= pd.Timestamp(start)).fillna(False).to_numpy(dtype=bool)
         if end is not None:

@@ -35,7 +35,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -881,18 +880,9 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
     """Write via a temporary file in the same folder, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are ordinary shared files
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    from tpdn_outcomes._files import atomic_write
+
+    return atomic_write(path, write)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:

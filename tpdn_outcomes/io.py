@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -528,18 +527,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
     >>> atomic_write(target, lambda p: p.write_text("done")).read_text()
     'done'
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    from tpdn_outcomes._files import atomic_write as write_atomically
+
+    return write_atomically(path, write)  # (permissions follow the umask; no leftovers)
 
 
 def write_table(

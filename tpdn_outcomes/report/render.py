@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tpdn_outcomes.io import atomic_write, neutralise_formulas
+from tpdn_outcomes._files import atomic_write, write_text
+from tpdn_outcomes.io import neutralise_formulas
 
 if TYPE_CHECKING:  # pragma: no cover
     from tpdn_outcomes.report.build import Report
@@ -153,7 +154,7 @@ def render_html(report: Report, *, fragment: bool = False) -> str:
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write text (UTF-8) to ``path`` through a temporary file moved into place."""
-    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return write_text(path, text)
 
 
 class PdfEngineMissing(RuntimeError):
