@@ -780,7 +780,7 @@ def _check_quarter_has_sessions(data: Any, quarter: str, clinic: str | None) -> 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from tpdn_outcomes.data import quarter_bounds
-    from tpdn_outcomes.report import PdfEngineMissing, quarterly_report
+    from tpdn_outcomes.report import PdfEngineMissing, quarterly_release
     from tpdn_outcomes.report.files import (
         check_distinct_names,
         report_stem,
@@ -803,15 +803,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     data = _load(args)
     progress = not settings.get("quiet", False)
 
-    def build(clinic: str | None) -> Any:
-        return quarterly_report(
+    def release(clinics: list[str | None]) -> dict[str | None, Any]:
+        # the reports of one run are built together: disclosure control over all of them
+        reports = quarterly_release(
             data,
             quarter=quarter,
-            clinic=clinic,
+            clinics=clinics,
             min_cell=settings["min_cell"],
             title=settings.get("title"),
             progress=progress,
         )
+        return dict(zip(clinics, reports, strict=True))
 
     failed: dict[str, str] = {}
     if settings.get("all_clinics"):
@@ -823,11 +825,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         quiet = sorted(set(s["clinic_id"].dropna().astype(str)) - set(names))
         clinics: list[str | None] = [None, *names]
         check_distinct_names(quarter, clinics)
+        built = release(clinics)
         result = write_report_set(
             out,
             quarter,
             clinics,
-            build,
+            built.__getitem__,
             settings["format"],
             source={
                 "file": Path(str(data.metadata.get("source", ""))).name or None,
@@ -847,7 +850,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     else:
         clinic = settings.get("clinic")
         _check_quarter_has_sessions(data, quarter, clinic)
-        report = build(clinic)
+        report = release([clinic])[clinic]
         written = write_report_files(
             report,
             out,

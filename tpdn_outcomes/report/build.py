@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from tpdn_outcomes import __version__
-from tpdn_outcomes.data import SessionData, quarter_bounds
+from tpdn_outcomes.data import SessionData, parse_quarter, quarter_bounds
 from tpdn_outcomes.report.context import (
     HIDDEN,
     MIN_CELL,
@@ -243,7 +243,7 @@ def quarterly_release(
     """
     import matplotlib.pyplot as plt  # noqa: F401  (backend chosen by the caller)
 
-    quarter_bounds(quarter)  # validates the text
+    quarter = parse_quarter(quarter)  # 2026Q3, 2026-Q3, Q3 2026, ... -> 2026Q3
     if isinstance(min_cell, bool) or int(min_cell) < 1:
         raise ValueError(f"min_cell must be a whole number of at least 1, not {min_cell!r}")
     ledger = Ledger(min_cell)

@@ -126,7 +126,7 @@ class Ledger:
         arr = ids if isinstance(ids, np.ndarray) else np.asarray(list(ids), dtype=object)
         values = pd.unique(pd.Series(arr.astype(object, copy=False)).dropna().to_numpy())
         known = self._codes.get(unit, pd.Index([], dtype=object))
-        codes = known.get_indexer(values)
+        codes = known.get_indexer(pd.Index(values, dtype=object))
         new = codes < 0
         if new.any():
             codes[new] = np.arange(len(known), len(known) + int(new.sum()))
