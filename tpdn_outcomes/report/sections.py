@@ -108,7 +108,7 @@ def key_figures(ctx: Context) -> Section:
             cs = change_summary(sc.completed, measure="pain", by=None).iloc[0]
             table.at[5, q] = (
                 f"{cs['mean_change']:.2f} ({cs['ci_low']:.2f} to {cs['ci_high']:.2f})"
-                if cs["n"] > 0
+                if cs["n"] >= ctx.min_cell  # a mean does not give its n: no count to register
                 else HIDDEN
             )
             rr = responder_rates(sc.completed, measure="pain", by=None)
@@ -130,8 +130,6 @@ def key_figures(ctx: Context) -> Section:
             ep = sc.completed.episodes("pain")
             has = ep["change"].notna().to_numpy(dtype=bool)
             resp = responder_flags(ep, "pain", "moderate")
-            ctx.count("key_figures", 5, q, "episode", _ids(ep, "episode_id", has),
-                      value=int(has.sum()), as_statistic=True)  # fmt: skip
             ctx.count("key_figures", 6, q, "episode", _ids(ep, "episode_id", resp),
                       value=int(resp.sum()), as_statistic=True)  # fmt: skip
             ctx.count("key_figures", 6, q, "episode", _ids(ep, "episode_id", has & ~resp),
