@@ -114,6 +114,7 @@ class Count:
     cell: int
     dependents: tuple[str, ...] = ()
     as_statistic: bool = False
+    dependent_cells: tuple[tuple[Hashable, str], ...] = ()
 
 
 @dataclass
@@ -168,6 +169,7 @@ class Context:
         value: int | None = None,
         as_statistic: bool = False,
         parent: int | None = None,
+        dependent_cells: Iterable[tuple[Hashable, str]] = (),
     ) -> int:
         """Register the count shown at ``tables[table].at[row, column]`` with its population.
 
@@ -176,7 +178,8 @@ class Context:
         the non-responders of a shown rate); it is audited when small. ``value`` is the
         count when the cell shows something else: a formatted ``"n (%)"``, or (with
         ``as_statistic=True``) a mean or rate from which the count can be worked out; such a
-        cell is blanked with ``"—"`` when its count is hidden.
+        cell is blanked with ``"—"`` when its count is hidden. ``dependent_cells`` are
+        further ``(row, column)`` cells computed from it (a Table 1 group's means).
         """
         if value is None and published:
             shown: Any = self.tables[table].at[row, column]
@@ -186,7 +189,17 @@ class Context:
             published=published, parent=parent,
         )  # fmt: skip
         if published:
-            self.counts.append(Count(table, row, column, cell, tuple(dependents), as_statistic))
+            self.counts.append(
+                Count(
+                    table,
+                    row,
+                    column,
+                    cell,
+                    tuple(dependents),
+                    as_statistic,
+                    tuple(dependent_cells),
+                )
+            )
         return cell
 
     def figure(self, key: str, draw: Callable[[Context], Any]) -> None:
@@ -214,6 +227,8 @@ class Context:
         for c in hidden:
             for dep in c.dependents:
                 put(c.table, c.row, dep, HIDDEN)
+            for dep_row, dep_column in c.dependent_cells:
+                put(c.table, dep_row, dep_column, HIDDEN)
         for c in hidden:
             primary = self.status[c.cell] == "primary"
             withheld = c.as_statistic or self.status[c.cell] == "withheld"

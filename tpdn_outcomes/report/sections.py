@@ -217,10 +217,14 @@ def who_was_treated(ctx: Context) -> Section:
 
         labels = view["variable"].astype(str).tolist()
         n_row, p_row = labels.index("n_episodes"), labels.index("n_patients")
+        # rows of means and medians: hidden with their group's count
+        summaries = [i for i, lab in enumerate(labels) if not lab.startswith(" ")
+                     and not lab.endswith("(%)") and i not in (n_row, p_row)]  # fmt: skip
         group_cell = {}
         for g in columns:
             group_cell[g] = ctx.count("table_one", n_row, g, "episode",
-                                      _ids(ep, "episode_id", in_group(g)))  # fmt: skip
+                                      _ids(ep, "episode_id", in_group(g)),
+                                      dependent_cells=[(i, g) for i in summaries])  # fmt: skip
             ctx.count("table_one", p_row, g, "patient", _ids(ep, "patient_id", in_group(g)),
                       parent=group_cell[g])  # fmt: skip
         for variable in tab.loc[tab["kind"] == "categorical", "variable"].unique():
