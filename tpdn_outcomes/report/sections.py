@@ -351,11 +351,12 @@ def pain(ctx: Context) -> Section:
 def _by_measure(ctx: Context, table: str, frame: pd.DataFrame, dependents: list[str]) -> None:
     done = ctx.completed
     assert done is not None
+    keys = frame.pop("measure_key")  # the measure's key: for the registration, not shown
     ctx.tables[table] = frame
-    for measure in frame["measure_key"].unique():
+    for measure in keys.unique():
         ep = done.episodes(measure)
         has = ep["change"].notna().to_numpy(bool)
-        for i in np.flatnonzero((frame["measure_key"] == measure).to_numpy()).tolist():
+        for i in np.flatnonzero((keys == measure).to_numpy()).tolist():
             row = frame.iloc[i]
             mask = has & (ep["condition"].astype(str) == str(row["condition"])).to_numpy(bool)
             n_cell = ctx.count(table, frame.index[i], "n", "episode",
