@@ -160,7 +160,11 @@ def _context(
 
 
 def _report(
-    ctx: Context, sections: list[Section], title: str | None, audit: pd.DataFrame
+    ctx: Context,
+    sections: list[Section],
+    title: str | None,
+    audit: pd.DataFrame,
+    timings: dict[str, float],
 ) -> Report:
     start, end = quarter_bounds(ctx.quarter)
     figures: dict[str, Any] = {}
@@ -178,6 +182,7 @@ def _report(
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "min_cell": ctx.min_cell,
         "data_end": str(pd.Timestamp(ctx.data_end).date()) if pd.notna(ctx.data_end) else "",
+        "seconds_per_step": timings,  # of the whole run (every report of the release)
     }
     return Report(
         title=title or f"Dry needling outcomes, {ctx.quarter}",
@@ -268,7 +273,7 @@ def quarterly_release(
     for ctx, sections in zip(contexts, built, strict=True):
         ctx.status = dict(enumerate(protection.status))
         ctx.apply()
-        reports.append(_report(ctx, sections, title, protection.audit))
+        reports.append(_report(ctx, sections, title, protection.audit, timings))
     return reports
 
 
