@@ -9,7 +9,7 @@ header is row 1), the column as named in the file, the value, and a fix.
 
 Checks (``check`` column of the report)
 ---------------------------------------
-Errors: ``unreadable_file``, ``identifier``, ``missing_column``, ``duplicate_column``,
+Errors: ``unreadable_file``, ``no_data``, ``identifier``, ``missing_column``, ``duplicate_column``,
 ``missing_value``, ``unknown_condition``, ``invalid_category``, ``invalid_boolean``,
 ``invalid_number``, ``out_of_range``, ``invalid_date``, ``date_out_of_range``,
 ``duplicate_session``, ``session_order``, ``post_without_pre``, ``unknown_measure``, ``unknown_timing``,
@@ -42,6 +42,7 @@ from tpdn_outcomes.io import (
     DATAFRAME_LABEL,
     MEASURE_TABLE_ALIASES,
     RawTable,
+    _short,
     plan_columns,
     read_table,
 )
@@ -230,14 +231,16 @@ class _Collector:
         where = f"{file}, row " + rows_s.astype("string").fillna("-")
         msg = (
             where
-            + f", column '{column}': value '"
+            + f", column '{_short(column, 200)}': value '"
             + vals.fillna("").str.slice(0, 60)
             + f"' {problem}. Fix: {fix}"
         )
         if message is not None:
             msg = pd.Series([message] * len(rows_s), dtype="string")
         elif rows is None:
-            msg = pd.Series([f"{file}, column '{column}': {problem}. Fix: {fix}"], dtype="string")
+            msg = pd.Series(
+                [f"{file}, column '{_short(column, 200)}': {problem}. Fix: {fix}"], dtype="string"
+            )
         self.parts.append(
             pd.DataFrame(
                 {
@@ -249,6 +252,40 @@ class _Collector:
                     "check": check,
                     "severity": severity,
                     "message": msg.to_numpy(),
+                }
+            )
+        )
+
+    def add_columns(
+        self,
+        *,
+        file: str,
+        columns: list[str],
+        check: str,
+        problem: str,
+        fixes: list[str],
+        severity: str = "error",
+    ) -> None:
+        """Record one problem per column of the header (row 1; the value is the name),
+        as one frame: a wide file's hundreds of columns cost one append, not hundreds."""
+        if not columns:
+            return
+        self.has_errors |= severity == "error"
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "row": np.ones(len(columns), dtype=np.int64),
+                    "column": columns,
+                    "canonical_column": "",
+                    "value": columns,
+                    "check": check,
+                    "severity": severity,
+                    "message": [
+                        f"{file}, row 1, column '{_short(c, 200)}': value '{_short(c, 200)}' {problem}. "
+                        f"Fix: {fix}"
+                        for c, fix in zip(columns, fixes, strict=True)
+                    ],
                 }
             )
         )
@@ -1000,25 +1037,26 @@ class _Build:
         self,
     ) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None, dict[str, Any]]:
         frame = _categorize(self.raw.frame)
-        self.rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+        self.rows = np.arange(self.raw.first_row, len(frame) + self.raw.first_row, dtype=np.int64)
         if self.raw.sheet_like:
             self.blank_rows = _blank_rows(frame)
         files = [self.raw.file] + ([self.measures_raw.file] if self.measures_raw else [])
-        self._identifiers(frame, self.raw.file)
+        self._identifiers(frame, self.raw.file, first_row=self.raw.first_row)
         plan = plan_columns([str(c) for c in frame.columns], self.column_map)
         findings_cols = set(self.identifier_columns)
-        for col in plan.unknown:
-            if col in findings_cols:
-                continue
-            self._header(
-                col,
-                "",
-                "unknown_column",
-                "is not a column this library knows; it is ignored",
+        unknown = [col for col in plan.unknown if col not in findings_cols]
+        self.issues.add_columns(  # (one frame for all: a wide file may have hundreds)
+            file=self.raw.file,
+            columns=unknown,
+            check="unknown_column",
+            problem="is not a column this library knows; it is ignored",
+            fixes=[
                 "rename it to a canonical name (see the data dictionary) or map it with "
-                "column_map={'" + col + "': 'canonical_name'}; remove it if not needed",
-                severity="warning",
-            )
+                "column_map={'" + _short(col, 200) + "': 'canonical_name'}; remove it if not needed"
+                for col in unknown
+            ],
+            severity="warning",
+        )
         for canonical, cols in plan.duplicates.items():
             for col in cols[1:]:
                 self._header(
@@ -1031,6 +1069,25 @@ class _Build:
         missing = [c for c in schema.REQUIRED_SESSION_COLUMNS if c not in plan.session]
         if not any(c in plan.session for c in schema.SESSION_TIME_COLUMNS):
             missing.append("session_date or session_number")
+        elsewhere = ""
+        if len(self.raw.sheets) > 1:  # the data may be on another sheet of the workbook
+            others = [n for n in self.raw.sheets if n != self.raw.sheet]
+            listed = ", ".join(repr(n) for n in others)
+            fits = [n for n in others if self._sheet_fits(n)]
+            elsewhere = (
+                f"; sheet {self.raw.sheet!r} was read, and the workbook also has {listed}"
+                + (
+                    f": the sessions look to be on sheet {fits[0]!r}, so pass sheet={fits[0]!r}"
+                    if fits
+                    else ": if the sessions are on another sheet, pass sheet='its name'"
+                )
+            )
+        names = [str(c) for c in frame.columns]
+        if missing and sum(n.startswith("Unnamed: ") for n in names) * 2 >= len(names) > 0:
+            elsewhere += (
+                "; most cells of the header row are empty: if there are title or note rows "
+                "above the header, delete them so that the header is the first row"
+            )
         for c in missing:
             hint = _ALIAS_HINT.get(c, "Date or Session No")
             self.issues.add(
@@ -1041,10 +1098,32 @@ class _Build:
                 values="",
                 check="missing_column",
                 problem="a required column is missing",
-                fix=f"add it (accepted names include {hint}) or name yours with column_map={{'Your name': '{c}'}}",
+                fix=f"add it (accepted names include {hint}) or name yours with column_map="
+                f"{{'Your name': '{c}'}}{elsewhere}",
+            )
+        n_blank = 0 if self.blank_rows is None else int(self.blank_rows.sum())
+        no_data = len(frame) - n_blank == 0
+        if no_data:
+            what = (
+                "has a header but no data rows"
+                if not n_blank
+                else f"has a header and {format_count(n_blank, 'blank row')}, but no data rows"
+            )
+            self.issues.add(
+                file=self.raw.file,
+                rows=None,
+                column="",
+                canonical="",
+                values="",
+                check="no_data",
+                problem="",
+                fix="",
+                message=f"{self.raw.file}: the table {what}, so there is nothing to check or "
+                "load. Fix: export the sessions again (check the export's date range and "
+                f"filters){elsewhere}",
             )
         meta = self._metadata(frame)
-        if missing:
+        if missing or no_data:
             return self._final_report(files), None, None, meta
 
         sessions, valid = self._sessions(frame, plan)
@@ -1057,6 +1136,19 @@ class _Build:
         meta.update(self._counts(sessions, measures))
         report = self._final_report(files)
         return report, sessions, measures, meta
+
+    def _sheet_fits(self, sheet: str) -> bool:
+        """Whether a sheet of the workbook read has every required session column."""
+        if self.raw.path is None:
+            return False
+        try:
+            header = pd.read_excel(self.raw.path, sheet_name=sheet, nrows=0, engine="openpyxl")
+        except Exception:  # (a sheet that cannot be read is just not suggested)
+            return False
+        plan = plan_columns([str(c) for c in header.columns], self.column_map)
+        return all(c in plan.session for c in schema.REQUIRED_SESSION_COLUMNS) and any(
+            c in plan.session for c in schema.SESSION_TIME_COLUMNS
+        )
 
     def _final_report(self, files: Iterable[str]) -> ValidationReport:
         """The report; for a DataFrame with its own index, the index label of each row.
@@ -1095,10 +1187,12 @@ class _Build:
             meta["measure_rows_read"] = len(self.measures_raw.frame)
         return meta
 
-    def _identifiers(self, frame: pd.DataFrame, file: str) -> None:
+    def _identifiers(self, frame: pd.DataFrame, file: str, first_row: int = 2) -> None:
         from tpdn_outcomes.privacy import check_identifiers, find_identifiers
 
-        findings = find_identifiers(frame, source=file, allow_columns=self.allow_columns)
+        findings = find_identifiers(
+            frame, source=file, allow_columns=self.allow_columns, first_row=first_row
+        )
         if self.raise_identifiers and len(findings):
             check_identifiers(frame, source=file, allow_columns=self.allow_columns)  # raises
         self.identifier_columns = [str(c) for c in findings["column"]]
@@ -1405,6 +1499,19 @@ class _Build:
                 "fill in the session id",
             )
             bad_key |= blank
+        if "episode_id" in col and not sessions["episode_id"].isna().all():
+            blank = sessions["episode_id"].isna().to_numpy()
+            self._add(
+                blank,
+                col["episode_id"],
+                "episode_id",
+                frame[col["episode_id"]],
+                "missing_value",
+                "is blank, but the file gives episodes, so this session belongs to none",
+                "fill in the episode (that of the patient's other sessions of the same course "
+                "of treatment), or remove the column to have episodes found from the dates",
+            )
+            bad_key |= blank
         if self.blank_rows is not None:
             bad_key |= self.blank_rows
             self._exclude(self.blank_rows, "blank row (no cell filled)")
@@ -1598,8 +1705,8 @@ class _Build:
         mraw = self.measures_raw
         frame = _categorize(mraw.frame)
         file = mraw.file
-        rows = np.arange(2, len(frame) + 2, dtype=np.int64)
-        self._identifiers(frame, file)
+        rows = np.arange(mraw.first_row, len(frame) + mraw.first_row, dtype=np.int64)
+        self._identifiers(frame, file, first_row=mraw.first_row)
         if mraw.sheet_like:
             blank = _blank_rows(frame)  # (blank lines carry nothing; the rest keep their rows)
             if blank is not None:
@@ -2033,6 +2140,11 @@ def _prepare(
     export_date: str | _dt.date | None,
     sheet: str | int | None,
     encoding: str,
+    column_map: Mapping[str, str] | None = None,
+    allow_columns: Iterable[str] = (),
+    conditions: Mapping[str, str] | None = None,
+    episode_gap_days: int = schema.EPISODE_GAP_DAYS,
+    open_after_days: int = schema.OPEN_AFTER_DAYS,
 ) -> tuple[RawTable, RawTable | None, pd.Timestamp]:
     if pain_scale not in schema.PAIN_SCALES:
         raise ValueError(
@@ -2040,7 +2152,33 @@ def _prepare(
         )
     if errors not in ("raise", "coerce"):
         raise ValueError(f"errors must be 'raise' or 'coerce', not {errors!r}")
-    stamp = pd.Timestamp(export_date) if export_date is not None else pd.Timestamp(_dt.date.today())
+    if column_map is not None and not isinstance(column_map, Mapping):
+        raise TypeError(
+            "column_map= must be a mapping of your column name -> canonical name, such as "
+            "{'Dx': 'condition'}, not a " + type(column_map).__name__
+        )
+    if isinstance(allow_columns, str) or not isinstance(allow_columns, Iterable):
+        raise TypeError(
+            f"allow_columns= must be a list of column names, such as [{allow_columns!r}], "
+            f"not a {type(allow_columns).__name__}"
+        )
+    schema.condition_aliases(conditions)  # (a TypeError naming conditions= if not a mapping)
+    for name, value in (
+        ("episode_gap_days", episode_gap_days),
+        ("open_after_days", open_after_days),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise TypeError(f"{name}= must be a whole number of days (0 or more), not {value!r}")
+    try:
+        stamp = (
+            pd.Timestamp(export_date) if export_date is not None else pd.Timestamp(_dt.date.today())
+        )
+        if pd.isna(stamp):
+            raise ValueError(export_date)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(
+            f"export_date= must be a date such as '2026-11-24', not {export_date!r}"
+        ) from None
     raw = _read(source, sheet=sheet, encoding=encoding)
     mraw = _read(measures, sheet=None, encoding=encoding) if measures is not None else None
     return raw, mraw, stamp
@@ -2249,7 +2387,7 @@ def _out_of_order(
 
 
 #: Problems with the shape of a file, which errors="coerce" cannot set missing.
-STRUCTURAL_CHECKS = frozenset({"unreadable_file", "missing_column", "duplicate_column"})
+STRUCTURAL_CHECKS = frozenset({"unreadable_file", "missing_column", "duplicate_column", "no_data"})
 
 
 def _refusal(report: ValidationReport) -> SchemaError:
@@ -2302,6 +2440,11 @@ def _make_build(
         export_date=export_date,
         sheet=sheet,
         encoding=encoding,
+        column_map=column_map,
+        allow_columns=allow_columns,
+        conditions=conditions,
+        episode_gap_days=episode_gap_days,
+        open_after_days=open_after_days,
     )
     return _Build(
         raw,
