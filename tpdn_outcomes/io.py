@@ -403,6 +403,19 @@ def read_table(
     if isinstance(source, pd.DataFrame):
         _check_columns(DATAFRAME_LABEL, source.shape[1])
         _refuse_repeated_names(list(source.columns), DATAFRAME_LABEL)
+        if not source.columns.is_unique:  # (blank labels, which a file may repeat)
+            repeated = sorted({repr(c) for c in source.columns[source.columns.duplicated()]})
+            raise SchemaError(
+                f"{DATAFRAME_LABEL}: the column label(s) {', '.join(repeated)} are used more "
+                "than once; which column is meant cannot be told. Fix: give every column its "
+                "own name (df.columns = [...])"
+            )
+        if isinstance(source.columns, pd.MultiIndex):
+            raise SchemaError(
+                f"{DATAFRAME_LABEL}: has column labels on {source.columns.nlevels} levels (a "
+                "MultiIndex). Fix: give each column one name, e.g. df.columns = "
+                "['_'.join(map(str, c)) for c in df.columns]"
+            )
         return RawTable(source, DATAFRAME_LABEL, None, _sha256_frame(source))
     if not isinstance(source, str | os.PathLike):
         raise TypeError(

@@ -217,6 +217,9 @@ class _Collector:
 
         ``message`` replaces the composed message when the problem text is already whole.
         """
+        column, file = _escaped(str(column)), _escaped(str(file))
+        if message is not None:
+            message = _escaped(message)
         if rows is None:
             rows_s = pd.Series([pd.NA], dtype="Int64")
             vals = pd.Series([values], dtype="string")
@@ -270,6 +273,8 @@ class _Collector:
         as one frame: a wide file's hundreds of columns cost one append, not hundreds."""
         if not columns:
             return
+        columns = [_escaped(str(c)) for c in columns]
+        fixes = [_escaped(f) for f in fixes]
         self.has_errors |= severity == "error"
         self.parts.append(
             pd.DataFrame(
@@ -362,7 +367,7 @@ def _as_text(values: pd.Series) -> pd.Series:
         used = values.cat.remove_unused_categories()
         cats = used.cat.categories
         if pd.api.types.infer_dtype(cats, skipna=False) == "string":  # text is its own label
-            labels = np.append(np.asarray(cats, dtype=object), "")
+            labels = np.append(np.array([_escaped(c) for c in cats], dtype=object), "")
         else:
             labels = np.array([_label(c) for c in cats] + [""], dtype=object)
         codes = _cat_codes(used)
@@ -393,9 +398,28 @@ def _label(u: object) -> str:
     if isinstance(u, float | np.floating) and float(u).is_integer():
         return _float_text(float(u))
     if isinstance(u, _dt.datetime):  # pd.Timestamp is a datetime
-        stamp = pd.Timestamp(u)
+        try:
+            stamp = pd.Timestamp(u)
+        except (ValueError, OverflowError):  # (beyond what pandas' timestamps hold)
+            return u.isoformat()
         return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
-    return str(u)
+    return _escaped(str(u))
+
+
+def _escaped(text: str) -> str:
+    """Text with characters that are not valid Unicode (lone surrogates) escaped, so it
+    can be written anywhere (``'\\udcff'`` stays visible as ``\\udcff``).
+
+    >>> _escaped("P1"), _escaped("P\\udcff")
+    ('P1', 'P\\\\udcff')
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -468,11 +492,58 @@ def _cell_text(value: object) -> object:
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
         return ";".join(str(v) for v in items)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # (lone surrogates: escaped, as in a message)
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
     try:
         hash(value)
     except TypeError:
         return repr(value)
     return value
+
+
+def _printable(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values that every later step can encode: text that is not valid Unicode
+    (lone surrogates, as ``bytes.decode(errors="surrogateescape")`` leaves them) with those
+    characters escaped (``\\udcff``), and bytes as they print (``b'...'``), so that a
+    message shows them and a check reports them instead of failing on them.
+
+    All-text values are checked at C speed (one join and encode); the loop over distinct
+    values runs only when one is not valid text or not text at all.
+
+    >>> codes, u = _printable(np.array([0, 1, 0]), np.array(["P1", "\\udcff"], dtype=object))
+    >>> u.tolist()
+    ['P1', '\\\\udcff']
+    >>> _printable(np.array([0, 1]), np.array([b"\\xff", 3], dtype=object))[1].tolist()
+    ["b'\\\\xff'", 3]
+    """
+    kind = pd.api.types.infer_dtype(uniques, skipna=True)
+    if kind == "string":
+        try:
+            "".join(uniques).encode("utf-8")
+            return codes, uniques
+        except UnicodeEncodeError:
+            pass
+    elif kind not in ("mixed", "mixed-integer", "bytes"):
+        return codes, uniques
+    out = uniques.copy()
+    changed = False
+    for i, u in enumerate(out):
+        if isinstance(u, str):
+            try:
+                u.encode("utf-8")
+            except UnicodeEncodeError:
+                out[i], changed = u.encode("utf-8", "backslashreplace").decode("utf-8"), True
+        elif isinstance(u, bytes | bytearray | memoryview):
+            out[i], changed = repr(bytes(u)), True
+    if not changed:
+        return codes, uniques
+    # an escaped value may equal one already there: the distinct values are found again
+    new_codes, new_uniques = pd.factorize(pd.Series(out, dtype=object), use_na_sentinel=True)
+    return _spread(codes, new_codes.astype(np.int64), -1), np.asarray(new_uniques, dtype=object)
 
 
 def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
@@ -481,20 +552,32 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
     Every later step then works on distinct values only; the input frame is not modified.
     """
     out = {}
-    for col in frame.columns:
-        s = frame[col]
+    for j in range(frame.shape[1]):  # (by position: labels need not be text, nor unique)
+        s = frame.iloc[:, j]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             try:
-                codes, uniques = pd.factorize(s, use_na_sentinel=True)
-            except TypeError:  # unhashable cells (lists, dicts) in a DataFrame
-                codes, uniques = pd.factorize(s.map(_cell_text), use_na_sentinel=True)
-            s = pd.Series(
-                _from_codes(codes, categories=pd.Index(uniques, dtype=object)),
-                index=frame.index,
-                name=col,
-            )
-        out[col] = s
-    return pd.DataFrame(out, index=frame.index, copy=False)
+                codes, found = pd.factorize(s, use_na_sentinel=True)
+            except (TypeError, UnicodeError):  # unhashable cells (lists, dicts), bad text
+                codes, found = pd.factorize(s.map(_cell_text), use_na_sentinel=True)
+            codes, distinct = _printable(codes, np.asarray(found, dtype=object))
+            index = pd.Index(distinct, dtype=object)
+            if not index.is_unique:  # distinct to the hash table, equal to an Index (0, -0.0)
+                first = index[~index.duplicated()]
+                codes = _spread(codes, first.get_indexer(index).astype(np.int64), -1)
+                index = first
+            s = pd.Series(_from_codes(codes, categories=index), index=frame.index)
+        elif isinstance(s.dtype, pd.CategoricalDtype) and s.dtype.categories.dtype == object:
+            cats = np.asarray(s.dtype.categories, dtype=object)
+            codes, distinct = _printable(_cat_codes(s), cats)
+            if distinct is not cats:  # (bad text or bytes among the categories)
+                s = pd.Series(
+                    _from_codes(codes, categories=pd.Index(distinct, dtype=object)),
+                    index=frame.index,
+                )
+        out[j] = s
+    categorized = pd.DataFrame(out, index=frame.index, copy=False)
+    categorized.columns = frame.columns
+    return categorized
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray | None:
@@ -598,13 +681,18 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     parsed = np.full(len(uniques), np.nan)
     bad_u = np.zeros(len(uniques), dtype=bool)
     for i, u in enumerate(uniques):  # loop over distinct values only
-        if isinstance(u, bool | np.bool_):
-            bad_u[i] = True
+        if isinstance(u, bool | np.bool_ | np.timedelta64 | np.datetime64 | _dt.timedelta):
+            bad_u[i] = True  # (numpy's timedelta64 is an integer type, but no number here)
             continue
         if isinstance(u, int | float | np.integer | np.floating):
-            parsed[i] = float(u)
+            try:
+                parsed[i] = float(u)
+            except OverflowError:  # (an integer beyond any float)
+                parsed[i] = np.inf
+            if not np.isfinite(parsed[i]):
+                parsed[i], bad_u[i] = np.nan, True
             continue
-        text = str(u).strip()
+        text = _label(u).strip()
         if text == "":
             continue
         try:
