@@ -290,7 +290,15 @@ def _read_parquet(path: Path, magic: str | None = "parquet", head: bytes = b"") 
 
     name = path.name
     if magic != "parquet":
-        what = _WHAT[magic] if magic else "not Parquet data (text?)"
+        what = (
+            _WHAT[magic]
+            if magic
+            else "empty (0 bytes)"
+            if not head
+            else "text (a CSV file?)"
+            if b"\0" not in head[:4096]
+            else "other data"
+        )
         raise SchemaError(
             f"{name}: is {what}, not a parquet file. Fix: give it the ending that matches its "
             "content, or re-export the table as Parquet"
@@ -624,7 +632,11 @@ def _decompress(path: Path, compression: str, name: str, kind: str) -> bytes:
 
 
 def _nul_error(name: str, at: int, line: int, head: bytes) -> SchemaError:
-    utf16 = len(head) >= 4 and (head[1:8:2].count(0) >= 2 or head[0:8:2].count(0) >= 2)
+    even, odd = head[0:64:2], head[1:64:2]
+    utf16 = len(head) >= 4 and any(  # (ASCII in UTF-16: every other byte is zero)
+        a.count(0) >= 0.7 * len(a) and b.count(0) <= 0.3 * len(b)
+        for a, b in ((odd, even), (even, odd))
+    )
     hint = (
         "it looks like UTF-16 text: pass encoding='utf-16', or save it as 'CSV UTF-8'"
         if utf16
@@ -799,14 +811,14 @@ def _layout(
             skip += 1
             first = line()
         header = _split(first.rstrip("\r\n"), sep) if first else []
-        later = None
-        for _ in range(5):
-            nxt = line()
+        later = None  # (the widest of the next few lines: a title may span several)
+        for _ in range(10):
+            nxt = text.readline(limit)  # (a long data line is no error here: cut short)
             if not nxt:
                 break
-            if nxt.strip("\r\n"):
-                later = _split(nxt.rstrip("\r\n"), sep)
-                break
+            cells = _split(nxt.rstrip("\r\n"), sep) if nxt.strip("\r\n") else []
+            if later is None or len(cells) > len(later):
+                later = cells
     return skip, sep, header, later
 
 
@@ -822,13 +834,18 @@ def _read_excel(
             "(File > Info > Protect Workbook) and save it as .xlsx"
         )
     if magic != "zip":
+        if not head:
+            raise SchemaError(
+                f"{name}: is empty (0 bytes), not an Excel workbook. Fix: export the table "
+                "again as .xlsx"
+            )
         if magic is None:
             text = b"\0" not in head[:4096]
-            looks = "a text file (CSV?)" if text and head else "not a workbook"
+            looks = "a text file (CSV?)" if text else "not a workbook"
             fix = (
                 "give it the ending that matches its content (.csv or .tsv)"
                 if text
-                else ("export the table again as .xlsx")
+                else "export the table again as .xlsx"
             )
             raise SchemaError(f"{name}: is {looks}, not an Excel workbook. Fix: {fix}")
         raise SchemaError(

@@ -1340,7 +1340,7 @@ class _Build:
                     raw_cond,
                     "unknown_condition",
                     "is not a known condition",
-                    _FIXES["condition"].format(allowed=", ".join(allowed), value=value),
+                    _FIXES["condition"].format(allowed=", ".join(allowed), value=_short(value, 60)),
                 )
         bad_key |= bad
         out["condition"] = _from_codes(cond_codes, categories=allowed)
@@ -1772,7 +1772,7 @@ class _Build:
             timing_code[span] = schema.TIMINGS.index(timing)
             if measure == "pain" and divisor != 1:
                 value[span] /= divisor
-            np.add(keep, 2, out=source_row[span])  # self.rows: the header is row 1
+            np.add(keep, self.raw.first_row, out=source_row[span])  # (= self.rows[keep])
             column_code[span] = c_code
             at += len(keep)
         return _measure_frame(
