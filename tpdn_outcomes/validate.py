@@ -2569,12 +2569,23 @@ def validate(
     """Check a session dataset and report every problem; never raise for problems in the data.
 
     Takes the same arguments as :func:`load_sessions` (``errors`` is accepted and has no
-    effect here). A file that cannot be read at all is reported as ``unreadable_file``;
-    a path that does not exist still raises ``FileNotFoundError``.
+    effect here). A file that cannot be read at all is reported as ``unreadable_file``
+    (not a regular file, a loop of symbolic links, the wrong type, encoding or compression,
+    NUL bytes, damaged or encrypted, beyond the column, header or memory limits of
+    :mod:`tpdn_outcomes.io`), a table without data rows as ``no_data``, and any value of a
+    DataFrame, of whatever type, as a row of the report.
 
     Returns
     -------
     ValidationReport
+
+    Raises
+    ------
+    FileNotFoundError
+        When the path does not exist (the command line exits 2).
+    TypeError, ValueError
+        When an argument is of the wrong type or value (``conditions=`` not a mapping,
+        an unknown ``pain_scale`` or ``encoding``, ...), naming the argument.
 
     Examples
     --------
@@ -2669,7 +2680,17 @@ def load_sessions(
     IdentifierError
         When the data carries direct identifiers (names, e-mails, phone numbers, ...).
     SchemaError
-        When ``errors="raise"`` and the data has errors.
+        When a file cannot be read or has no data rows (whatever ``errors`` is), and when
+        ``errors="raise"`` and the data has errors; ``.report`` lists every problem.
+    FileNotFoundError
+        When the path does not exist.
+    TypeError, ValueError
+        When an argument is of the wrong type or value, naming the argument.
+
+    Notes
+    -----
+    These are the only exceptions a user's input can cause (the exception model of
+    ``docs/data.md``: the command line exits 1 for the first two, 2 for the others).
 
     Examples
     --------
