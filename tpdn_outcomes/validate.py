@@ -2233,6 +2233,7 @@ def _prepare(
     conditions: Mapping[str, str] | None = None,
     episode_gap_days: int = schema.EPISODE_GAP_DAYS,
     open_after_days: int = schema.OPEN_AFTER_DAYS,
+    date_format: str | None = None,
 ) -> tuple[RawTable, RawTable | None, pd.Timestamp]:
     if pain_scale not in schema.PAIN_SCALES:
         raise ValueError(
@@ -2251,6 +2252,10 @@ def _prepare(
             f"not a {type(allow_columns).__name__}"
         )
     schema.condition_aliases(conditions)  # (a TypeError naming conditions= if not a mapping)
+    if date_format is not None and not isinstance(date_format, str):
+        raise TypeError(
+            f"date_format= must be a strptime format such as '%d/%m/%Y', not {date_format!r}"
+        )
     for name, value in (
         ("episode_gap_days", episode_gap_days),
         ("open_after_days", open_after_days),
@@ -2533,6 +2538,7 @@ def _make_build(
         conditions=conditions,
         episode_gap_days=episode_gap_days,
         open_after_days=open_after_days,
+        date_format=date_format,
     )
     return _Build(
         raw,
