@@ -22,6 +22,7 @@ laptop core); the issue's acceptance run is ``TPDN_HOSTILE_EXAMPLES=2000``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import os
@@ -216,6 +217,24 @@ def test_hostile_frames_raise_only_documented_exceptions(frame: pd.DataFrame) ->
         else:
             assert isinstance(data, SessionData)
     assert _same(frame, before), "the input frame was modified"
+
+
+@pytest.mark.parametrize("column", ["Patient ID", "Condition", "Session", "NPRS pre", "Sex"])
+def test_values_an_index_cannot_compare_are_reported(column: str) -> None:
+    """An integer beyond 64 bits beside a numpy timedelta: pandas' Index cannot order them
+    (OverflowError); found by the 2,000-frame run, kept as a case."""
+    frame = AS_TEXT.copy()
+    frame[column] = pd.Series(
+        np.resize(np.array([2**200, np.timedelta64(1, "D")], dtype=object), len(frame)),
+        index=frame.index,
+        dtype=object,
+    )
+    report = validate(frame, export_date="2026-11-24")
+    assert isinstance(report, ValidationReport)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        with contextlib.suppress(SchemaError, IdentifierError):
+            load_sessions(frame, export_date="2026-11-24", errors="coerce")
 
 
 @pytest.mark.parametrize("kind", COLUMN_KINDS)

@@ -546,6 +546,17 @@ def _printable(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.n
     return _spread(codes, new_codes.astype(np.int64), -1), np.asarray(new_uniques, dtype=object)
 
 
+def _unique_categories(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Categories from distinct values: values the hash table keeps apart but an Index
+    finds equal (0 and -0.0, 1 and a numpy timedelta of 1) become one."""
+    index = pd.Index(distinct, dtype=object)
+    if not index.is_unique:
+        first = index[~index.duplicated()]
+        codes = _spread(codes, first.get_indexer(index).astype(np.int64), -1)
+        index = first
+    return codes, index
+
+
 def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
     """A view of the input with every text column as a categorical (codes + distinct values).
 
@@ -560,11 +571,15 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
             except (TypeError, UnicodeError):  # unhashable cells (lists, dicts), bad text
                 codes, found = pd.factorize(s.map(_cell_text), use_na_sentinel=True)
             codes, distinct = _printable(codes, np.asarray(found, dtype=object))
-            index = pd.Index(distinct, dtype=object)
-            if not index.is_unique:  # distinct to the hash table, equal to an Index (0, -0.0)
-                first = index[~index.duplicated()]
-                codes = _spread(codes, first.get_indexer(index).astype(np.int64), -1)
-                index = first
+            try:
+                codes, index = _unique_categories(codes, distinct)
+            except (OverflowError, TypeError, ValueError):
+                # values pandas' index cannot order or compare (integers beyond 64 bits
+                # among others): each taken as the text a person reads in it
+                texts = pd.Series([_label(u) for u in distinct], dtype=object)
+                text_codes, text_u = pd.factorize(texts, use_na_sentinel=True)
+                codes = _spread(codes, text_codes.astype(np.int64), -1)
+                index = pd.Index(np.asarray(text_u, dtype=object), dtype=object)
             s = pd.Series(_from_codes(codes, categories=index), index=frame.index)
         elif isinstance(s.dtype, pd.CategoricalDtype) and s.dtype.categories.dtype == object:
             cats = np.asarray(s.dtype.categories, dtype=object)
