@@ -53,6 +53,7 @@ EXPORT = "2026-11-24"
 #: Every check name the validate module documents (its docstring).
 ERROR_CHECKS = {
     "unreadable_file",
+    "no_data",
     "identifier",
     "missing_column",
     "duplicate_column",
@@ -278,6 +279,13 @@ CASES: list[Case] = [
         (Problem(column="", check="unreadable_file", **_WHOLE),),
         whole_file=True,
         hints=("parquet", "re-export"),
+    ),
+    Case(
+        "no-data-rows",
+        "header_only.csv",
+        (Problem(column="", check="no_data", **_WHOLE),),
+        whole_file=True,
+        hints=("no data rows", "export"),
     ),
     # -- columns -----------------------------------------------------------------------
     Case(
@@ -636,7 +644,7 @@ def test_load_refuses(case: Case) -> None:
     assert not isinstance(info.value, IdentifierError)
     text = str(info.value)
     assert case.file in text
-    if case.whole_file and case.problems[0].check == "unreadable_file":
+    if case.whole_file and case.problems[0].check in ("unreadable_file", "no_data"):
         for hint in case.hints:
             assert hint in text
         return

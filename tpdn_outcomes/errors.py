@@ -2,6 +2,15 @@
 
 All subclass built-ins so that ``except ValueError`` keeps working for callers who do
 not know this package. Messages name the file, row, column, value and the fix.
+
+The exception model (``docs/data.md``, "Errors and exit codes"): a problem in the data or
+the file is a row of :func:`tpdn_outcomes.validate`'s report (which never raises for a
+bad file or DataFrame) and a :class:`SchemaError` from
+:func:`tpdn_outcomes.load_sessions`; direct identifiers are an
+:class:`~tpdn_outcomes.privacy.IdentifierError`; a path that does not exist is a
+``FileNotFoundError``; an argument of the wrong type or value is a ``TypeError`` or
+``ValueError`` naming it. ``tpdn-outcomes`` exits 0 when all is well, 1 for a data
+problem and 2 for a usage error.
 """
 
 from __future__ import annotations

@@ -470,7 +470,7 @@ def _as_arrow(values: pd.Series) -> pa.Array:
     """Distinct values as one pyarrow string array (matched with RE2 through pyarrow)."""
     try:
         arr = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):  # mixed objects
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed objects
         arr = None
     if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pa.array(values.astype(str), from_pandas=True)

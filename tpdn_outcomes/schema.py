@@ -346,9 +346,26 @@ def condition_aliases(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     >>> table = condition_aliases({"Whiplash": "whiplash_associated_disorder"})
     >>> table["whiplash"], table["whiplash_associated_disorder"]
     ('whiplash_associated_disorder', 'whiplash_associated_disorder')
+
+    A list is not a mapping: each label needs the condition it stands for.
+
+    >>> condition_aliases(["whiplash"])
+    Traceback (most recent call last):
+    ...
+    TypeError: conditions= must be a mapping of label -> condition name, such as {'Whiplash': 'whiplash_associated_disorder'}, not a list
     """
+    if extra is not None and not isinstance(extra, Mapping):
+        raise TypeError(
+            "conditions= must be a mapping of label -> condition name, such as "
+            "{'Whiplash': 'whiplash_associated_disorder'}, not a " + type(extra).__name__
+        )
     table = dict(CONDITION_ALIASES)
     for label, target in (extra or {}).items():
+        if not isinstance(label, str) or not isinstance(target, str):
+            raise TypeError(
+                f"conditions= maps text labels to text condition names; {label!r}: {target!r} "
+                "is not text -> text"
+            )
         canonical = normalise_name(target)
         table[normalise_name(label)] = canonical
         table.setdefault(canonical, canonical)

@@ -9,7 +9,7 @@ header is row 1), the column as named in the file, the value, and a fix.
 
 Checks (``check`` column of the report)
 ---------------------------------------
-Errors: ``unreadable_file``, ``identifier``, ``missing_column``, ``duplicate_column``,
+Errors: ``unreadable_file``, ``no_data``, ``identifier``, ``missing_column``, ``duplicate_column``,
 ``missing_value``, ``unknown_condition``, ``invalid_category``, ``invalid_boolean``,
 ``invalid_number``, ``out_of_range``, ``invalid_date``, ``date_out_of_range``,
 ``duplicate_session``, ``session_order``, ``post_without_pre``, ``unknown_measure``, ``unknown_timing``,
@@ -42,6 +42,7 @@ from tpdn_outcomes.io import (
     DATAFRAME_LABEL,
     MEASURE_TABLE_ALIASES,
     RawTable,
+    _short,
     plan_columns,
     read_table,
 )
@@ -216,6 +217,9 @@ class _Collector:
 
         ``message`` replaces the composed message when the problem text is already whole.
         """
+        column, file = _escaped(str(column)), _escaped(str(file))
+        if message is not None:
+            message = _escaped(message)
         if rows is None:
             rows_s = pd.Series([pd.NA], dtype="Int64")
             vals = pd.Series([values], dtype="string")
@@ -230,14 +234,16 @@ class _Collector:
         where = f"{file}, row " + rows_s.astype("string").fillna("-")
         msg = (
             where
-            + f", column '{column}': value '"
+            + f", column '{_short(column, 200)}': value '"
             + vals.fillna("").str.slice(0, 60)
             + f"' {problem}. Fix: {fix}"
         )
         if message is not None:
             msg = pd.Series([message] * len(rows_s), dtype="string")
         elif rows is None:
-            msg = pd.Series([f"{file}, column '{column}': {problem}. Fix: {fix}"], dtype="string")
+            msg = pd.Series(
+                [f"{file}, column '{_short(column, 200)}': {problem}. Fix: {fix}"], dtype="string"
+            )
         self.parts.append(
             pd.DataFrame(
                 {
@@ -249,6 +255,42 @@ class _Collector:
                     "check": check,
                     "severity": severity,
                     "message": msg.to_numpy(),
+                }
+            )
+        )
+
+    def add_columns(
+        self,
+        *,
+        file: str,
+        columns: list[str],
+        check: str,
+        problem: str,
+        fixes: list[str],
+        severity: str = "error",
+    ) -> None:
+        """Record one problem per column of the header (row 1; the value is the name),
+        as one frame: a wide file's hundreds of columns cost one append, not hundreds."""
+        if not columns:
+            return
+        columns = [_escaped(str(c)) for c in columns]
+        fixes = [_escaped(f) for f in fixes]
+        self.has_errors |= severity == "error"
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "row": np.ones(len(columns), dtype=np.int64),
+                    "column": columns,
+                    "canonical_column": "",
+                    "value": columns,
+                    "check": check,
+                    "severity": severity,
+                    "message": [
+                        f"{file}, row 1, column '{_short(c, 200)}': value '{_short(c, 200)}' {problem}. "
+                        f"Fix: {fix}"
+                        for c, fix in zip(columns, fixes, strict=True)
+                    ],
                 }
             )
         )
@@ -325,7 +367,7 @@ def _as_text(values: pd.Series) -> pd.Series:
         used = values.cat.remove_unused_categories()
         cats = used.cat.categories
         if pd.api.types.infer_dtype(cats, skipna=False) == "string":  # text is its own label
-            labels = np.append(np.asarray(cats, dtype=object), "")
+            labels = np.append(np.array([_escaped(c) for c in cats], dtype=object), "")
         else:
             labels = np.array([_label(c) for c in cats] + [""], dtype=object)
         codes = _cat_codes(used)
@@ -356,9 +398,28 @@ def _label(u: object) -> str:
     if isinstance(u, float | np.floating) and float(u).is_integer():
         return _float_text(float(u))
     if isinstance(u, _dt.datetime):  # pd.Timestamp is a datetime
-        stamp = pd.Timestamp(u)
+        try:
+            stamp = pd.Timestamp(u)
+        except (ValueError, OverflowError):  # (beyond what pandas' timestamps hold)
+            return u.isoformat()
         return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
-    return str(u)
+    return _escaped(str(u))
+
+
+def _escaped(text: str) -> str:
+    """Text with characters that are not valid Unicode (lone surrogates) escaped, so it
+    can be written anywhere (``'\\udcff'`` stays visible as ``\\udcff``).
+
+    >>> _escaped("P1"), _escaped("P\\udcff")
+    ('P1', 'P\\\\udcff')
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -431,11 +492,69 @@ def _cell_text(value: object) -> object:
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
         return ";".join(str(v) for v in items)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # (lone surrogates: escaped, as in a message)
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
     try:
         hash(value)
     except TypeError:
         return repr(value)
     return value
+
+
+def _printable(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values that every later step can encode: text that is not valid Unicode
+    (lone surrogates, as ``bytes.decode(errors="surrogateescape")`` leaves them) with those
+    characters escaped (``\\udcff``), and bytes as they print (``b'...'``), so that a
+    message shows them and a check reports them instead of failing on them.
+
+    All-text values are checked at C speed (one join and encode); the loop over distinct
+    values runs only when one is not valid text or not text at all.
+
+    >>> codes, u = _printable(np.array([0, 1, 0]), np.array(["P1", "\\udcff"], dtype=object))
+    >>> u.tolist()
+    ['P1', '\\\\udcff']
+    >>> _printable(np.array([0, 1]), np.array([b"\\xff", 3], dtype=object))[1].tolist()
+    ["b'\\\\xff'", 3]
+    """
+    kind = pd.api.types.infer_dtype(uniques, skipna=True)
+    if kind == "string":
+        try:
+            "".join(uniques).encode("utf-8")
+            return codes, uniques
+        except UnicodeEncodeError:
+            pass
+    elif kind not in ("mixed", "mixed-integer", "bytes"):
+        return codes, uniques
+    out = uniques.copy()
+    changed = False
+    for i, u in enumerate(out):
+        if isinstance(u, str):
+            try:
+                u.encode("utf-8")
+            except UnicodeEncodeError:
+                out[i], changed = u.encode("utf-8", "backslashreplace").decode("utf-8"), True
+        elif isinstance(u, bytes | bytearray | memoryview):
+            out[i], changed = repr(bytes(u)), True
+    if not changed:
+        return codes, uniques
+    # an escaped value may equal one already there: the distinct values are found again
+    new_codes, new_uniques = pd.factorize(pd.Series(out, dtype=object), use_na_sentinel=True)
+    return _spread(codes, new_codes.astype(np.int64), -1), np.asarray(new_uniques, dtype=object)
+
+
+def _unique_categories(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Categories from distinct values: values the hash table keeps apart but an Index
+    finds equal (0 and -0.0, 1 and a numpy timedelta of 1) become one."""
+    index = pd.Index(distinct, dtype=object)
+    if not index.is_unique:
+        first = index[~index.duplicated()]
+        codes = _spread(codes, first.get_indexer(index).astype(np.int64), -1)
+        index = first
+    return codes, index
 
 
 def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
@@ -444,20 +563,36 @@ def _categorize(frame: pd.DataFrame) -> pd.DataFrame:
     Every later step then works on distinct values only; the input frame is not modified.
     """
     out = {}
-    for col in frame.columns:
-        s = frame[col]
+    for j in range(frame.shape[1]):  # (by position: labels need not be text, nor unique)
+        s = frame.iloc[:, j]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             try:
-                codes, uniques = pd.factorize(s, use_na_sentinel=True)
-            except TypeError:  # unhashable cells (lists, dicts) in a DataFrame
-                codes, uniques = pd.factorize(s.map(_cell_text), use_na_sentinel=True)
-            s = pd.Series(
-                _from_codes(codes, categories=pd.Index(uniques, dtype=object)),
-                index=frame.index,
-                name=col,
-            )
-        out[col] = s
-    return pd.DataFrame(out, index=frame.index, copy=False)
+                codes, found = pd.factorize(s, use_na_sentinel=True)
+            except (TypeError, UnicodeError):  # unhashable cells (lists, dicts), bad text
+                codes, found = pd.factorize(s.map(_cell_text), use_na_sentinel=True)
+            codes, distinct = _printable(codes, np.asarray(found, dtype=object))
+            try:
+                codes, index = _unique_categories(codes, distinct)
+            except (OverflowError, TypeError, ValueError):
+                # values pandas' index cannot order or compare (integers beyond 64 bits
+                # among others): each taken as the text a person reads in it
+                texts = pd.Series([_label(u) for u in distinct], dtype=object)
+                text_codes, text_u = pd.factorize(texts, use_na_sentinel=True)
+                codes = _spread(codes, text_codes.astype(np.int64), -1)
+                index = pd.Index(np.asarray(text_u, dtype=object), dtype=object)
+            s = pd.Series(_from_codes(codes, categories=index), index=frame.index)
+        elif isinstance(s.dtype, pd.CategoricalDtype) and s.dtype.categories.dtype == object:
+            cats = np.asarray(s.dtype.categories, dtype=object)
+            codes, distinct = _printable(_cat_codes(s), cats)
+            if distinct is not cats:  # (bad text or bytes among the categories)
+                s = pd.Series(
+                    _from_codes(codes, categories=pd.Index(distinct, dtype=object)),
+                    index=frame.index,
+                )
+        out[j] = s
+    categorized = pd.DataFrame(out, index=frame.index, copy=False)
+    categorized.columns = frame.columns
+    return categorized
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray | None:
@@ -561,13 +696,18 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     parsed = np.full(len(uniques), np.nan)
     bad_u = np.zeros(len(uniques), dtype=bool)
     for i, u in enumerate(uniques):  # loop over distinct values only
-        if isinstance(u, bool | np.bool_):
-            bad_u[i] = True
+        if isinstance(u, bool | np.bool_ | np.timedelta64 | np.datetime64 | _dt.timedelta):
+            bad_u[i] = True  # (numpy's timedelta64 is an integer type, but no number here)
             continue
         if isinstance(u, int | float | np.integer | np.floating):
-            parsed[i] = float(u)
+            try:
+                parsed[i] = float(u)
+            except OverflowError:  # (an integer beyond any float)
+                parsed[i] = np.inf
+            if not np.isfinite(parsed[i]):
+                parsed[i], bad_u[i] = np.nan, True
             continue
-        text = str(u).strip()
+        text = _label(u).strip()
         if text == "":
             continue
         try:
@@ -1000,25 +1140,26 @@ class _Build:
         self,
     ) -> tuple[ValidationReport, pd.DataFrame | None, pd.DataFrame | None, dict[str, Any]]:
         frame = _categorize(self.raw.frame)
-        self.rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+        self.rows = np.arange(self.raw.first_row, len(frame) + self.raw.first_row, dtype=np.int64)
         if self.raw.sheet_like:
             self.blank_rows = _blank_rows(frame)
         files = [self.raw.file] + ([self.measures_raw.file] if self.measures_raw else [])
-        self._identifiers(frame, self.raw.file)
+        self._identifiers(frame, self.raw.file, first_row=self.raw.first_row)
         plan = plan_columns([str(c) for c in frame.columns], self.column_map)
         findings_cols = set(self.identifier_columns)
-        for col in plan.unknown:
-            if col in findings_cols:
-                continue
-            self._header(
-                col,
-                "",
-                "unknown_column",
-                "is not a column this library knows; it is ignored",
+        unknown = [col for col in plan.unknown if col not in findings_cols]
+        self.issues.add_columns(  # (one frame for all: a wide file may have hundreds)
+            file=self.raw.file,
+            columns=unknown,
+            check="unknown_column",
+            problem="is not a column this library knows; it is ignored",
+            fixes=[
                 "rename it to a canonical name (see the data dictionary) or map it with "
-                "column_map={'" + col + "': 'canonical_name'}; remove it if not needed",
-                severity="warning",
-            )
+                "column_map={'" + _short(col, 200) + "': 'canonical_name'}; remove it if not needed"
+                for col in unknown
+            ],
+            severity="warning",
+        )
         for canonical, cols in plan.duplicates.items():
             for col in cols[1:]:
                 self._header(
@@ -1031,6 +1172,25 @@ class _Build:
         missing = [c for c in schema.REQUIRED_SESSION_COLUMNS if c not in plan.session]
         if not any(c in plan.session for c in schema.SESSION_TIME_COLUMNS):
             missing.append("session_date or session_number")
+        elsewhere = ""
+        if len(self.raw.sheets) > 1:  # the data may be on another sheet of the workbook
+            others = [n for n in self.raw.sheets if n != self.raw.sheet]
+            listed = ", ".join(repr(n) for n in others)
+            fits = [n for n in others if self._sheet_fits(n)]
+            elsewhere = (
+                f"; sheet {self.raw.sheet!r} was read, and the workbook also has {listed}"
+                + (
+                    f": the sessions look to be on sheet {fits[0]!r}, so pass sheet={fits[0]!r}"
+                    if fits
+                    else ": if the sessions are on another sheet, pass sheet='its name'"
+                )
+            )
+        names = [str(c) for c in frame.columns]
+        if missing and sum(n.startswith("Unnamed: ") for n in names) * 2 >= len(names) > 0:
+            elsewhere += (
+                "; most cells of the header row are empty: if there are title or note rows "
+                "above the header, delete them so that the header is the first row"
+            )
         for c in missing:
             hint = _ALIAS_HINT.get(c, "Date or Session No")
             self.issues.add(
@@ -1041,10 +1201,32 @@ class _Build:
                 values="",
                 check="missing_column",
                 problem="a required column is missing",
-                fix=f"add it (accepted names include {hint}) or name yours with column_map={{'Your name': '{c}'}}",
+                fix=f"add it (accepted names include {hint}) or name yours with column_map="
+                f"{{'Your name': '{c}'}}{elsewhere}",
+            )
+        n_blank = 0 if self.blank_rows is None else int(self.blank_rows.sum())
+        no_data = len(frame) - n_blank == 0
+        if no_data:
+            what = (
+                "has a header but no data rows"
+                if not n_blank
+                else f"has a header and {format_count(n_blank, 'blank row')}, but no data rows"
+            )
+            self.issues.add(
+                file=self.raw.file,
+                rows=None,
+                column="",
+                canonical="",
+                values="",
+                check="no_data",
+                problem="",
+                fix="",
+                message=f"{self.raw.file}: the table {what}, so there is nothing to check or "
+                "load. Fix: export the sessions again (check the export's date range and "
+                f"filters){elsewhere}",
             )
         meta = self._metadata(frame)
-        if missing:
+        if missing or no_data:
             return self._final_report(files), None, None, meta
 
         sessions, valid = self._sessions(frame, plan)
@@ -1057,6 +1239,19 @@ class _Build:
         meta.update(self._counts(sessions, measures))
         report = self._final_report(files)
         return report, sessions, measures, meta
+
+    def _sheet_fits(self, sheet: str) -> bool:
+        """Whether a sheet of the workbook read has every required session column."""
+        if self.raw.path is None:
+            return False
+        try:
+            header = pd.read_excel(self.raw.path, sheet_name=sheet, nrows=0, engine="openpyxl")
+        except Exception:  # (a sheet that cannot be read is just not suggested)
+            return False
+        plan = plan_columns([str(c) for c in header.columns], self.column_map)
+        return all(c in plan.session for c in schema.REQUIRED_SESSION_COLUMNS) and any(
+            c in plan.session for c in schema.SESSION_TIME_COLUMNS
+        )
 
     def _final_report(self, files: Iterable[str]) -> ValidationReport:
         """The report; for a DataFrame with its own index, the index label of each row.
@@ -1095,10 +1290,12 @@ class _Build:
             meta["measure_rows_read"] = len(self.measures_raw.frame)
         return meta
 
-    def _identifiers(self, frame: pd.DataFrame, file: str) -> None:
+    def _identifiers(self, frame: pd.DataFrame, file: str, first_row: int = 2) -> None:
         from tpdn_outcomes.privacy import check_identifiers, find_identifiers
 
-        findings = find_identifiers(frame, source=file, allow_columns=self.allow_columns)
+        findings = find_identifiers(
+            frame, source=file, allow_columns=self.allow_columns, first_row=first_row
+        )
         if self.raise_identifiers and len(findings):
             check_identifiers(frame, source=file, allow_columns=self.allow_columns)  # raises
         self.identifier_columns = [str(c) for c in findings["column"]]
@@ -1158,7 +1355,7 @@ class _Build:
                     raw_cond,
                     "unknown_condition",
                     "is not a known condition",
-                    _FIXES["condition"].format(allowed=", ".join(allowed), value=value),
+                    _FIXES["condition"].format(allowed=", ".join(allowed), value=_short(value, 60)),
                 )
         bad_key |= bad
         out["condition"] = _from_codes(cond_codes, categories=allowed)
@@ -1405,6 +1602,19 @@ class _Build:
                 "fill in the session id",
             )
             bad_key |= blank
+        if "episode_id" in col and not sessions["episode_id"].isna().all():
+            blank = sessions["episode_id"].isna().to_numpy()
+            self._add(
+                blank,
+                col["episode_id"],
+                "episode_id",
+                frame[col["episode_id"]],
+                "missing_value",
+                "is blank, but the file gives episodes, so this session belongs to none",
+                "fill in the episode (that of the patient's other sessions of the same course "
+                "of treatment), or remove the column to have episodes found from the dates",
+            )
+            bad_key |= blank
         if self.blank_rows is not None:
             bad_key |= self.blank_rows
             self._exclude(self.blank_rows, "blank row (no cell filled)")
@@ -1577,7 +1787,7 @@ class _Build:
             timing_code[span] = schema.TIMINGS.index(timing)
             if measure == "pain" and divisor != 1:
                 value[span] /= divisor
-            np.add(keep, 2, out=source_row[span])  # self.rows: the header is row 1
+            np.add(keep, self.raw.first_row, out=source_row[span])  # (= self.rows[keep])
             column_code[span] = c_code
             at += len(keep)
         return _measure_frame(
@@ -1598,8 +1808,8 @@ class _Build:
         mraw = self.measures_raw
         frame = _categorize(mraw.frame)
         file = mraw.file
-        rows = np.arange(2, len(frame) + 2, dtype=np.int64)
-        self._identifiers(frame, file)
+        rows = np.arange(mraw.first_row, len(frame) + mraw.first_row, dtype=np.int64)
+        self._identifiers(frame, file, first_row=mraw.first_row)
         if mraw.sheet_like:
             blank = _blank_rows(frame)  # (blank lines carry nothing; the rest keep their rows)
             if blank is not None:
@@ -2033,6 +2243,12 @@ def _prepare(
     export_date: str | _dt.date | None,
     sheet: str | int | None,
     encoding: str,
+    column_map: Mapping[str, str] | None = None,
+    allow_columns: Iterable[str] = (),
+    conditions: Mapping[str, str] | None = None,
+    episode_gap_days: int = schema.EPISODE_GAP_DAYS,
+    open_after_days: int = schema.OPEN_AFTER_DAYS,
+    date_format: str | None = None,
 ) -> tuple[RawTable, RawTable | None, pd.Timestamp]:
     if pain_scale not in schema.PAIN_SCALES:
         raise ValueError(
@@ -2040,7 +2256,37 @@ def _prepare(
         )
     if errors not in ("raise", "coerce"):
         raise ValueError(f"errors must be 'raise' or 'coerce', not {errors!r}")
-    stamp = pd.Timestamp(export_date) if export_date is not None else pd.Timestamp(_dt.date.today())
+    if column_map is not None and not isinstance(column_map, Mapping):
+        raise TypeError(
+            "column_map= must be a mapping of your column name -> canonical name, such as "
+            "{'Dx': 'condition'}, not a " + type(column_map).__name__
+        )
+    if isinstance(allow_columns, str) or not isinstance(allow_columns, Iterable):
+        raise TypeError(
+            f"allow_columns= must be a list of column names, such as [{allow_columns!r}], "
+            f"not a {type(allow_columns).__name__}"
+        )
+    schema.condition_aliases(conditions)  # (a TypeError naming conditions= if not a mapping)
+    if date_format is not None and not isinstance(date_format, str):
+        raise TypeError(
+            f"date_format= must be a strptime format such as '%d/%m/%Y', not {date_format!r}"
+        )
+    for name, value in (
+        ("episode_gap_days", episode_gap_days),
+        ("open_after_days", open_after_days),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise TypeError(f"{name}= must be a whole number of days (0 or more), not {value!r}")
+    try:
+        stamp = (
+            pd.Timestamp(export_date) if export_date is not None else pd.Timestamp(_dt.date.today())
+        )
+        if pd.isna(stamp):
+            raise ValueError(export_date)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(
+            f"export_date= must be a date such as '2026-11-24', not {export_date!r}"
+        ) from None
     raw = _read(source, sheet=sheet, encoding=encoding)
     mraw = _read(measures, sheet=None, encoding=encoding) if measures is not None else None
     return raw, mraw, stamp
@@ -2249,7 +2495,7 @@ def _out_of_order(
 
 
 #: Problems with the shape of a file, which errors="coerce" cannot set missing.
-STRUCTURAL_CHECKS = frozenset({"unreadable_file", "missing_column", "duplicate_column"})
+STRUCTURAL_CHECKS = frozenset({"unreadable_file", "missing_column", "duplicate_column", "no_data"})
 
 
 def _refusal(report: ValidationReport) -> SchemaError:
@@ -2302,6 +2548,12 @@ def _make_build(
         export_date=export_date,
         sheet=sheet,
         encoding=encoding,
+        column_map=column_map,
+        allow_columns=allow_columns,
+        conditions=conditions,
+        episode_gap_days=episode_gap_days,
+        open_after_days=open_after_days,
+        date_format=date_format,
     )
     return _Build(
         raw,
@@ -2338,12 +2590,23 @@ def validate(
     """Check a session dataset and report every problem; never raise for problems in the data.
 
     Takes the same arguments as :func:`load_sessions` (``errors`` is accepted and has no
-    effect here). A file that cannot be read at all is reported as ``unreadable_file``;
-    a path that does not exist still raises ``FileNotFoundError``.
+    effect here). A file that cannot be read at all is reported as ``unreadable_file``
+    (not a regular file, a loop of symbolic links, the wrong type, encoding or compression,
+    NUL bytes, damaged or encrypted, beyond the column, header or memory limits of
+    :mod:`tpdn_outcomes.io`), a table without data rows as ``no_data``, and any value of a
+    DataFrame, of whatever type, as a row of the report.
 
     Returns
     -------
     ValidationReport
+
+    Raises
+    ------
+    FileNotFoundError
+        When the path does not exist (the command line exits 2).
+    TypeError, ValueError
+        When an argument is of the wrong type or value (``conditions=`` not a mapping,
+        an unknown ``pain_scale`` or ``encoding``, ...), naming the argument.
 
     Examples
     --------
@@ -2438,7 +2701,17 @@ def load_sessions(
     IdentifierError
         When the data carries direct identifiers (names, e-mails, phone numbers, ...).
     SchemaError
-        When ``errors="raise"`` and the data has errors.
+        When a file cannot be read or has no data rows (whatever ``errors`` is), and when
+        ``errors="raise"`` and the data has errors; ``.report`` lists every problem.
+    FileNotFoundError
+        When the path does not exist.
+    TypeError, ValueError
+        When an argument is of the wrong type or value, naming the argument.
+
+    Notes
+    -----
+    These are the only exceptions a user's input can cause (the exception model of
+    ``docs/data.md``: the command line exits 1 for the first two, 2 for the others).
 
     Examples
     --------
