@@ -278,16 +278,22 @@ def test_a_run_failing_midway_leaves_no_partial_set(
     one_report,  # type: ignore[no-untyped-def]
 ) -> None:
     import tpdn_outcomes.report as report_package
+    from tpdn_outcomes.report.build import Report
 
-    calls: list[str | None] = []
+    # the reports of a run are built together (one disclosure audit), then written one
+    # by one: the third report's file fails to write
+    calls: list[str] = []
+    real_to_html = Report.to_html
 
-    def fails_at_the_third(data, *, clinic=None, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(clinic)
+    def fails_at_the_third(self, path=None):  # type: ignore[no-untyped-def]
+        calls.append(str(path))
         if len(calls) == 3:
             raise ValueError("the report of this clinic failed")
-        return one_report
+        return real_to_html(self, path)
 
-    monkeypatch.setattr(report_package, "quarterly_report", fails_at_the_third)
+    monkeypatch.setattr(report_package, "quarterly_release",
+                        lambda d, *, clinics, **k: [one_report] * len(clinics))  # fmt: skip
+    monkeypatch.setattr(Report, "to_html", fails_at_the_third)
     out = tmp_path / "reports"
     assert main(_report(lookalike_file, out)) == 1
     assert "failed" in capsys.readouterr().err
@@ -295,11 +301,11 @@ def test_a_run_failing_midway_leaves_no_partial_set(
     assert not out.exists() or list(out.iterdir()) == []  # no set, no temporary folder
 
     # an earlier complete set is kept as it was when the next run fails
-    calls.clear()
-    monkeypatch.setattr(report_package, "quarterly_report", lambda d, **k: one_report)
+    monkeypatch.setattr(Report, "to_html", real_to_html)
     assert main(_report(lookalike_file, out)) == 0
     before = {p.name: p.read_bytes() for p in (out / "tpdn_reports_2026Q2").iterdir()}
-    monkeypatch.setattr(report_package, "quarterly_report", fails_at_the_third)
+    calls.clear()
+    monkeypatch.setattr(Report, "to_html", fails_at_the_third)
     assert main(_report(lookalike_file, out)) == 1
     after = {p.name: p.read_bytes() for p in (out / "tpdn_reports_2026Q2").iterdir()}
     assert after == before and _leftovers(out) == []
@@ -323,20 +329,20 @@ def test_an_output_folder_with_other_files_is_left_alone(
 _KILLED_RUN = textwrap.dedent(
     """
     import sys, time
-    import tpdn_outcomes.report as report_package
+    from tpdn_outcomes.report.build import Report
     from tpdn_outcomes.cli import main
 
-    real = report_package.quarterly_report
+    real = Report.to_html
     count = []
 
-    def slow(data, **kwargs):
+    def slow(self, path=None):
         count.append(1)
         if len(count) == 2:
             print("building", flush=True)
             time.sleep(60)
-        return real(data, **kwargs)
+        return real(self, path)
 
-    report_package.quarterly_report = slow
+    Report.to_html = slow
     sys.exit(main(sys.argv[1:]))
     """
 )
@@ -370,7 +376,8 @@ def test_single_clinic_report_uses_the_traceable_name(
 ) -> None:
     import tpdn_outcomes.report as report_package
 
-    monkeypatch.setattr(report_package, "quarterly_report", lambda d, **k: one_report)
+    monkeypatch.setattr(report_package, "quarterly_release",
+                        lambda d, *, clinics, **k: [one_report] * len(clinics))  # fmt: skip
     argv = ["report", str(lookalike_file), "--quarter", "2026-q2", "--clinic", "CLN/01",
             "--format", "html,xlsx", "--out", str(tmp_path), "--quiet", *EXPORT]  # fmt: skip
     assert main(argv) == 0
