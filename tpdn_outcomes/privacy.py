@@ -116,12 +116,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tpdn_outcomes import _detect as det
+from tpdn_outcomes._detect import fold
+
 __all__ = [
     "FINDING_COLUMNS",
     "KINDS",
     "IdentifierError",
     "check_identifiers",
+    "could_identify",
     "find_identifiers",
+    "mask_value",
+    "mask_values",
     "suppress_small_cells",
 ]
 
@@ -142,6 +148,14 @@ KINDS: dict[str, str] = {
     "person_name": "person names",
     "free_text": "free-text notes",
     "exact_age": "exact ages of 90 or over",
+    "admission_date": "admission, intake or discharge dates",
+    "health_plan": "health-plan or Medicare beneficiary numbers",
+    "ip_address": "IP addresses",
+    "url": "web addresses (URLs)",
+    "vehicle": "vehicle registration plates",
+    "photo": "photographs or image file names",
+    "ambiguous_number": "long unbroken numbers that could be identifiers (a Social Security, "
+    "national id, phone or record number)",
 }
 
 _FIX: dict[str, str] = {
@@ -151,6 +165,9 @@ _FIX: dict[str, str] = {
     "(e.g. 'SW1A') or the first 3 digits of a ZIP code",
     "exact_age": "replace exact ages with bands such as '80-89' and a single '90+' band",
     "free_text": "remove the column (free text can name people, places and dates)",
+    "admission_date": "remove the column, or keep only the month or the session dates",
+    "ambiguous_number": "remove the column, or replace the values with pseudonyms (e.g. "
+    "P0001); if the numbers are codes that identify no one (a lab or batch code)",
 }
 _FIX_DEFAULT = "remove the column, or replace the values with pseudonyms (e.g. P0001)"
 
@@ -190,8 +207,9 @@ def _normalise(name: object) -> str:
 
 
 def _tokens(name: object) -> tuple[str, ...]:
-    """Split a column name into lower-case words, dropping trailing digits of a word."""
-    words = _NON_ALNUM.split(_CAMEL.sub("_", str(name)).lower())
+    """Split a column name into lower-case words without accents, dropping trailing digits
+    of a word (``Prénom`` -> ``prenom``, ``PatientDOB`` -> ``patient dob``)."""
+    words = _NON_ALNUM.split(fold(_CAMEL.sub("_", str(name))))
     return tuple((w.rstrip("0123456789") or w) for w in words if w)
 
 
@@ -275,9 +293,195 @@ def _is_phone(tokens: Sequence[str]) -> bool:
     return False
 
 
+#: Identifying column names in Dutch, German, French, Spanish, Italian and Portuguese
+#: (and English words the rules below do not cover), folded (no accents, lower case),
+#: matched as phrases of whole words or, for the one-word forms, inside a compound.
+_HEADER_WORDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "date_of_birth",
+        (
+            "born", "birth", "geboortedatum", "geboren", "geb datum", "geburtsdatum",
+            "geburtstag", "date de naissance", "date naissance", "naissance", "ne le",
+            "fecha de nacimiento", "fecha nacimiento", "nacimiento", "f nac",
+            "data di nascita", "data nascita", "nascita", "data de nascimento",
+            "data nascimento", "nascimento",
+        ),
+        ("geboortedatum", "geburtsdatum", "naissance", "nacimiento", "nascita", "nascimento"),
+    ),
+    (
+        "admission_date",
+        (
+            "intake", "intake date", "admitted", "admission", "admit date", "admit",
+            "discharge", "discharged", "opname", "opnamedatum", "ontslag", "ontslagdatum",
+            "aufnahme", "aufnahmedatum", "entlassung", "entlassungsdatum",
+            "date d admission", "date d entree", "date de sortie", "fecha de ingreso",
+            "ingreso", "fecha de alta", "data di ricovero", "ricovero", "data ricovero",
+            "dimissione", "data de admissao", "admissao", "internamento", "data de alta",
+        ),
+        ("opnamedatum", "aufnahmedatum", "entlassungsdatum", "intakedatum"),
+    ),
+    (
+        "email",
+        (
+            "correo", "correo electronico", "courriel", "adresse mail", "posta elettronica",
+            "e posta", "emailadres", "mailadres",
+        ),
+        ("emailadres", "mailadres", "emailadresse", "courriel"),
+    ),
+    (
+        "phone",
+        (
+            "telefoon", "telefoonnummer", "mobiel", "mobiele", "gsm", "telefon",
+            "telefonnummer", "handy", "handynummer", "mobilnummer", "telephone", "portable",
+            "numero de telephone", "telefono", "movil", "celular", "cellulare", "telemovel",
+            "contacto", "tlf", "tfno",
+        ),
+        ("telefoon", "telefon", "handynummer", "mobilnummer", "telemovel", "telefono"),
+    ),
+    (
+        "national_id",
+        (
+            "bsn", "burgerservicenummer", "sofinummer", "sofi nummer", "steuer id",
+            "steueridentifikationsnummer", "sozialversicherungsnummer", "svnr",
+            "personalausweis", "ausweisnummer", "numero de securite sociale", "securite sociale",
+            "nir", "insee", "carte vitale", "dni", "nie", "nif", "nss",
+            "numero de seguridad social", "seguridad social", "codice fiscale",
+            "tessera sanitaria", "cpf", "cartao de cidadao", "numero de utente", "niss",
+            "identiteitskaart", "paspoort", "reisepass", "pasaporte", "passaporto",
+            "passaporte",
+        ),
+        ("burgerservicenummer", "sozialversicherungsnummer", "codicefiscale"),
+    ),
+    (
+        "medical_record_number",
+        (
+            "patientnummer", "patient nummer", "dossiernummer", "patientennummer",
+            "fallnummer", "numero de dossier", "numero dossier", "historia clinica",
+            "numero de historia", "cartella clinica", "processo clinico",
+            "numero de processo", "numero processo",
+        ),
+        ("patientnummer", "dossiernummer", "patientennummer", "fallnummer"),
+    ),
+    (
+        "health_plan",
+        (
+            "health plan", "healthplan", "member id", "member number", "member no",
+            "beneficiary", "beneficiary id", "mbi", "hicn", "policy number", "policy no",
+            "policy id", "insurance id", "insurance", "insurer id", "subscriber id",
+            "subscriber number", "plan id", "plan number", "verzekeringsnummer",
+            "verzekerdennummer", "polisnummer", "versichertennummer", "krankenkasse",
+            "krankenversicherung", "numero d assure", "mutuelle", "numero de poliza",
+            "poliza", "polizza", "numero de apolice", "apolice",
+        ),
+        ("verzekerdennummer", "versichertennummer", "polisnummer", "healthplan"),
+    ),
+    (
+        "ip_address",
+        ("ip", "ip address", "ipaddress", "ip adres", "ip adresse", "ipv4", "ipv6",
+         "ip addr", "direccion ip", "indirizzo ip", "endereco ip"),
+        ("ipaddress", "ipadres", "ipadresse"),
+    ),
+    (
+        "url",
+        ("url", "urls", "website", "web address", "web site", "homepage", "home page",
+         "profile url", "facebook", "twitter", "instagram", "linkedin", "social media",
+         "webpagina", "webseite", "site web", "pagina web", "sitio web"),
+        ("website", "homepage", "webpagina", "webseite"),
+    ),
+    (
+        "vehicle",
+        ("license plate", "licence plate", "number plate", "plate", "plate number",
+         "registration plate", "car reg", "car registration", "vehicle registration",
+         "vehicle", "vehicle id", "vin", "vrm", "kenteken", "kennzeichen",
+         "immatriculation", "plaque", "matricula", "targa"),
+        ("kenteken", "kennzeichen", "numberplate", "licenseplate", "licenceplate"),
+    ),
+    (
+        "photo",
+        ("photo", "photos", "photograph", "picture", "pictures", "image", "images", "img",
+         "foto", "fotos", "bild", "selfie", "headshot", "portrait", "face", "imagen",
+         "immagine", "imagem"),
+        ("photo", "selfie", "headshot"),
+    ),
+    (
+        "street_address",
+        (
+            "adres", "straat", "straatnaam", "huisnummer", "woonplaats", "woonadres",
+            "adresse", "strasse", "hausnummer", "wohnort", "anschrift", "wohnadresse",
+            "rue", "domicile", "direccion", "calle", "domicilio", "indirizzo", "residenza",
+            "endereco", "morada", "rua",
+        ),
+        ("huisnummer", "hausnummer", "woonadres", "wohnadresse", "straatnaam", "anschrift"),
+    ),
+    (
+        "postcode",
+        ("postleitzahl", "plz", "code postal", "codigo postal", "codice postale",
+         "cap", "cep", "postcode nl"),
+        ("postleitzahl", "codepostal", "codigopostal"),
+    ),
+    (
+        "person_name",
+        (
+            "naam", "voornaam", "achternaam", "roepnaam", "familienaam", "voorletters",
+            "vorname", "nachname", "familienname", "nom", "prenom", "nom de famille",
+            "apellido", "apellidos", "nome", "cognome", "sobrenome", "apelido", "first", "last",
+            "given", "family",
+            "full", "initials", "forenames",
+        ),
+        ("voornaam", "achternaam", "roepnaam", "familienaam", "vorname", "nachname",
+         "familienname", "prenom", "apellido", "cognome", "sobrenome"),
+    ),
+    (
+        "free_text",
+        (
+            "opmerkingen", "opmerking", "notities", "notitie", "toelichting", "bemerkungen",
+            "bemerkung", "notizen", "kommentar", "anmerkungen", "remarques", "commentaire",
+            "commentaires", "observaciones", "notas", "comentarios", "comentario",
+            "osservazioni", "commenti", "note libere", "observacoes", "observacao",
+        ),
+        ("opmerking", "bemerkung", "commentaire", "observacion", "osservazion"),
+    ),
+)
+#: Header words of the table above that count only as the whole name, not as one word
+#: among others (``patient`` alone is a name column; ``patient_id`` is a pseudonym).
+_WHOLE_ONLY = frozenset(
+    "first last given family full cap nom nome nie "
+    "nif nir nss cpf vin face plate image images img insurance vehicle admit born".split()
+)
+
+
+def _foreign_kind(tokens: Sequence[str]) -> str | None:
+    """The kind a name announces in the languages of ``_HEADER_WORDS``, or None."""
+    if not tokens:
+        return None
+    joined = "".join(tokens)
+    for kind, phrases, compounds in _HEADER_WORDS:
+        for phrase in phrases:
+            if phrase in _WHOLE_ONLY:
+                if tuple(tokens) == (phrase,):
+                    return kind
+                continue
+            if _has(tokens, phrase):
+                return kind
+        if any(c in joined for c in compounds):
+            return kind
+    if len(tokens) <= 2 and tokens[0] == "nombre" and (
+        len(tokens) == 1 or tokens[1] in ("paciente", "completo", "apellidos")
+    ):
+        return "person_name"
+    return None
+
+
 def _name_kind(tokens: Sequence[str]) -> str | None:
     """The kind a column name announces, or None. First match wins, in this order."""
     num = _NUMBERISH
+    if _has(tokens, "ip", "ip address", "ipaddress", "ipv4", "ipv6"):
+        return "ip_address"
+    if _has(tokens, "email", "emails", "mail", "e mail") or _joined_has(tokens, "email"):
+        return "email"
+    foreign = _foreign_kind(tokens)
+    if foreign is not None:
+        return foreign
     if _has(tokens, "dob", "date of birth", "birth date", "birthdate", "dateofbirth", "birthday"):
         return "date_of_birth"
     if _has(tokens, "birth day", "d o b") or _joined_has(tokens, "dateofbirth", "birthdate"):
@@ -553,6 +757,154 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Masking: one helper for every message of the package
+# ---------------------------------------------------------------------------
+
+#: Values that may be echoed as written: plain numbers of up to 6 digits, ISO dates from
+#: 1990 on (the session dates the data holds), short codes (P0001, CLN-01, 90+, 40-49),
+#: words without digits (gout, neck pain, upper_trapezius;masseter) - unless a detector
+#: finds an identifier in them (a person's name is words without digits).
+_ECHO_SAFE = (
+    r"^ *(?:"
+    r"[+-]?[0-9]{0,6}(?:[.,][0-9]{1,6})?(?:[eE][+-]?[0-9]{1,3})?"
+    r"|(?:199[0-9]|20[0-9]{2})[-/.][0-9]{1,2}[-/.][0-9]{1,2}(?:[ T][0-9:.+Z]{1,15})?"
+    r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:199[0-9]|20[0-9]{2})(?:[ T][0-9:.]{1,15})?"
+    r"|(?:199[0-9]|20[0-9]{2})(?:[-/][0-9]{1,2})?|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?"
+    r"|[0-9]{1,3} *(?:-|–|to|\+) *[0-9]{0,3}"
+    r"|[A-Za-z]{0,4}[-_ ]?[0-9]{1,6}[A-Za-z]?"
+    r"|[\p{L}][\p{L} _;/&+'’().,:-]{0,59}"
+    r"|nan|NaN|NA|N/A|<NA>|None|NaT|inf|-inf"
+    r") *$"
+)
+
+
+def _value_kinds(values: Sequence[object]) -> list[str | None]:
+    """For each value (a header or a message's value), the first kind of identifier any
+    value detector finds in it, or None. Used where one value is judged alone."""
+    if not len(values):
+        return []
+    arr = pa.array([str(v) for v in values], type=pa.string())
+    checks: list[tuple[str, np.ndarray]] = [
+        ("email", det.contains(arr, _EMAIL) | det.contains(arr, det.OBFUSCATED_EMAIL)),
+        ("url", det.contains(arr, det.URL)),
+        ("ip_address", det.contains(arr, det.IPV4) | det.contains(arr, det.IPV6)),
+        ("ssn", det.contains(arr, _SSN)),
+        ("phone", det.contains(arr, _PHONE)),
+        ("postcode", det.contains(arr, _UK_POSTCODE_LOOSE) | det.contains(arr, _ZIP4)),
+        ("date_of_birth", det.contains(arr, det.OLD_DATE)),
+        ("medical_record_number", det.contains(arr, det.RECORD_PREFIX)),
+        ("health_plan", det.contains(arr, det.MBI)),
+        ("vehicle", det.contains(arr, det.PLATE)),
+        ("photo", det.contains(arr, det.PHOTO)),
+        ("ambiguous_number", det.contains(arr, r"[0-9]{7}")),
+        ("person_name", det.person_names(arr)[0]),
+        ("street_address", det.street_addresses(arr)[0]),
+    ]
+    out: list[str | None] = [None] * len(values)
+    for kind, mask in reversed(checks):
+        for i in np.flatnonzero(mask):
+            out[int(i)] = kind
+    return out
+
+
+def mask_value(value: object) -> str:
+    """A value with every letter and digit but the first of each word replaced by ``*``.
+
+    The one way this package shows a value that could identify someone: messages name
+    the row and column and show only the value's shape.
+
+    Parameters
+    ----------
+    value : object
+        Any value; it is turned into text first.
+
+    Returns
+    -------
+    str
+        The masked text (white space and punctuation kept).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.privacy import mask_value
+    >>> mask_value("Emma Garcia")
+    'E*** G*****'
+    >>> mask_value("Smith, John (DOB 1975-03-02)")
+    'S****, J*** (D** 1***-0*-0*)'
+    >>> mask_value(7700900123)
+    '7*********'
+    """
+    out: list[str] = []
+    start = True
+    for ch in str(value):
+        if ch.isalnum():
+            out.append(ch if start else "*")
+            start = False
+        else:
+            out.append(ch)
+            start = True
+    return "".join(out)
+
+
+def could_identify(values: Sequence[object] | pd.Series) -> np.ndarray:
+    """For each value, whether it could identify a person, and so must not be echoed.
+
+    A value may be shown as written only when it has a harmless shape (a number of up
+    to 6 digits, an ISO date from 1990 on, a short code such as ``P0001`` or ``CLN-01``,
+    an age band, words without digits) **and** none of the guard's value detectors
+    finds an identifier in it (person names, e-mail addresses, phone numbers, ...).
+    Everything else is masked: this fails closed.
+
+    Parameters
+    ----------
+    values : sequence or pandas.Series
+        The values (turned into text; missing values are never identifying).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.privacy import could_identify
+    >>> could_identify(["gout", "12", "Emma Garcia", "07700900123", "2025-13-01", "P0001"])
+    array([False, False,  True,  True, False, False])
+    """
+    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values.array)
+    out = np.zeros(len(series), dtype=bool)
+    present = series.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return out
+    text = series[present].astype(str)
+    uniq = pd.unique(text.to_numpy())
+    arr = pa.array(list(uniq), type=pa.string())
+    risky = ~det.contains(arr, _ECHO_SAFE)
+    kinds = _value_kinds(list(uniq))
+    risky |= np.array([k is not None for k in kinds], dtype=bool)
+    bad = set(np.asarray(uniq)[risky].tolist())
+    out[present] = text.isin(bad).to_numpy(dtype=bool)
+    return out
+
+
+def mask_values(values: Sequence[object] | pd.Series) -> pd.Series:
+    """The values as text, each masked with :func:`mask_value` when :func:`could_identify`
+    says it could identify someone (missing values stay missing).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.privacy import mask_values
+    >>> mask_values(["gout", "Emma Garcia", None]).tolist()
+    ['gout', 'E*** G*****', <NA>]
+    """
+    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values.array)
+    text = series.astype("string")
+    risky = could_identify(series)
+    if risky.any():
+        text = text.copy()
+        text[risky] = [mask_value(v) for v in text[risky]]
+    return text.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
 
@@ -639,34 +991,80 @@ def find_identifiers(
         raise TypeError(f"find_identifiers expects a pandas DataFrame, got {type(frame).__name__}")
     allowed = {_normalise(c) for c in allow_columns}
     rows: list[dict[str, Any]] = []
-    for j, label in enumerate(frame.columns):
-        name = str(label)
-        if _normalise(name) in allowed:
+    positions: list[int] = []
+    sampled: list[str] = []
+    names = [str(label) for label in frame.columns]
+    header_kinds = _value_kinds(names)
+    for j, name in enumerate(names):
+        shown = header_kinds[j] is None
+        label = name if shown else column_label(name, j)
+        if shown and _normalise(name) in allowed:
             continue
         col = frame.iloc[:, j]
-        if is_boolean(col.dtype):
-            continue
-        for kind, n, pos, how in _scan_column(name, col):
+        found: list[tuple[str, int, int, str]] = []
+        if not shown:
+            found.append((str(header_kinds[j]), 0, -1, "header"))
+        if not is_boolean(col.dtype):
+            found += _scan_column(name, col, sampled_out=sampled)
+        for kind, n, pos, how in found:
+            row = pos + first_row if pos >= 0 else 1
+            positions.append(j)
             rows.append(
                 {
                     "file": source,
-                    "column": name,
+                    "column": label,
                     "kind": kind,
                     "n_values": n,
-                    "first_row": pos + first_row,
-                    "reason": _reason(name, kind, n, pos + first_row, how),
+                    "first_row": row,
+                    "reason": _reason(label, kind, n, row, how, shown=shown),
                 }
             )
     if not rows:
-        return _empty_findings()
-    out = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
-    return out.astype({"n_values": "int64", "first_row": "int64"})
+        out = _empty_findings()
+    else:
+        out = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+        out = out.astype({"n_values": "int64", "first_row": "int64"})
+    #: the columns' positions in the frame (the ``column`` of a finding may be masked)
+    out.attrs["positions"] = positions
+    #: columns of which only a sample of candidate values was judged by a library
+    out.attrs["sampled_columns"] = [
+        c if _value_kinds([c])[0] is None else "<withheld>" for c in dict.fromkeys(sampled)
+    ]
+    return out
 
 
-def _reason(column: str, kind: str, n: int, row: int, how: str) -> str:
+def column_label(name: object, position: int | None = None) -> str:
+    """How to name a column in a message: as it is, or masked with its position when the
+    name itself could identify someone (an e-mail address or a person's name used as a
+    header).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.privacy import column_label
+    >>> column_label("pain_pre", 3)
+    'pain_pre'
+    >>> column_label("jane.doe@example.org", 3)
+    'column 4 (name withheld: j***.d**@e******.o**)'
+    """
+    text = str(name)
+    if _value_kinds([text])[0] is None:
+        return text
+    if position is None:
+        return f"a column (name withheld: {mask_value(text)})"
+    return f"column {position + 1} (name withheld: {mask_value(text)})"
+
+
+def _reason(column: str, kind: str, n: int, row: int, how: str, *, shown: bool = True) -> str:
+    """The plain-language finding. ``column`` is the name as it may be shown (masked when
+    the name itself identifies, and then ``shown`` is False: a masked name cannot be
+    passed to ``allow_columns``)."""
     desc = KINDS[kind]
     where = f"(first in row {row})"
-    if how == "name":
+    sampled = how.endswith("+sampled")
+    how = how.removesuffix("+sampled")
+    if how == "header":
+        what = f"the column name itself looks like {desc}."
+    elif how == "name":
         what = (
             f"the column name suggests {desc}; it has {n} non-missing "
             f"{_plural(n, 'value', 'values')} {where}."
@@ -689,14 +1087,38 @@ def _reason(column: str, kind: str, n: int, row: int, how: str) -> str:
         )
     else:
         what = f"{n} {_plural(n, 'value looks', 'values look')} like {desc} {where}."
+    if sampled:
+        what += (
+            f" (The column has more than {det.MAX_CHECKED:,} candidate values; a random "
+            f"sample of {det.MAX_CHECKED:,} was checked, so there may be more.)"
+        )
     fix = _FIX.get(kind, _FIX_DEFAULT)
+    if not shown:
+        return (
+            f"{what} Fix: rename the column (its name must not identify anyone), then "
+            f"{fix[0].lower()}{fix[1:]}."
+        )
+    if kind == "ambiguous_number":
+        return (
+            f"{what} Fix: {fix}, pass allow_columns=[{column!r}] (on the command line: "
+            f"--allow-column {column!r})."
+        )
     return (
         f"{what} Fix: {fix}; if {column!r} is not an identifier, pass allow_columns=[{column!r}]."
     )
 
 
-def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
+def _scan_column(
+    name: str, col: pd.Series, *, sampled_out: list[str] | None = None
+) -> list[tuple[str, int, int, str]]:
     """Findings for one column as (kind, n_values, first position, how)."""
+    found = _scan_column_base(name, col)
+    more = _scan_values(name, col, {f[0] for f in found}, sampled_out)
+    return found + more
+
+
+def _scan_column_base(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
+    """Findings of the first guard: names, and the RE2 patterns on text values."""
     tokens = _tokens(name)
     found: list[tuple[str, int, int, str]] = []
     kind = _name_kind(tokens)
@@ -826,6 +1248,199 @@ def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
         if n:
             found.append((k, n, pos, "values"))
     return found
+
+
+_PERSON_HEADER_WORDS = frozenset(
+    """therapist therapists clinician clinicians practitioner practitioners physician doctor
+    dr provider providers staff treated treating seen referrer referring referred gp
+    behandelaar therapeut fysiotherapeut arts huisarts behandler arzt therapeutin
+    medecin kine kinesitherapeute praticien terapeuta fisioterapeuta medico
+    fisioterapista terapista contact author user username owner signed signature
+    witness carer caregiver guardian parent mother father spouse partner""".split()
+)
+_ID_WORDS = frozenset(
+    "id ids pid patient patients subject participant pseudonym identifier code client "
+    "study record nummer nr no number".split()
+)
+
+
+def _text_of(col: pd.Series) -> tuple[pd.Series, pa.Array | None]:
+    """Distinct non-missing values of a column as text (pandas and pyarrow)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        uniq = pd.Series(col.cat.categories)
+    else:
+        try:
+            uniq = pd.Series(col.unique())
+        except TypeError:
+            uniq = pd.Series(col.astype(str).unique())
+    uniq = uniq[uniq.notna()].reset_index(drop=True)
+    if not len(uniq):
+        return uniq, None
+    if pd.api.types.is_datetime64_any_dtype(uniq.dtype):
+        return uniq, None
+    return uniq, _as_arrow(uniq)
+
+
+def _scan_values(
+    name: str, col: pd.Series, named: set[str], sampled_out: list[str] | None
+) -> list[tuple[str, int, int, str]]:
+    """Findings of the value detectors backed by libraries (see :mod:`._detect`): person
+    names, national ids and phone numbers without separators, addresses, dates of birth,
+    URLs, IP addresses, health-plan numbers, plates, photos, in every column of any type.
+    """
+    tokens = _tokens(name)
+    found: list[tuple[str, int, int, str]] = []
+    sampled = False
+    is_cat = isinstance(col.dtype, pd.CategoricalDtype)
+    base_dtype = col.cat.categories.dtype if is_cat else col.dtype
+
+    def add(kind: str, n: int, pos: int) -> None:
+        if n and kind not in named and kind not in {f[0] for f in found}:
+            found.append((kind, n, pos, "values+sampled" if sampled else "values"))
+
+    # -- datetimes: dates before 1990 (the earliest session date) are dates of birth ----
+    if pd.api.types.is_datetime64_any_dtype(base_dtype):
+        values = col.astype(base_dtype) if is_cat else col
+        old = (values < pd.Timestamp(schema_min_date())).to_numpy(dtype=bool, na_value=False)
+        add("date_of_birth", *_rows(col, old))
+        return found
+
+    # -- numbers: long integers are phone numbers or national ids, or ambiguous --------
+    if pd.api.types.is_numeric_dtype(base_dtype) and not is_boolean(base_dtype):
+        v = _numbers(col.astype(base_dtype) if is_cat else col)
+        uniq_num = pd.unique(v[~np.isnan(v)])
+        whole = uniq_num[(uniq_num == np.floor(uniq_num)) & (np.abs(uniq_num) < 1e15)]
+        dates = whole[(whole >= 19000101) & (whole <= 19891231)]
+        if len(dates):
+            text_dates = pa.array([str(int(d)) for d in dates], type=pa.string())
+            old = dates[det.contains(text_dates, det.OLD_DATE)]
+            if len(old):
+                add("date_of_birth", *_rows(col, np.isin(v, old)))
+        long = whole[np.abs(whole) >= 1e8]
+        if len(long):
+            idx, was_sampled = det.sample_positions(np.arange(len(long)))
+            sampled = sampled or was_sampled
+            kinds = list(
+                _checksums_in_context(
+                    np.array([det.classify_digits(str(abs(int(x)))) for x in long[idx]], dtype=object)
+                )
+            )
+            for kind in ("nhs_number", "ssn", "national_id", "phone", "ambiguous_number"):
+                hit = long[idx][[k == kind for k in kinds]]
+                if len(hit):
+                    add(kind, *_rows(col, np.isin(v, hit)))
+        if sampled and sampled_out is not None:
+            sampled_out.append(name)
+        return found
+
+    uniq, text = _text_of(col)
+    if text is None or not len(text):
+        return found
+    n_text = len(text)
+    rows_cache: dict[int, tuple[int, int]] = {}
+
+    def rows_of(mask: np.ndarray) -> tuple[int, int]:
+        if not mask.any():
+            return 0, -1
+        if is_cat:
+            codes = np.asarray(col.cat.codes)
+            hit = np.flatnonzero(mask)
+            return _rows(col, np.isin(codes, hit))
+        return _rows(col, col.isin(uniq[mask]).to_numpy(dtype=bool))
+
+    del rows_cache
+    alnum = np.asarray(pc.utf8_is_alnum(text), dtype=bool)
+    location = any(t in _LOCATION_WORDS for t in tokens)
+    id_column = any(t in _ID_WORDS for t in tokens)
+    person_header = any(t in _PERSON_HEADER_WORDS for t in tokens)
+    vehicle_header = _name_kind(tokens) == "vehicle"
+
+    # e-mail addresses written out ("jane at gmail dot com"), URLs, IP addresses
+    add("email", *rows_of(det.contains(text, det.OBFUSCATED_EMAIL)))
+    add("url", *rows_of(det.contains(text, det.URL)))
+    add("ip_address", *rows_of(det.contains(text, det.IPV4) | det.contains(text, det.IPV6)))
+
+    # unbroken runs of 9-13 digits: checksummed ids, phone numbers, or ambiguous codes
+    long = det.contains(text, det.LONG_DIGITS)
+    if long.any():
+        idx, was_sampled = det.sample_positions(np.flatnonzero(long))
+        sampled = sampled or was_sampled
+        digits = text.take(pa.array(idx)).to_pylist()
+        kinds = _checksums_in_context(
+            np.array([det.classify_digits(str(d).strip()) for d in digits], dtype=object)
+        )
+        for kind in ("nhs_number", "ssn", "national_id", "phone", "ambiguous_number"):
+            mask = np.zeros(n_text, dtype=bool)
+            mask[idx[kinds == kind]] = True
+            add(kind, *rows_of(mask))
+    # phone numbers inside longer text, as libphonenumber finds them
+    cand = det.contains(text, det.DIGITS_IN_TEXT) & ~long & ~alnum
+    cand &= ~det.contains(text, "^ *" + _NHS_DIGITS + " *$") & ~det.contains(text, _SSN)
+    cand &= ~det.contains(text, det.ISO_DATETIME)
+    if cand.any() and "phone" not in named:
+        hit, was_sampled = det.judge(text, cand, det.phone_in_text)
+        sampled = sampled or was_sampled
+        add("phone", *rows_of(hit))
+
+    # record numbers with their prefix, Medicare beneficiary identifiers
+    add("medical_record_number", *rows_of(det.contains(text, det.RECORD_PREFIX)))
+    add("health_plan", *rows_of(det.contains(text, det.MBI)))
+
+    # dates of birth: a full date before 1990; in an id column any full date
+    old = det.contains(text, det.OLD_DATE)
+    if id_column:
+        old |= det.contains(text, det.ANY_DATE)
+    add("date_of_birth", *rows_of(old))
+
+    # postcodes in any spelling as the whole value
+    post = det.contains(text, r"(?i)^ *" + _UK_OUTWARD + r" ?[0-9][ABD-HJLNP-UW-Z]{2} *$")
+    if post.any() and (location or n_text < 20 or post.sum() >= 0.1 * n_text):
+        add("postcode", *rows_of(post))
+
+    # vehicle plates, photo file names
+    add("vehicle", *rows_of(det.contains(text, det.PLATE_LOOSE if vehicle_header else det.PLATE)))
+    add("photo", *rows_of(det.contains(text, det.PHOTO)))
+
+    # street addresses
+    addr, was_sampled = det.street_addresses(text)
+    sampled = sampled or was_sampled
+    add("street_address", *rows_of(addr))
+
+    # person names: full names anywhere; single names where the column holds names
+    full, single = det.person_names(text)
+    names_mask = full.copy()
+    lone = single | det.surnames_only(text)
+    if lone.any():
+        words = ~alnum | np.asarray(pc.utf8_is_alpha(text), dtype=bool)
+        n_words = int(words.sum())
+        if id_column or person_header or (lone.sum() >= 2 and 2 * lone.sum() >= n_words):
+            names_mask |= lone
+    add("person_name", *rows_of(names_mask))
+
+    if sampled and sampled_out is not None:
+        sampled_out.append(name)
+    return found
+
+
+def _checksums_in_context(kinds: np.ndarray) -> np.ndarray:
+    """About 1 in 11 random 10-digit codes pass the NHS check (and 1 in 11 random 9-digit
+    codes the BSN 11-test): in a column of 20 or more long numbers, a checksum kind is
+    kept only when at least half of them pass it; otherwise they are ambiguous numbers
+    (and refused as such). Real NHS numbers all pass."""
+    kinds = kinds.copy()
+    if len(kinds) >= _NHS_MIN_CANDIDATES:
+        for kind in ("nhs_number", "national_id"):
+            hit = kinds == kind
+            if hit.any() and hit.sum() < 0.5 * len(kinds):
+                kinds[hit] = "ambiguous_number"
+    return kinds
+
+
+def schema_min_date() -> str:
+    """The earliest session date the contract accepts (dates before it look like births)."""
+    from tpdn_outcomes.schema import MIN_SESSION_DATE
+
+    return MIN_SESSION_DATE
 
 
 def check_identifiers(

@@ -45,7 +45,7 @@ from tpdn_outcomes.io import (
     plan_columns,
     read_table,
 )
-from tpdn_outcomes.privacy import is_boolean
+from tpdn_outcomes.privacy import column_label, is_boolean, mask_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from tpdn_outcomes.data import SessionData
@@ -227,6 +227,10 @@ class _Collector:
         self.has_errors |= severity == "error"
         if (file, column) in self.withheld:
             vals = pd.Series("<withheld>", index=vals.index, dtype="string")
+        elif len(vals):
+            # never echo a value that could identify someone: mask it, name row and column
+            vals = pd.Series(mask_values(vals).to_numpy(), index=vals.index, dtype="string")
+        column = column_label(column)
         where = f"{file}, row " + rows_s.astype("string").fillna("-")
         msg = (
             where
@@ -1016,7 +1020,8 @@ class _Build:
                 "unknown_column",
                 "is not a column this library knows; it is ignored",
                 "rename it to a canonical name (see the data dictionary) or map it with "
-                "column_map={'" + col + "': 'canonical_name'}; remove it if not needed",
+                "column_map={'" + column_label(col) + "': 'canonical_name'}; remove it if "
+                "not needed",
                 severity="warning",
             )
         for canonical, cols in plan.duplicates.items():
@@ -1025,7 +1030,7 @@ class _Build:
                     col,
                     canonical,
                     "duplicate_column",
-                    f"maps to {canonical!r}, as does column '{cols[0]}'",
+                    f"maps to {canonical!r}, as does column '{column_label(cols[0])}'",
                     "keep one of them, or map one elsewhere with column_map",
                 )
         missing = [c for c in schema.REQUIRED_SESSION_COLUMNS if c not in plan.session]
@@ -1101,7 +1106,8 @@ class _Build:
         findings = find_identifiers(frame, source=file, allow_columns=self.allow_columns)
         if self.raise_identifiers and len(findings):
             check_identifiers(frame, source=file, allow_columns=self.allow_columns)  # raises
-        self.identifier_columns = [str(c) for c in findings["column"]]
+        names = [str(c) for c in frame.columns]
+        self.identifier_columns = [names[j] for j in findings.attrs.get("positions", [])]
         self.issues.withheld |= {(file, c) for c in self.identifier_columns}
         for f in findings.itertuples(index=False):
             row = getattr(f, "first_row", None)
