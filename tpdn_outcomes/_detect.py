@@ -84,7 +84,7 @@ _NOT_NAMES = frozenset(
     therapy therapist pain neck back head low knee hip shoulder elbow wrist foot ankle
     jaw muscle muscles needle needles point points trigger soreness bruising bleeding
     none other unknown female male yes no true false chiropractor physician nurse doctor
-    dr mr mrs ms miss prof sir st saint street road lane park hill green brook wood field
+    st saint street road lane park hill green brook wood field
     city town village new old great little big red white black brown gray grey blue
     golden silver lake river bay port mount valley cross bridge gate house hall court
     unit team group service services network partners associates sports rehab wellness
@@ -92,7 +92,10 @@ _NOT_NAMES = frozenset(
     """.split()
 )
 #: Particles of surnames, skipped when counting words (van, de, von, ...).
-_PARTICLES = frozenset("van von der den de del della di da dos das du le la los las y e mc".split())
+_PARTICLES = frozenset(
+    "van von der den de del della di da dos das du le la los las y e mc "
+    "dr mr mrs ms miss mx prof sir dhr mevr herr frau mme mlle sr sra dott".split()
+)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1409,12 +1409,14 @@ def _scan_values(
     # person names: full names anywhere; single names where the column holds names
     full, single = det.person_names(text)
     names_mask = full.copy()
-    lone = single | det.surnames_only(text)
-    if lone.any():
+    # one-word names: in a pseudonym or person column any; elsewhere a column mostly of
+    # first names (not place or thing columns: Lyon, Leeds are surnames too)
+    if id_column or person_header:
+        names_mask |= single | det.surnames_only(text)
+    elif single.any() and not location and not any(t in _NON_PERSON_QUALIFIERS for t in tokens):
         words = ~alnum | np.asarray(pc.utf8_is_alpha(text), dtype=bool)
-        n_words = int(words.sum())
-        if id_column or person_header or (lone.sum() >= 2 and 2 * lone.sum() >= n_words):
-            names_mask |= lone
+        if single.sum() >= 2 and 2 * single.sum() >= int(words.sum()):
+            names_mask |= single
     add("person_name", *rows_of(names_mask))
 
     if sampled and sampled_out is not None:
