@@ -32,9 +32,9 @@ ROW = 4  # position of the row that carries a one-row leak
 
 
 def base() -> pd.DataFrame:
-    """The sample's first 12 patients (all their sessions), as read from the CSV."""
+    """The sample's first 6 patients (all their sessions), as read from the CSV."""
     frame = pd.read_csv(SAMPLE, dtype={"patient_id": str})
-    keep = frame["patient_id"].isin(frame["patient_id"].drop_duplicates().iloc[:12])
+    keep = frame["patient_id"].isin(frame["patient_id"].drop_duplicates().iloc[:6])
     return frame[keep].reset_index(drop=True)
 
 

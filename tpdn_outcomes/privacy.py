@@ -58,9 +58,32 @@ kind                       names (any of these words or phrases in the name)
                            (see below)
 ========================== ===================================================
 
-The values of every text column (``object``, ``str``/``string`` and
-categorical columns of strings; numeric, date and boolean columns are not
-scanned) are searched for:
+Since issue 18 a second pass (:func:`_scan_values`, detectors in
+``tpdn_outcomes._detect``) checks the values of **every** column, of any type, and
+the column names themselves, with the field's libraries: person names (a
+gazetteer: the US Census 1990 first names and surnames and gender-guesser's
+international first names) anywhere, one-word names in pseudonym or person
+columns (``therapist``, ``seen_by``); unbroken runs of 9-13 digits, as text or as
+typed integers and floats, judged by python-stdnum (US SSN, UK NHS, Dutch BSN)
+and libphonenumber, and refused as ``ambiguous_number`` when neither places them;
+phone numbers in free text (libphonenumber); street addresses (patterns, and
+usaddress for English forms); e-mails written out (``x at gmail dot com``); URLs;
+IP addresses; Medicare beneficiary identifiers; record numbers with their prefix
+(``MRN0012352``); postcodes in any spelling; vehicle plates; photo file names;
+full dates before 1990 (and any full date inside a pseudonym); datetime columns
+with dates before 1990. Names in Dutch, German, French, Spanish, Italian and
+Portuguese are recognised (``_HEADER_WORDS``), and a header that is itself an
+identifier (an e-mail address used as a column name) is reported by position and
+masked. Libraries that judge values one at a time see at most
+``_detect.MAX_CHECKED`` candidates of a column (a seeded sample beyond that,
+said in the finding and listed in ``findings.attrs["sampled_columns"]``).
+
+:func:`mask_value` / :func:`mask_values` / :func:`could_identify` are the one way
+the package shows values in messages: anything that could identify someone is
+masked (``E*** G*****``).
+
+The first pass searches the values of every text column (``object``,
+``str``/``string`` and categorical columns of strings) for:
 
 - e-mail addresses;
 - phone or fax numbers *written as phone numbers*: international numbers with a
@@ -540,8 +563,14 @@ def _name_kind(tokens: Sequence[str]) -> str | None:
 _AGE_SUFFIXES = ("band", "group", "range", "years", "yrs", "cat", "category", "bracket")
 
 
+#: "age" in Dutch, German, Spanish, Italian and Portuguese (French "âge" folds to "age").
+_AGE_WORDS = frozenset(("age", "leeftijd", "alter", "edad", "eta", "idade", "lebensalter"))
+
+
 def _is_age_name(tokens: Sequence[str]) -> bool:
-    return any(t == "age" or (t.startswith("age") and t[3:] in _AGE_SUFFIXES) for t in tokens)
+    return any(
+        t in _AGE_WORDS or (t.startswith("age") and t[3:] in _AGE_SUFFIXES) for t in tokens
+    )
 
 
 def _age_scale(tokens: Sequence[str]) -> float:
