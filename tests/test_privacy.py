@@ -418,7 +418,8 @@ def test_random_ten_digit_codes_are_not_nhs_numbers():
     assert "nhs_number" not in set(found["kind"])
     assert set(found["kind"]) <= {"phone", "ambiguous_number"}
     assert int(found["n_values"].sum()) == 500
-    err = pytest.raises(IdentifierError, check_identifiers, frame_of(patient_id=codes))
+    with pytest.raises(IdentifierError) as err:
+        check_identifiers(frame_of(patient_id=codes))
     assert "--allow-column 'patient_id'" in str(err.value) or "phone" in set(found["kind"])
 
 

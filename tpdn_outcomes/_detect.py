@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import unicodedata
 from collections.abc import Callable
 
@@ -270,7 +269,9 @@ def phone_in_text(text: str) -> bool:
     import phonenumbers
 
     for region in _REGIONS:
-        for _ in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+        for _ in phonenumbers.PhoneNumberMatcher(
+            text, region, leniency=phonenumbers.Leniency.VALID
+        ):
             return True
     return False
 
@@ -316,7 +317,11 @@ _EURO_STREET = (
     r"[\p{L}'.-]+,? *(?:n[.ºo°]? *)?[0-9]{1,5})"
     r"|(?:(?:^|[^0-9])[0-9]{1,5},? (?:rue|avenue|boulevard|chemin|bis rue) \p{L})"
 )
-_US_STREET = r"(?i)(?:^|[^0-9])[0-9]{1,5}[a-z]?,? +(?:[\p{L}'.-]+ +){1,3}(?:" + _STREET_TYPES + r")\.?(?:$|[^\p{L}])"
+_US_STREET = (
+    r"(?i)(?:^|[^0-9])[0-9]{1,5}[a-z]?,? +(?:[\p{L}'.-]+ +){1,3}(?:"
+    + _STREET_TYPES
+    + r")\.?(?:$|[^\p{L}])"
+)
 _ADDRESS_CANDIDATE = r"[0-9].*\p{L}{2}|\p{L}{2}.*[0-9]"
 
 
@@ -360,7 +365,8 @@ _E = r"(?:$|[^0-9A-Za-z])"
 OBFUSCATED_EMAIL = (
     r"(?i)[a-z0-9._%+-]+ *(?:[\[({<] *(?:at|@) *[\])}>]| at | ?@ ?) *[a-z0-9-]+"
     r"(?: *(?:[\[({<] *dot *[\])}>]| dot |\.) *[a-z0-9-]+)*"
-    r" *(?:[\[({<] *dot *[\])}>]| dot ) *(?:com|org|net|edu|gov|info|io|[a-z]{2})" + _E
+    r" *(?:[\[({<] *dot *[\])}>]| dot ) *(?:com|org|net|edu|gov|info|io|[a-z]{2})"
+    + _E
     + r"|[a-z0-9._%+-]+ *[\[({<] *(?:at|@) *[\])}>] *[a-z0-9-]+(?:\.[a-z0-9-]+)+"
 )
 URL = r"(?i)(?:^|[^a-z])(?:https?://|ftp://|www\.)[^ ]+|(?:^|[ /])[a-z0-9-]+\.(?:com|org|net|nl|de|fr|es|it|pt|be|io|co\.uk|org\.uk|me)/"
@@ -377,7 +383,19 @@ IPV6 = (
 _MA = "[AC-HJKMNP-RT-Y]"
 _MAN = "[AC-HJKMNP-RT-Y0-9]"
 MBI = (
-    r"(?i)" + _B + r"[1-9]" + _MA + _MAN + r"[0-9]-?" + _MA + _MAN + r"[0-9]-?" + _MA + _MA + r"[0-9]{2}" + _E
+    r"(?i)"
+    + _B
+    + r"[1-9]"
+    + _MA
+    + _MAN
+    + r"[0-9]-?"
+    + _MA
+    + _MAN
+    + r"[0-9]-?"
+    + _MA
+    + _MA
+    + r"[0-9]{2}"
+    + _E
 )
 #: Photo and image file names.
 PHOTO = r"(?i)\.(?:jpe?g|png|gif|heic|heif|tiff?|bmp|webp|dcm|raw|cr2|nef)(?:$|[?#\" ])"
@@ -394,14 +412,35 @@ _DD = r"(?:0?[1-9]|[12][0-9]|3[01])"
 _MM = r"(?:0?[1-9]|1[0-2])"
 _OLD_YEAR = r"(?:19[0-8][0-9])"
 OLD_DATE = (
-    _B.replace("A-Za-z", "") + "(?:" + _OLD_YEAR + r"[-/.]" + _MM + r"[-/.]" + _DD
-    + "|" + _DD + r"[-/.]" + _MM + r"[-/.]" + _OLD_YEAR
-    + "|" + _OLD_YEAR + r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])" + ")(?:$|[^0-9])"
+    _B.replace("A-Za-z", "")
+    + "(?:"
+    + _OLD_YEAR
+    + r"[-/.]"
+    + _MM
+    + r"[-/.]"
+    + _DD
+    + "|"
+    + _DD
+    + r"[-/.]"
+    + _MM
+    + r"[-/.]"
+    + _OLD_YEAR
+    + "|"
+    + _OLD_YEAR
+    + r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    + ")(?:$|[^0-9])"
 )
 #: Any full date (for values that must be pseudonyms: patient ids).
 ANY_DATE = (
-    r"(?:^|[^0-9])(?:(?:19|20)[0-9]{2}[-/.]" + _MM + r"[-/.]" + _DD
-    + "|" + _DD + r"[-/.]" + _MM + r"[-/.](?:19|20)[0-9]{2}"
+    r"(?:^|[^0-9])(?:(?:19|20)[0-9]{2}[-/.]"
+    + _MM
+    + r"[-/.]"
+    + _DD
+    + "|"
+    + _DD
+    + r"[-/.]"
+    + _MM
+    + r"[-/.](?:19|20)[0-9]{2}"
     + r"|(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))(?:$|[^0-9])"
 )
 #: A record number written with its prefix: MRN0012352, NHS-123..., HOSP 4455.
