@@ -309,7 +309,7 @@ _STREET_TYPES = (
     "terrace|boulevard|blvd|square|sq|gardens|grove|mews|hill|parkway|pkwy|highway|hwy"
 )
 #: Dutch, German, French, Spanish, Italian, Portuguese street forms with a house number.
-_EURO_STREET = (
+EURO_STREET = (
     r"(?i)(?:\p{L}+(?:straat|weg|laan|plein|gracht|kade|singel|dijk|steeg|strasse|straße|"
     r"gasse|allee|platz|ring|damm)\.? *[0-9]{1,5}[a-z]?(?:$|[^0-9]))"
     r"|(?:(?:^|[^\p{L}])(?:rue|avenue|boulevard|chemin|impasse|calle|avenida|paseo|plaza|"
@@ -317,7 +317,7 @@ _EURO_STREET = (
     r"[\p{L}'.-]+,? *(?:n[.ºo°]? *)?[0-9]{1,5})"
     r"|(?:(?:^|[^0-9])[0-9]{1,5},? (?:rue|avenue|boulevard|chemin|bis rue) \p{L})"
 )
-_US_STREET = (
+US_STREET = (
     r"(?i)(?:^|[^0-9])[0-9]{1,5}[a-z]?,? +(?:[\p{L}'.-]+ +){1,3}(?:"
     + _STREET_TYPES
     + r")\.?(?:$|[^\p{L}])"
@@ -325,7 +325,7 @@ _US_STREET = (
 _ADDRESS_CANDIDATE = r"[0-9].*\p{L}{2}|\p{L}{2}.*[0-9]"
 
 
-def _usaddress_says(text: str) -> bool:
+def usaddress_says(text: str) -> bool:
     import usaddress
 
     try:
@@ -348,9 +348,9 @@ def street_addresses(arr: pa.Array) -> tuple[np.ndarray, bool]:
     street name and a street type: ``12 Baker Street``) *and* be tagged a street
     address by usaddress.
     """
-    euro = contains(arr, _EURO_STREET)
-    cand = contains(arr, _US_STREET) & ~euro
-    us, sampled = judge(arr, cand, _usaddress_says)
+    euro = contains(arr, EURO_STREET)
+    cand = contains(arr, US_STREET) & ~euro
+    us, sampled = judge(arr, cand, usaddress_says)
     return euro | us, sampled
 
 

@@ -130,6 +130,7 @@ characters to ``_``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -756,7 +757,8 @@ def _foreign_kind(tokens: Sequence[str]) -> str | None:
     return None
 
 
-def _name_kind(tokens: Sequence[str]) -> str | None:
+@functools.lru_cache(maxsize=4096)
+def _name_kind(tokens: tuple[str, ...]) -> str | None:
     """The kind a column name announces, or None. First match wins, in this order."""
     num = _NUMBERISH
     if _has(tokens, "ip", "ip address", "ipaddress", "ipv4", "ipv6"):
@@ -1166,8 +1168,16 @@ def could_identify(values: Sequence[object] | pd.Series) -> np.ndarray:
     uniq = pd.unique(text.to_numpy())
     arr = pa.array(list(uniq), type=pa.string())
     risky = ~det.contains(arr, _ECHO_SAFE)
-    kinds = _value_kinds(list(uniq))
-    risky |= np.array([k is not None for k in kinds], dtype=bool)
+    # of the harmless shapes, words may be names (or spelled-out e-mails, web addresses)
+    # and short codes record numbers (MRN001); numbers, dates and bands cannot identify
+    words = np.flatnonzero(~risky & det.contains(arr, r"\p{L}"))
+    if len(words):
+        sub = arr.take(pa.array(words))
+        full, single = det.person_names(sub)
+        hit = full | single | det.surnames_only(sub)
+        hit |= det.contains(sub, det.OBFUSCATED_EMAIL) | det.contains(sub, det.URL)
+        hit |= det.contains(sub, det.RECORD_PREFIX)
+        risky[words[hit]] = True
     bad = set(np.asarray(uniq)[risky].tolist())
     out[present] = text.isin(bad).to_numpy(dtype=bool)
     return out
@@ -1282,7 +1292,11 @@ def find_identifiers(
     positions: list[int] = []
     sampled: list[str] = []
     names = [str(label) for label in frame.columns]
-    header_kinds = _value_kinds(names)
+    header_kinds = [_value_kinds([n])[0] if _header_identifies(n) else None for n in names]
+    skipped = {
+        j for j, n in enumerate(names) if header_kinds[j] is None and _normalise(n) in allowed
+    }
+    frame_text = _FrameText(frame, skipped)
     for j, name in enumerate(names):
         shown = header_kinds[j] is None
         label = name if shown else column_label(name, j)
@@ -1293,7 +1307,7 @@ def find_identifiers(
         if not shown:
             found.append((str(header_kinds[j]), 0, -1, "header"))
         if not is_boolean(col.dtype):
-            found += _scan_column(name, col, sampled_out=sampled)
+            found += _scan_column(name, col, sampled_out=sampled, ctx=(frame_text, j))
         for kind, n, pos, how in found:
             row = pos + first_row if pos >= 0 else 1
             positions.append(j)
@@ -1316,9 +1330,14 @@ def find_identifiers(
     out.attrs["positions"] = positions
     #: columns of which only a sample of candidate values was judged by a library
     out.attrs["sampled_columns"] = [
-        c if _value_kinds([c])[0] is None else "<withheld>" for c in dict.fromkeys(sampled)
+        c if not _header_identifies(c) else "<withheld>" for c in dict.fromkeys(sampled)
     ]
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_identifies(text: str) -> bool:
+    return _value_kinds([text])[0] is not None
 
 
 def column_label(name: object, position: int | None = None) -> str:
@@ -1335,7 +1354,7 @@ def column_label(name: object, position: int | None = None) -> str:
     'column 4 (name withheld: j***.d**@e******.o**)'
     """
     text = str(name)
-    if _value_kinds([text])[0] is None:
+    if not _header_identifies(text):
         return text
     if position is None:
         return f"a column (name withheld: {mask_value(text)})"
@@ -1397,11 +1416,15 @@ def _reason(column: str, kind: str, n: int, row: int, how: str, *, shown: bool =
 
 
 def _scan_column(
-    name: str, col: pd.Series, *, sampled_out: list[str] | None = None
+    name: str,
+    col: pd.Series,
+    *,
+    sampled_out: list[str] | None = None,
+    ctx: tuple[_FrameText, int] | None = None,
 ) -> list[tuple[str, int, int, str]]:
     """Findings for one column as (kind, n_values, first position, how)."""
     found = _scan_column_base(name, col)
-    more = _scan_values(name, col, {f[0] for f in found}, sampled_out)
+    more = _scan_values(name, col, {f[0] for f in found}, sampled_out, ctx)
     return found + more
 
 
@@ -1569,8 +1592,60 @@ def _text_of(col: pd.Series) -> tuple[pd.Series, pa.Array | None]:
     return uniq, _as_arrow(uniq)
 
 
+class _FrameText:
+    """The distinct text values of all text columns of a frame in one array, so that each
+    pattern is compiled and run once per frame rather than once per column."""
+
+    def __init__(self, frame: pd.DataFrame, skip: set[int]) -> None:
+        self.texts: dict[int, tuple[pd.Series, pa.Array]] = {}
+        self.spans: dict[int, tuple[int, int]] = {}
+        parts: list[pa.Array] = []
+        pos = 0
+        for j in range(frame.shape[1]):
+            if j in skip:
+                continue
+            col = frame.iloc[:, j]
+            dtype = (
+                col.cat.categories.dtype
+                if isinstance(col.dtype, pd.CategoricalDtype)
+                else col.dtype
+            )
+            if is_boolean(dtype) or pd.api.types.is_numeric_dtype(dtype):
+                continue
+            if pd.api.types.is_datetime64_any_dtype(dtype):
+                continue
+            uniq, text = _text_of(col)
+            if text is None or not len(text):
+                continue
+            text = text.cast(pa.string()) if text.type != pa.string() else text
+            self.texts[j] = (uniq, text)
+            self.spans[j] = (pos, pos + len(text))
+            parts.append(text)
+            pos += len(text)
+        self.all = pa.concat_arrays(parts) if parts else pa.array([], type=pa.string())
+        self.cache: dict[str, Any] = {}
+
+    def contains(self, j: int, pattern: str) -> np.ndarray:
+        if pattern not in self.cache:
+            self.cache[pattern] = det.contains(self.all, pattern)
+        a, b = self.spans[j]
+        return np.asarray(self.cache[pattern][a:b])
+
+    def names(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if "<names>" not in self.cache:
+            full, single = det.person_names(self.all)
+            self.cache["<names>"] = (full, single, det.surnames_only(self.all))
+        a, b = self.spans[j]
+        full, single, last = self.cache["<names>"]
+        return full[a:b], single[a:b], last[a:b]
+
+
 def _scan_values(
-    name: str, col: pd.Series, named: set[str], sampled_out: list[str] | None
+    name: str,
+    col: pd.Series,
+    named: set[str],
+    sampled_out: list[str] | None,
+    ctx: tuple[_FrameText, int] | None = None,
 ) -> list[tuple[str, int, int, str]]:
     """Findings of the value detectors backed by libraries (see :mod:`._detect`): person
     names, national ids and phone numbers without separators, addresses, dates of birth,
@@ -1623,10 +1698,17 @@ def _scan_values(
             sampled_out.append(name)
         return found
 
-    uniq, text = _text_of(col)
-    if text is None or not len(text):
+    if ctx is None:
+        ctx = (_FrameText(col.to_frame(), set()), 0)
+    frame_text, j = ctx
+    if j not in frame_text.texts:
         return found
+    uniq, text = frame_text.texts[j]
     n_text = len(text)
+
+    def contains(pattern: str) -> np.ndarray:
+        return frame_text.contains(j, pattern)
+
     rows_cache: dict[int, tuple[int, int]] = {}
 
     def rows_of(mask: np.ndarray) -> tuple[int, int]:
@@ -1646,12 +1728,12 @@ def _scan_values(
     vehicle_header = _name_kind(tokens) == "vehicle"
 
     # e-mail addresses written out ("jane at gmail dot com"), URLs, IP addresses
-    add("email", *rows_of(det.contains(text, det.OBFUSCATED_EMAIL)))
-    add("url", *rows_of(det.contains(text, det.URL)))
-    add("ip_address", *rows_of(det.contains(text, det.IPV4) | det.contains(text, det.IPV6)))
+    add("email", *rows_of(contains(det.OBFUSCATED_EMAIL)))
+    add("url", *rows_of(contains(det.URL)))
+    add("ip_address", *rows_of(contains(det.IPV4) | contains(det.IPV6)))
 
     # unbroken runs of 9-13 digits: checksummed ids, phone numbers, or ambiguous codes
-    long = det.contains(text, det.LONG_DIGITS)
+    long = contains(det.LONG_DIGITS)
     if long.any():
         idx, was_sampled = det.sample_positions(np.flatnonzero(long))
         sampled = sampled or was_sampled
@@ -1664,45 +1746,47 @@ def _scan_values(
             mask[idx[digit_kinds == kind]] = True
             add(kind, *rows_of(mask))
     # phone numbers inside longer text, as libphonenumber finds them
-    cand = det.contains(text, det.DIGITS_IN_TEXT) & ~long & ~alnum
-    cand &= ~det.contains(text, "^ *" + _NHS_DIGITS + " *$") & ~det.contains(text, _SSN)
-    cand &= ~det.contains(text, det.ISO_DATETIME)
+    cand = contains(det.DIGITS_IN_TEXT) & ~long & ~alnum
+    cand &= ~contains("^ *" + _NHS_DIGITS + " *$") & ~contains(_SSN)
+    cand &= ~contains(det.ISO_DATETIME)
     if cand.any() and "phone" not in named:
         hit, was_sampled = det.judge(text, cand, det.phone_in_text)
         sampled = sampled or was_sampled
         add("phone", *rows_of(hit))
 
     # record numbers with their prefix, Medicare beneficiary identifiers
-    add("medical_record_number", *rows_of(det.contains(text, det.RECORD_PREFIX)))
-    add("health_plan", *rows_of(det.contains(text, det.MBI)))
+    add("medical_record_number", *rows_of(contains(det.RECORD_PREFIX)))
+    add("health_plan", *rows_of(contains(det.MBI)))
 
     # dates of birth: a full date before 1990; in an id column any full date
-    old = det.contains(text, det.OLD_DATE)
+    old = contains(det.OLD_DATE)
     if id_column:
-        old |= det.contains(text, det.ANY_DATE)
+        old |= contains(det.ANY_DATE)
     add("date_of_birth", *rows_of(old))
 
     # postcodes in any spelling as the whole value
-    post = det.contains(text, r"(?i)^ *" + _UK_OUTWARD + r" ?[0-9][ABD-HJLNP-UW-Z]{2} *$")
+    post = contains(r"(?i)^ *" + _UK_OUTWARD + r" ?[0-9][ABD-HJLNP-UW-Z]{2} *$")
     if post.any() and (location or n_text < 20 or post.sum() >= 0.1 * n_text):
         add("postcode", *rows_of(post))
 
     # vehicle plates, photo file names
-    add("vehicle", *rows_of(det.contains(text, det.PLATE_LOOSE if vehicle_header else det.PLATE)))
-    add("photo", *rows_of(det.contains(text, det.PHOTO)))
+    add("vehicle", *rows_of(contains(det.PLATE_LOOSE if vehicle_header else det.PLATE)))
+    add("photo", *rows_of(contains(det.PHOTO)))
 
     # street addresses
-    addr, was_sampled = det.street_addresses(text)
+    euro = contains(det.EURO_STREET)
+    addr, was_sampled = det.judge(text, contains(det.US_STREET) & ~euro, det.usaddress_says)
+    addr |= euro
     sampled = sampled or was_sampled
     add("street_address", *rows_of(addr))
 
     # person names: full names anywhere; single names where the column holds names
-    full, single = det.person_names(text)
+    full, single, last = frame_text.names(j)
     names_mask = full.copy()
     # one-word names: in a pseudonym or person column any; elsewhere a column mostly of
     # first names (not place or thing columns: Lyon, Leeds are surnames too)
     if id_column or person_header:
-        names_mask |= single | det.surnames_only(text)
+        names_mask |= single | last
     elif single.any() and not location and not any(t in _NON_PERSON_QUALIFIERS for t in tokens):
         words = ~alnum | np.asarray(pc.utf8_is_alpha(text), dtype=bool)
         if single.sum() >= 2 and 2 * single.sum() >= int(words.sum()):
