@@ -1050,6 +1050,8 @@ def _plural(n: int, one: str, many: str) -> str:
 # Masking: one helper for every message of the package
 # ---------------------------------------------------------------------------
 
+#: Years that are no living person's year of birth (before 1900, or 1990 on).
+_NOT_BIRTH_YEAR = r"(?:199[0-9]|2[0-9]{3}|[3-9][0-9]{3}|1[0-8][0-9]{2}|0[0-9]{3})"
 #: Values that may be echoed as written: plain numbers of up to 6 digits, ISO dates from
 #: 1990 on (the session dates the data holds), short codes (P0001, CLN-01, 90+, 40-49),
 #: words without digits (gout, neck pain, upper_trapezius;masseter) - unless a detector
@@ -1057,8 +1059,9 @@ def _plural(n: int, one: str, many: str) -> str:
 _ECHO_SAFE = (
     r"^ *(?:"
     r"[+-]?[0-9]{0,6}(?:[.,][0-9]{1,6})?(?:[eE][+-]?[0-9]{1,3})?"
-    r"|(?:199[0-9]|20[0-9]{2})[-/.][0-9]{1,2}[-/.][0-9]{1,2}(?:[ T][0-9:.+Z]{1,15})?"
-    r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:199[0-9]|20[0-9]{2})(?:[ T][0-9:.]{1,15})?"
+    r"|" + _NOT_BIRTH_YEAR + r"[-/.][0-9]{1,2}[-/.][0-9]{1,2}(?:[ T][0-9:.+Z]{1,15})?"
+    r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.]" + _NOT_BIRTH_YEAR + r"(?:[ T][0-9:.]{1,15})?"
+    r"|\(?[+-]?[0-9]{1,6}(?:\.[0-9]*)?[+-][0-9]{0,6}(?:\.[0-9]*)?j\)?"
     r"|(?:199[0-9]|20[0-9]{2})(?:[-/][0-9]{1,2})?|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?"
     r"|[0-9]{1,3} *(?:-|–|to|\+) *[0-9]{0,3}"
     r"|[A-Za-z]{0,4}[-_ ]?[0-9]{1,6}[A-Za-z]?"
@@ -1657,24 +1660,28 @@ def _scan_values(
     is_cat = isinstance(col.dtype, pd.CategoricalDtype)
     base_dtype = col.cat.categories.dtype if is_cat else col.dtype
 
+    # a session date before 1990 is a data error (date_out_of_range), not a date of birth
+    session_dates = _is_session_date_name(name)
+
     def add(kind: str, n: int, pos: int) -> None:
         if n and kind not in named and kind not in {f[0] for f in found}:
             found.append((kind, n, pos, "values+sampled" if sampled else "values"))
 
     # -- datetimes: dates before 1990 (the earliest session date) are dates of birth ----
     if pd.api.types.is_datetime64_any_dtype(base_dtype):
-        values = col.astype(base_dtype) if is_cat else col
-        old = (values < pd.Timestamp(schema_min_date())).to_numpy(dtype=bool, na_value=False)
-        add("date_of_birth", *_rows(col, old))
+        values = pd.to_datetime(pd.Series(np.asarray(col, dtype=object))) if is_cat else col
+        if not session_dates:
+            old = (values < pd.Timestamp(schema_min_date())).to_numpy(dtype=bool, na_value=False)
+            add("date_of_birth", *_rows(col, old))
         return found
 
     # -- numbers: long integers are phone numbers or national ids, or ambiguous --------
     if pd.api.types.is_numeric_dtype(base_dtype) and not is_boolean(base_dtype):
-        v = _numbers(col.astype(base_dtype) if is_cat else col)
+        v = _numbers(pd.Series(np.asarray(col, dtype=object)) if is_cat else col)
         uniq_num = pd.unique(v[~np.isnan(v)])
         whole = uniq_num[(uniq_num == np.floor(uniq_num)) & (np.abs(uniq_num) < 1e15)]
         dates = whole[(whole >= 19000101) & (whole <= 19891231)]
-        if len(dates):
+        if len(dates) and not session_dates:
             text_dates = pa.array([str(int(d)) for d in dates], type=pa.string())
             old = dates[det.contains(text_dates, det.OLD_DATE)]
             if len(old):
@@ -1759,7 +1766,7 @@ def _scan_values(
     add("health_plan", *rows_of(contains(det.MBI)))
 
     # dates of birth: a full date before 1990; in an id column any full date
-    old = contains(det.OLD_DATE)
+    old = contains(det.OLD_DATE) if not session_dates else np.zeros(n_text, dtype=bool)
     if id_column:
         old |= contains(det.ANY_DATE)
     add("date_of_birth", *rows_of(old))
@@ -1810,6 +1817,13 @@ def _checksums_in_context(kinds: np.ndarray) -> np.ndarray:
             if hit.any() and hit.sum() < 0.5 * len(kinds):
                 kinds[hit] = "ambiguous_number"
     return kinds
+
+
+def _is_session_date_name(name: str) -> bool:
+    """The column is the session date by name (an alias of ``session_date``)."""
+    from tpdn_outcomes.schema import COLUMN_ALIASES
+
+    return COLUMN_ALIASES.get(_normalise(name)) == "session_date"
 
 
 def schema_min_date() -> str:
