@@ -1627,12 +1627,24 @@ class _FrameText:
             pos += len(text)
         self.all = pa.concat_arrays(parts) if parts else pa.array([], type=pa.string())
         self.cache: dict[str, Any] = {}
+        # values with punctuation or spaces; pseudonyms such as P00001 have none
+        self.alnum = np.asarray(pc.fill_null(pc.utf8_is_alnum(self.all), False), dtype=bool)
+        self.punct_idx = np.flatnonzero(~self.alnum)
+        self.punct = self.all.take(pa.array(self.punct_idx)) if len(self.all) else self.all
 
-    def contains(self, j: int, pattern: str) -> np.ndarray:
-        if pattern not in self.cache:
-            self.cache[pattern] = det.contains(self.all, pattern)
+    def contains(self, j: int, pattern: str, *, punct_only: bool = False) -> np.ndarray:
+        """``pattern`` found in column ``j``'s values; with ``punct_only``, searched only
+        in values with a space or punctuation (the pattern cannot match the others)."""
+        key = ("p:" if punct_only else "a:") + pattern
+        if key not in self.cache:
+            if punct_only:
+                mask = np.zeros(len(self.all), dtype=bool)
+                mask[self.punct_idx] = det.contains(self.punct, pattern)
+            else:
+                mask = det.contains(self.all, pattern)
+            self.cache[key] = mask
         a, b = self.spans[j]
-        return np.asarray(self.cache[pattern][a:b])
+        return np.asarray(self.cache[key][a:b])
 
     def names(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if "<names>" not in self.cache:
@@ -1677,6 +1689,13 @@ def _scan_values(
 
     # -- numbers: long integers are phone numbers or national ids, or ambiguous --------
     if pd.api.types.is_numeric_dtype(base_dtype) and not is_boolean(base_dtype):
+        if not is_cat and not pd.api.types.is_complex_dtype(base_dtype):
+            # most numeric columns (scores, counts) hold no number of 8 digits or more:
+            # two reductions decide it without copying the column
+            with np.errstate(invalid="ignore"):
+                lo, hi = col.min(skipna=True), col.max(skipna=True)
+            if pd.isna(lo) or max(abs(float(lo)), abs(float(hi))) < 19000101:
+                return found
         v = _numbers(pd.Series(np.asarray(col, dtype=object)) if is_cat else col)
         uniq_num = pd.unique(v[~np.isnan(v)])
         whole = uniq_num[(uniq_num == np.floor(uniq_num)) & (np.abs(uniq_num) < 1e15)]
@@ -1713,8 +1732,8 @@ def _scan_values(
     uniq, text = frame_text.texts[j]
     n_text = len(text)
 
-    def contains(pattern: str) -> np.ndarray:
-        return frame_text.contains(j, pattern)
+    def contains(pattern: str, punct_only: bool = False) -> np.ndarray:
+        return frame_text.contains(j, pattern, punct_only=punct_only)
 
     rows_cache: dict[int, tuple[int, int]] = {}
 
@@ -1735,9 +1754,9 @@ def _scan_values(
     vehicle_header = _name_kind(tokens) == "vehicle"
 
     # e-mail addresses written out ("jane at gmail dot com"), URLs, IP addresses
-    add("email", *rows_of(contains(det.OBFUSCATED_EMAIL)))
-    add("url", *rows_of(contains(det.URL)))
-    add("ip_address", *rows_of(contains(det.IPV4) | contains(det.IPV6)))
+    add("email", *rows_of(contains(det.OBFUSCATED_EMAIL, True)))
+    add("url", *rows_of(contains(det.URL, True)))
+    add("ip_address", *rows_of(contains(det.IPV4, True) | contains(det.IPV6, True)))
 
     # unbroken runs of 9-13 digits: checksummed ids, phone numbers, or ambiguous codes
     long = contains(det.LONG_DIGITS)
@@ -1753,9 +1772,9 @@ def _scan_values(
             mask[idx[digit_kinds == kind]] = True
             add(kind, *rows_of(mask))
     # phone numbers inside longer text, as libphonenumber finds them
-    cand = contains(det.DIGITS_IN_TEXT) & ~long & ~alnum
-    cand &= ~contains("^ *" + _NHS_DIGITS + " *$") & ~contains(_SSN)
-    cand &= ~contains(det.ISO_DATETIME)
+    cand = contains(det.DIGITS_IN_TEXT, True) & ~long & ~alnum
+    cand &= ~contains("^ *" + _NHS_DIGITS + " *$", True) & ~contains(_SSN, True)
+    cand &= ~contains(det.ISO_DATETIME, True)
     if cand.any() and "phone" not in named:
         hit, was_sampled = det.judge(text, cand, det.phone_in_text)
         sampled = sampled or was_sampled
@@ -1777,12 +1796,15 @@ def _scan_values(
         add("postcode", *rows_of(post))
 
     # vehicle plates, photo file names
-    add("vehicle", *rows_of(contains(det.PLATE_LOOSE if vehicle_header else det.PLATE)))
-    add("photo", *rows_of(contains(det.PHOTO)))
+    add(
+        "vehicle",
+        *rows_of(contains(det.PLATE_LOOSE, False) if vehicle_header else contains(det.PLATE, True)),
+    )
+    add("photo", *rows_of(contains(det.PHOTO, True)))
 
     # street addresses
-    euro = contains(det.EURO_STREET)
-    addr, was_sampled = det.judge(text, contains(det.US_STREET) & ~euro, det.usaddress_says)
+    euro = contains(det.EURO_STREET, True)
+    addr, was_sampled = det.judge(text, contains(det.US_STREET, True) & ~euro, det.usaddress_says)
     addr |= euro
     sampled = sampled or was_sampled
     add("street_address", *rows_of(addr))
