@@ -1692,9 +1692,8 @@ def _scan_values(
         if not is_cat and not pd.api.types.is_complex_dtype(base_dtype):
             # most numeric columns (scores, counts) hold no number of 8 digits or more:
             # two reductions decide it without copying the column
-            with np.errstate(invalid="ignore"):
-                lo, hi = col.min(skipna=True), col.max(skipna=True)
-            if pd.isna(lo) or max(abs(float(lo)), abs(float(hi))) < 19000101:
+            bound = _abs_bound(col)
+            if bound is not None and bound < 19000101:
                 return found
         v = _numbers(pd.Series(np.asarray(col, dtype=object)) if is_cat else col)
         uniq_num = pd.unique(v[~np.isnan(v)])
@@ -1839,6 +1838,35 @@ def _checksums_in_context(kinds: np.ndarray) -> np.ndarray:
             if hit.any() and hit.sum() < 0.5 * len(kinds):
                 kinds[hit] = "ambiguous_number"
     return kinds
+
+
+def _abs_bound(col: pd.Series) -> float | None:
+    """An upper bound of the absolute values of a numeric column, from its numpy buffer
+    without a copy (for a masked column the buffer's hidden slots count too, which can
+    only make the bound larger); None when there is no such buffer."""
+    import warnings
+
+    data = getattr(col.array, "_data", None)
+    if not isinstance(data, np.ndarray):
+        data = np.asarray(col.array) if isinstance(col.array, np.ndarray) else None
+    if data is None:
+        if isinstance(col.array, pd.arrays.NumpyExtensionArray):
+            data = col.array.to_numpy()
+        else:
+            return None
+    if data.dtype.kind not in "iuf":
+        return None
+    if not data.size:
+        return 0.0
+    if data.dtype.kind == "f":
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = np.nanmin(data), np.nanmax(data)
+        if np.isnan(lo):
+            return 0.0
+    else:
+        lo, hi = data.min(), data.max()
+    return max(abs(float(lo)), abs(float(hi)))
 
 
 def _is_session_date_name(name: str) -> bool:
