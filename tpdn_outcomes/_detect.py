@@ -288,6 +288,7 @@ def classify_digits(digits: str) -> str:
     from stdnum.nl import bsn
     from stdnum.us import ssn
 
+    digits = digits.split(".")[0]  # 447700900123.0, as a float is written
     core = digits.lstrip("+")
     if len(core) == 10 and nhs.is_valid(core):
         return "nhs_number"
@@ -449,7 +450,7 @@ RECORD_PREFIX = (
     r" ?[-_#:.]? ?[0-9]{3,}"
 )
 #: An unbroken run of 9 to 13 digits as the whole value (a leading + or 00 allowed).
-LONG_DIGITS = r"^ *\+?[0-9]{9,13} *$"
+LONG_DIGITS = r"^ *\+?[0-9]{9,13}(?:\.0+)? *$"
 #: Digits enough for a phone number inside longer text, standing apart from other words.
 DIGITS_IN_TEXT = r"(?:^|[ (+:,;])[0-9(+][0-9 ().-]{7,}[0-9](?:$|[ ).,;])"
 #: A date or date-time alone (2025-03-14, 2025-03-14T09:30:00.000001).

@@ -1408,10 +1408,12 @@ def _reason(column: str, kind: str, n: int, row: int, how: str, *, shown: bool =
             f"{what} Fix: rename the column (its name must not identify anyone), then "
             f"{fix[0].lower()}{fix[1:]}."
         )
-    if kind == "ambiguous_number":
+    if kind == "ambiguous_number" or how == "digits":
+        if kind != "ambiguous_number":
+            what += " Unbroken numbers could also be codes of another kind."
         return (
-            f"{what} Fix: {fix}, pass allow_columns=[{column!r}] (on the command line: "
-            f"--allow-column {column!r})."
+            f"{what} Fix: {_FIX['ambiguous_number']}, pass allow_columns=[{column!r}] (on "
+            f"the command line: --allow-column {column!r})."
         )
     return (
         f"{what} Fix: {fix}; if {column!r} is not an identifier, pass allow_columns=[{column!r}]."
@@ -1675,9 +1677,9 @@ def _scan_values(
     # a session date before 1990 is a data error (date_out_of_range), not a date of birth
     session_dates = _is_session_date_name(name)
 
-    def add(kind: str, n: int, pos: int) -> None:
+    def add(kind: str, n: int, pos: int, how: str = "values") -> None:
         if n and kind not in named and kind not in {f[0] for f in found}:
-            found.append((kind, n, pos, "values+sampled" if sampled else "values"))
+            found.append((kind, n, pos, how + "+sampled" if sampled else how))
 
     # -- datetimes: dates before 1990 (the earliest session date) are dates of birth ----
     if pd.api.types.is_datetime64_any_dtype(base_dtype):
@@ -1718,7 +1720,7 @@ def _scan_values(
             for kind in ("nhs_number", "ssn", "national_id", "phone", "ambiguous_number"):
                 hit = long[idx][[k == kind for k in kinds]]
                 if len(hit):
-                    add(kind, *_rows(col, np.isin(v, hit)))
+                    add(kind, *_rows(col, np.isin(v, hit)), "digits")
         if sampled and sampled_out is not None:
             sampled_out.append(name)
         return found
@@ -1769,7 +1771,7 @@ def _scan_values(
         for kind in ("nhs_number", "ssn", "national_id", "phone", "ambiguous_number"):
             mask = np.zeros(n_text, dtype=bool)
             mask[idx[digit_kinds == kind]] = True
-            add(kind, *rows_of(mask))
+            add(kind, *rows_of(mask), "digits")
     # phone numbers inside longer text, as libphonenumber finds them
     cand = contains(det.DIGITS_IN_TEXT, True) & ~long & ~alnum
     cand &= ~contains("^ *" + _NHS_DIGITS + " *$", True) & ~contains(_SSN, True)
