@@ -69,8 +69,10 @@ class ValidationReport:
     table : DataFrame
         One row per problem with columns ``file``, ``row`` (as a person counts rows in
         the file: header is row 1; missing for whole-file problems), ``column`` (as named
-        in the file), ``canonical_column``, ``value`` (as written; identifiers are never
-        echoed), ``check``, ``severity`` (``error`` or ``warning``) and ``message`` (the
+        in the file), ``canonical_column``, ``value`` (as written, or masked such as
+        ``E*** G*****`` when it could identify someone: see
+        :func:`tpdn_outcomes.privacy.could_identify`; a column the identifier guard
+        flags is ``<withheld>``), ``check``, ``severity`` (``error`` or ``warning``) and ``message`` (the
         problem and its fix in plain language). For a DataFrame, ``row`` is the row's
         position + 2 (its row in a CSV written with ``to_csv(index=False)``); when the
         frame's index is not the default 0..n-1 (rows dropped, filtered or sorted), an
