@@ -428,3 +428,26 @@ def test_could_identify_fails_closed():
     harmless = ["neck pain", "12", "7.5", "P00001", "CLN-01", "90+", "2026-02-30"]
     harmless += ["upper_trapezius;masseter", dt.date(2025, 3, 1)]
     assert not could_identify(harmless).any()
+
+
+def test_a_sampled_column_is_said_to_be_sampled(monkeypatch: pytest.MonkeyPatch):
+    """When a library judged only a sample of a column's candidates, the finding says so,
+    and a column found clean that way gets an ``identifier_sample`` warning."""
+    from tpdn_outcomes import _detect
+
+    monkeypatch.setattr(_detect, "MAX_CHECKED", 5)
+    frame = base()
+    # free text with digits: every value is a candidate for libphonenumber; none is a phone
+    frame["grid_cells"] = [f"grid {i % 90 + 10} 22 33 44" for i in range(len(frame))]
+    found = find_identifiers(frame)
+    assert found.empty and found.attrs["sampled_columns"] == ["grid_cells"]
+    report = validate(frame, export_date=EXPORT_DATE)
+    sample = report.table[report.table["check"] == "identifier_sample"]
+    assert list(sample["column"]) == ["grid_cells"]
+    assert (sample["severity"] == "warning").all()
+    assert "random sample of 5" in sample["message"].iloc[0]
+    # a column refused on a sample says so in its finding
+    frame["ref_nums"] = [3_000_000_000 + 7 * i for i in range(len(frame))]
+    found = find_identifiers(frame)
+    hit = found[found["column"] == "ref_nums"]
+    assert len(hit) and all("random sample of 5" in r for r in hit["reason"])

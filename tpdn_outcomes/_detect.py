@@ -49,8 +49,10 @@ def contains(arr: pa.Array, pattern: str) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.match_substring_regex(arr, pattern), False), dtype=bool)
 
 
-def sample_positions(idx: np.ndarray, limit: int = MAX_CHECKED) -> tuple[np.ndarray, bool]:
-    """At most ``limit`` of the positions ``idx`` (a seeded random sample), and whether sampled."""
+def sample_positions(idx: np.ndarray, limit: int | None = None) -> tuple[np.ndarray, bool]:
+    """At most ``limit`` (default :data:`MAX_CHECKED`) of the positions ``idx`` (a seeded
+    random sample), and whether sampled."""
+    limit = MAX_CHECKED if limit is None else limit
     if len(idx) <= limit:
         return idx, False
     rng = np.random.default_rng(_SEED)

@@ -15,7 +15,8 @@ Errors: ``unreadable_file``, ``identifier``, ``missing_column``, ``duplicate_col
 ``duplicate_session``, ``session_order``, ``post_without_pre``, ``unknown_measure``, ``unknown_timing``,
 ``unit_mismatch``, ``unknown_session``, ``duplicate_measure``.
 Warnings: ``unknown_column``, ``implausible_change``, ``long_gap``,
-``single_session_episode``.
+``single_session_episode``, ``identifier_sample`` (the identifier guard judged only a sample
+of a very large column's candidate values with a library).
 """
 
 from __future__ import annotations
@@ -1110,6 +1111,29 @@ class _Build:
             check_identifiers(frame, source=file, allow_columns=self.allow_columns)  # raises
         names = [str(c) for c in frame.columns]
         self.identifier_columns = [names[j] for j in findings.attrs.get("positions", [])]
+        for col in findings.attrs.get("sampled_columns", []):
+            if col in self.identifier_columns:
+                continue  # refused anyway; its finding says it was sampled
+            from tpdn_outcomes._detect import MAX_CHECKED
+
+            self.issues.add(
+                file=file,
+                rows=None,
+                column=str(col),
+                canonical="",
+                values="",
+                check="identifier_sample",
+                problem="",
+                fix="",
+                severity="warning",
+                message=(
+                    f"{file}, column '{col}': the identifier guard judged a random sample of "
+                    f"{MAX_CHECKED:,} of this column's candidate values with libphonenumber, "
+                    "python-stdnum or usaddress (the rest were screened by pattern only) and "
+                    "found no identifier. Fix: none needed; check the column yourself if it "
+                    "may hold phone numbers, ids or addresses."
+                ),
+            )
         self.issues.withheld |= {(file, c) for c in self.identifier_columns}
         for f in findings.itertuples(index=False):
             row = getattr(f, "first_row", None)
