@@ -124,6 +124,8 @@ LEAKS: list[Leak] = [
     L("seen-by-lower", "seen_by", "sarah jones"),
     L("treating-physio", "treating_physio", "Sanne Jansen"),
     L("behandelaar", "behandelaar", "Pieter Bakker"),
+    L("initial-surname", "treated_by", "J. Smith"),
+    L("surname-initial", "signed", "Smith, J."),
     # -- names, record numbers and initials + birth date inside patient_id ------------
     L("pid-name", None, secrets=("Zoe Murphy",), patient="Zoe Murphy"),
     L("pid-surname-first", None, secrets=("SMITH_JOHN",), patient="SMITH_JOHN"),

@@ -205,10 +205,16 @@ def person_names(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     n_initial = np.bincount(parent[counted & initial], minlength=m)
     ok = n_stop == 0
     full_sub = ok & (n_words >= 2) & (n_words <= 4) & (n_first >= 1) & (n_named == n_words)
-    full_sub &= n_initial < n_words - 0  # not initials alone
-    full_sub &= (n_words - n_initial) >= 1
-    # a first name plus at least one more name word (not only initials around nothing)
+    full_sub &= n_initial < n_words  # not initials alone
+    # a first name plus at least one more name word (a surname, another first name or an
+    # initial)
     full_sub &= (n_named - n_first >= 1) | (n_first >= 2)
+    # an initial and a surname, written as names are: "J. Smith", "Smith, J."
+    n_last = np.bincount(parent[counted & is_last & ~initial], minlength=m)
+    initial_shape = contains(
+        sub, r"^(?:\p{Lu}\.? ?\p{Lu}[\p{Ll}'’-]+|\p{Lu}[\p{Ll}'’-]+, ?\p{Lu}\.?)$"
+    )
+    full_sub |= ok & initial_shape & (n_words == 2) & (n_initial == 1) & (n_last == 1)
     single_sub = ok & (n_words == 1) & (n_first == 1)
     full[shaped] = full_sub
     single[shaped] = single_sub

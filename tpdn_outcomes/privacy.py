@@ -1736,8 +1736,6 @@ def _scan_values(
     def contains(pattern: str, punct_only: bool = False) -> np.ndarray:
         return frame_text.contains(j, pattern, punct_only=punct_only)
 
-    rows_cache: dict[int, tuple[int, int]] = {}
-
     def rows_of(mask: np.ndarray) -> tuple[int, int]:
         if not mask.any():
             return 0, -1
@@ -1747,7 +1745,6 @@ def _scan_values(
             return _rows(col, np.isin(codes, hit))
         return _rows(col, col.isin(uniq[mask]).to_numpy(dtype=bool))
 
-    del rows_cache
     alnum = np.asarray(pc.utf8_is_alnum(text), dtype=bool)
     location = any(t in _LOCATION_WORDS for t in tokens)
     id_column = any(t in _ID_WORDS for t in tokens)
