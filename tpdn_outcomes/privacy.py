@@ -58,9 +58,32 @@ kind                       names (any of these words or phrases in the name)
                            (see below)
 ========================== ===================================================
 
-The values of every text column (``object``, ``str``/``string`` and
-categorical columns of strings; numeric, date and boolean columns are not
-scanned) are searched for:
+Since issue 18 a second pass (:func:`_scan_values`, detectors in
+``tpdn_outcomes._detect``) checks the values of **every** column, of any type, and
+the column names themselves, with the field's libraries: person names (a
+gazetteer: the US Census 1990 first names and surnames and gender-guesser's
+international first names) anywhere, one-word names in pseudonym or person
+columns (``therapist``, ``seen_by``); unbroken runs of 9-13 digits, as text or as
+typed integers and floats, judged by python-stdnum (US SSN, UK NHS, Dutch BSN)
+and libphonenumber, and refused as ``ambiguous_number`` when neither places them;
+phone numbers in free text (libphonenumber); street addresses (patterns, and
+usaddress for English forms); e-mails written out (``x at gmail dot com``); URLs;
+IP addresses; Medicare beneficiary identifiers; record numbers with their prefix
+(``MRN0012352``); postcodes in any spelling; vehicle plates; photo file names;
+full dates before 1990 (and any full date inside a pseudonym); datetime columns
+with dates before 1990. Names in Dutch, German, French, Spanish, Italian and
+Portuguese are recognised (``_HEADER_WORDS``), and a header that is itself an
+identifier (an e-mail address used as a column name) is reported by position and
+masked. Libraries that judge values one at a time see at most
+``_detect.MAX_CHECKED`` candidates of a column (a seeded sample beyond that,
+said in the finding and listed in ``findings.attrs["sampled_columns"]``).
+
+:func:`mask_value` / :func:`mask_values` / :func:`could_identify` are the one way
+the package shows values in messages: anything that could identify someone is
+masked (``E*** G*****``).
+
+The first pass searches the values of every text column (``object``,
+``str``/``string`` and categorical columns of strings) for:
 
 - e-mail addresses;
 - phone or fax numbers *written as phone numbers*: international numbers with a
@@ -107,6 +130,7 @@ characters to ``_``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -116,12 +140,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tpdn_outcomes import _detect as det
+from tpdn_outcomes._detect import fold
+
 __all__ = [
     "FINDING_COLUMNS",
     "KINDS",
     "IdentifierError",
     "check_identifiers",
+    "could_identify",
     "find_identifiers",
+    "mask_value",
+    "mask_values",
     "suppress_small_cells",
 ]
 
@@ -142,6 +172,14 @@ KINDS: dict[str, str] = {
     "person_name": "person names",
     "free_text": "free-text notes",
     "exact_age": "exact ages of 90 or over",
+    "admission_date": "admission, intake or discharge dates",
+    "health_plan": "health-plan or Medicare beneficiary numbers",
+    "ip_address": "IP addresses",
+    "url": "web addresses (URLs)",
+    "vehicle": "vehicle registration plates",
+    "photo": "photographs or image file names",
+    "ambiguous_number": "long unbroken numbers that could be identifiers (a Social Security, "
+    "national id, phone or record number)",
 }
 
 _FIX: dict[str, str] = {
@@ -151,6 +189,9 @@ _FIX: dict[str, str] = {
     "(e.g. 'SW1A') or the first 3 digits of a ZIP code",
     "exact_age": "replace exact ages with bands such as '80-89' and a single '90+' band",
     "free_text": "remove the column (free text can name people, places and dates)",
+    "admission_date": "remove the column, or keep only the month or the session dates",
+    "ambiguous_number": "remove the column, or replace the values with pseudonyms (e.g. "
+    "P0001); if the numbers are codes that identify no one (a lab or batch code)",
 }
 _FIX_DEFAULT = "remove the column, or replace the values with pseudonyms (e.g. P0001)"
 
@@ -190,8 +231,9 @@ def _normalise(name: object) -> str:
 
 
 def _tokens(name: object) -> tuple[str, ...]:
-    """Split a column name into lower-case words, dropping trailing digits of a word."""
-    words = _NON_ALNUM.split(_CAMEL.sub("_", str(name)).lower())
+    """Split a column name into lower-case words without accents, dropping trailing digits
+    of a word (``Prénom`` -> ``prenom``, ``PatientDOB`` -> ``patient dob``)."""
+    words = _NON_ALNUM.split(fold(_CAMEL.sub("_", str(name))))
     return tuple((w.rstrip("0123456789") or w) for w in words if w)
 
 
@@ -275,9 +317,457 @@ def _is_phone(tokens: Sequence[str]) -> bool:
     return False
 
 
-def _name_kind(tokens: Sequence[str]) -> str | None:
+#: Identifying column names in Dutch, German, French, Spanish, Italian and Portuguese
+#: (and English words the rules below do not cover), folded (no accents, lower case),
+#: matched as phrases of whole words or, for the one-word forms, inside a compound.
+_HEADER_WORDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "date_of_birth",
+        (
+            "born",
+            "birth",
+            "geboortedatum",
+            "geboren",
+            "geb datum",
+            "geburtsdatum",
+            "geburtstag",
+            "date de naissance",
+            "date naissance",
+            "naissance",
+            "ne le",
+            "fecha de nacimiento",
+            "fecha nacimiento",
+            "nacimiento",
+            "f nac",
+            "data di nascita",
+            "data nascita",
+            "nascita",
+            "data de nascimento",
+            "data nascimento",
+            "nascimento",
+        ),
+        ("geboortedatum", "geburtsdatum", "naissance", "nacimiento", "nascita", "nascimento"),
+    ),
+    (
+        "admission_date",
+        (
+            "intake",
+            "intake date",
+            "admitted",
+            "admission",
+            "admit date",
+            "admit",
+            "discharge",
+            "discharged",
+            "opname",
+            "opnamedatum",
+            "ontslag",
+            "ontslagdatum",
+            "aufnahme",
+            "aufnahmedatum",
+            "entlassung",
+            "entlassungsdatum",
+            "date d admission",
+            "date d entree",
+            "date de sortie",
+            "fecha de ingreso",
+            "ingreso",
+            "fecha de alta",
+            "data di ricovero",
+            "ricovero",
+            "data ricovero",
+            "dimissione",
+            "data de admissao",
+            "admissao",
+            "internamento",
+            "data de alta",
+        ),
+        ("opnamedatum", "aufnahmedatum", "entlassungsdatum", "intakedatum"),
+    ),
+    (
+        "email",
+        (
+            "correo",
+            "correo electronico",
+            "courriel",
+            "adresse mail",
+            "posta elettronica",
+            "e posta",
+            "emailadres",
+            "mailadres",
+        ),
+        ("emailadres", "mailadres", "emailadresse", "courriel"),
+    ),
+    (
+        "phone",
+        (
+            "telefoon",
+            "telefoonnummer",
+            "mobiel",
+            "mobiele",
+            "gsm",
+            "telefon",
+            "telefonnummer",
+            "handy",
+            "handynummer",
+            "mobilnummer",
+            "telephone",
+            "portable",
+            "numero de telephone",
+            "telefono",
+            "movil",
+            "celular",
+            "cellulare",
+            "telemovel",
+            "contacto",
+            "tlf",
+            "tfno",
+        ),
+        ("telefoon", "telefon", "handynummer", "mobilnummer", "telemovel", "telefono"),
+    ),
+    (
+        "national_id",
+        (
+            "bsn",
+            "burgerservicenummer",
+            "sofinummer",
+            "sofi nummer",
+            "steuer id",
+            "steueridentifikationsnummer",
+            "sozialversicherungsnummer",
+            "svnr",
+            "personalausweis",
+            "ausweisnummer",
+            "numero de securite sociale",
+            "securite sociale",
+            "nir",
+            "insee",
+            "carte vitale",
+            "dni",
+            "nie",
+            "nif",
+            "nss",
+            "numero de seguridad social",
+            "seguridad social",
+            "codice fiscale",
+            "tessera sanitaria",
+            "cpf",
+            "cartao de cidadao",
+            "numero de utente",
+            "niss",
+            "identiteitskaart",
+            "paspoort",
+            "reisepass",
+            "pasaporte",
+            "passaporto",
+            "passaporte",
+        ),
+        ("burgerservicenummer", "sozialversicherungsnummer", "codicefiscale"),
+    ),
+    (
+        "medical_record_number",
+        (
+            "patientnummer",
+            "patient nummer",
+            "dossiernummer",
+            "patientennummer",
+            "fallnummer",
+            "numero de dossier",
+            "numero dossier",
+            "historia clinica",
+            "numero de historia",
+            "cartella clinica",
+            "processo clinico",
+            "numero de processo",
+            "numero processo",
+        ),
+        ("patientnummer", "dossiernummer", "patientennummer", "fallnummer"),
+    ),
+    (
+        "health_plan",
+        (
+            "health plan",
+            "healthplan",
+            "member id",
+            "member number",
+            "member no",
+            "beneficiary",
+            "beneficiary id",
+            "mbi",
+            "hicn",
+            "policy number",
+            "policy no",
+            "policy id",
+            "insurance id",
+            "insurance",
+            "insurer id",
+            "subscriber id",
+            "subscriber number",
+            "plan id",
+            "plan number",
+            "verzekeringsnummer",
+            "verzekerdennummer",
+            "polisnummer",
+            "versichertennummer",
+            "krankenkasse",
+            "krankenversicherung",
+            "numero d assure",
+            "mutuelle",
+            "numero de poliza",
+            "poliza",
+            "polizza",
+            "numero de apolice",
+            "apolice",
+        ),
+        ("verzekerdennummer", "versichertennummer", "polisnummer", "healthplan"),
+    ),
+    (
+        "ip_address",
+        (
+            "ip",
+            "ip address",
+            "ipaddress",
+            "ip adres",
+            "ip adresse",
+            "ipv4",
+            "ipv6",
+            "ip addr",
+            "direccion ip",
+            "indirizzo ip",
+            "endereco ip",
+        ),
+        ("ipaddress", "ipadres", "ipadresse"),
+    ),
+    (
+        "url",
+        (
+            "url",
+            "urls",
+            "website",
+            "web address",
+            "web site",
+            "homepage",
+            "home page",
+            "profile url",
+            "facebook",
+            "twitter",
+            "instagram",
+            "linkedin",
+            "social media",
+            "webpagina",
+            "webseite",
+            "site web",
+            "pagina web",
+            "sitio web",
+        ),
+        ("website", "homepage", "webpagina", "webseite"),
+    ),
+    (
+        "vehicle",
+        (
+            "license plate",
+            "licence plate",
+            "number plate",
+            "plate",
+            "plate number",
+            "registration plate",
+            "car reg",
+            "car registration",
+            "vehicle registration",
+            "vehicle",
+            "vehicle id",
+            "vin",
+            "vrm",
+            "kenteken",
+            "kennzeichen",
+            "immatriculation",
+            "plaque",
+            "matricula",
+            "targa",
+        ),
+        ("kenteken", "kennzeichen", "numberplate", "licenseplate", "licenceplate"),
+    ),
+    (
+        "photo",
+        (
+            "photo",
+            "photos",
+            "photograph",
+            "picture",
+            "pictures",
+            "image",
+            "images",
+            "img",
+            "foto",
+            "fotos",
+            "bild",
+            "selfie",
+            "headshot",
+            "portrait",
+            "face",
+            "imagen",
+            "immagine",
+            "imagem",
+        ),
+        ("photo", "selfie", "headshot"),
+    ),
+    (
+        "street_address",
+        (
+            "adres",
+            "straat",
+            "straatnaam",
+            "huisnummer",
+            "woonplaats",
+            "woonadres",
+            "adresse",
+            "strasse",
+            "hausnummer",
+            "wohnort",
+            "anschrift",
+            "wohnadresse",
+            "rue",
+            "domicile",
+            "direccion",
+            "calle",
+            "domicilio",
+            "indirizzo",
+            "residenza",
+            "endereco",
+            "morada",
+            "rua",
+        ),
+        ("huisnummer", "hausnummer", "woonadres", "wohnadresse", "straatnaam", "anschrift"),
+    ),
+    (
+        "postcode",
+        (
+            "postleitzahl",
+            "plz",
+            "code postal",
+            "codigo postal",
+            "codice postale",
+            "cap",
+            "cep",
+            "postcode nl",
+        ),
+        ("postleitzahl", "codepostal", "codigopostal"),
+    ),
+    (
+        "person_name",
+        (
+            "naam",
+            "voornaam",
+            "achternaam",
+            "roepnaam",
+            "familienaam",
+            "voorletters",
+            "vorname",
+            "nachname",
+            "familienname",
+            "nom",
+            "prenom",
+            "nom de famille",
+            "apellido",
+            "apellidos",
+            "nome",
+            "cognome",
+            "sobrenome",
+            "apelido",
+            "first",
+            "last",
+            "given",
+            "family",
+            "full",
+            "initials",
+            "forenames",
+        ),
+        (
+            "voornaam",
+            "achternaam",
+            "roepnaam",
+            "familienaam",
+            "vorname",
+            "nachname",
+            "familienname",
+            "prenom",
+            "apellido",
+            "cognome",
+            "sobrenome",
+        ),
+    ),
+    (
+        "free_text",
+        (
+            "opmerkingen",
+            "opmerking",
+            "notities",
+            "notitie",
+            "toelichting",
+            "bemerkungen",
+            "bemerkung",
+            "notizen",
+            "kommentar",
+            "anmerkungen",
+            "remarques",
+            "commentaire",
+            "commentaires",
+            "observaciones",
+            "notas",
+            "comentarios",
+            "comentario",
+            "osservazioni",
+            "commenti",
+            "note libere",
+            "observacoes",
+            "observacao",
+        ),
+        ("opmerking", "bemerkung", "commentaire", "observacion", "osservazion"),
+    ),
+)
+#: Header words of the table above that count only as the whole name, not as one word
+#: among others (``patient`` alone is a name column; ``patient_id`` is a pseudonym).
+_WHOLE_ONLY = frozenset(
+    "first last given family full cap nom nome nie "
+    "nif nir nss cpf vin face plate image images img insurance vehicle admit born".split()
+)
+
+
+def _foreign_kind(tokens: Sequence[str]) -> str | None:
+    """The kind a name announces in the languages of ``_HEADER_WORDS``, or None."""
+    if not tokens:
+        return None
+    joined = "".join(tokens)
+    for kind, phrases, compounds in _HEADER_WORDS:
+        for phrase in phrases:
+            if phrase in _WHOLE_ONLY:
+                if tuple(tokens) == (phrase,):
+                    return kind
+                continue
+            if _has(tokens, phrase):
+                return kind
+        if any(c in joined for c in compounds):
+            return kind
+    if (
+        len(tokens) <= 2
+        and tokens[0] == "nombre"
+        and (len(tokens) == 1 or tokens[1] in ("paciente", "completo", "apellidos"))
+    ):
+        return "person_name"
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_kind(tokens: tuple[str, ...]) -> str | None:
     """The kind a column name announces, or None. First match wins, in this order."""
     num = _NUMBERISH
+    if _has(tokens, "ip", "ip address", "ipaddress", "ipv4", "ipv6"):
+        return "ip_address"
+    if _has(tokens, "email", "emails", "mail", "e mail") or _joined_has(tokens, "email"):
+        return "email"
+    foreign = _foreign_kind(tokens)
+    if foreign is not None:
+        return foreign
     if _has(tokens, "dob", "date of birth", "birth date", "birthdate", "dateofbirth", "birthday"):
         return "date_of_birth"
     if _has(tokens, "birth day", "d o b") or _joined_has(tokens, "dateofbirth", "birthdate"):
@@ -336,8 +826,12 @@ def _name_kind(tokens: Sequence[str]) -> str | None:
 _AGE_SUFFIXES = ("band", "group", "range", "years", "yrs", "cat", "category", "bracket")
 
 
+#: "age" in Dutch, German, Spanish, Italian and Portuguese (French "âge" folds to "age").
+_AGE_WORDS = frozenset(("age", "leeftijd", "alter", "edad", "eta", "idade", "lebensalter"))
+
+
 def _is_age_name(tokens: Sequence[str]) -> bool:
-    return any(t == "age" or (t.startswith("age") and t[3:] in _AGE_SUFFIXES) for t in tokens)
+    return any(t in _AGE_WORDS or (t.startswith("age") and t[3:] in _AGE_SUFFIXES) for t in tokens)
 
 
 def _age_scale(tokens: Sequence[str]) -> float:
@@ -553,6 +1047,165 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Masking: one helper for every message of the package
+# ---------------------------------------------------------------------------
+
+#: Years that are no living person's year of birth (before 1900, or 1990 on).
+_NOT_BIRTH_YEAR = r"(?:199[0-9]|2[0-9]{3}|[3-9][0-9]{3}|1[0-8][0-9]{2}|0[0-9]{3})"
+#: Values that may be echoed as written: plain numbers of up to 6 digits, ISO dates from
+#: 1990 on (the session dates the data holds), short codes (P0001, CLN-01, 90+, 40-49),
+#: words without digits (gout, neck pain, upper_trapezius;masseter) - unless a detector
+#: finds an identifier in them (a person's name is words without digits).
+_ECHO_SAFE = (
+    r"^ *(?:"
+    r"[+-]?[0-9]{0,6}(?:[.,][0-9]{1,6})?(?:[eE][+-]?[0-9]{1,3})?"
+    r"|" + _NOT_BIRTH_YEAR + r"[-/.][0-9]{1,2}[-/.][0-9]{1,2}(?:[ T][0-9:.+Z]{1,15})?"
+    r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.]" + _NOT_BIRTH_YEAR + r"(?:[ T][0-9:.]{1,15})?"
+    r"|\(?[+-]?[0-9]{1,6}(?:\.[0-9]*)?[+-][0-9]{0,6}(?:\.[0-9]*)?j\)?"
+    r"|(?:199[0-9]|20[0-9]{2})(?:[-/][0-9]{1,2})?|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?"
+    r"|[0-9]{1,3} *(?:-|–|to|\+) *[0-9]{0,3}"
+    r"|[A-Za-z]{0,4}[-_ ]?[0-9]{1,6}[A-Za-z]?"
+    r"|[\p{L}][\p{L} _;/&+'’().,:-]{0,59}"
+    r"|nan|NaN|NA|N/A|<NA>|None|NaT|inf|-inf"
+    r") *$"
+)
+
+
+def _value_kinds(values: Sequence[object]) -> list[str | None]:
+    """For each value (a header or a message's value), the first kind of identifier any
+    value detector finds in it, or None. Used where one value is judged alone."""
+    if not len(values):
+        return []
+    arr = pa.array([str(v) for v in values], type=pa.string())
+    checks: list[tuple[str, np.ndarray]] = [
+        ("email", det.contains(arr, _EMAIL) | det.contains(arr, det.OBFUSCATED_EMAIL)),
+        ("url", det.contains(arr, det.URL)),
+        ("ip_address", det.contains(arr, det.IPV4) | det.contains(arr, det.IPV6)),
+        ("ssn", det.contains(arr, _SSN)),
+        ("phone", det.contains(arr, _PHONE)),
+        ("postcode", det.contains(arr, _UK_POSTCODE_LOOSE) | det.contains(arr, _ZIP4)),
+        ("date_of_birth", det.contains(arr, det.OLD_DATE)),
+        ("medical_record_number", det.contains(arr, det.RECORD_PREFIX)),
+        ("health_plan", det.contains(arr, det.MBI)),
+        ("vehicle", det.contains(arr, det.PLATE)),
+        ("photo", det.contains(arr, det.PHOTO)),
+        ("ambiguous_number", det.contains(arr, r"[0-9]{7}")),
+        ("person_name", det.person_names(arr)[0]),
+        ("street_address", det.street_addresses(arr)[0]),
+    ]
+    out: list[str | None] = [None] * len(values)
+    for kind, mask in reversed(checks):
+        for i in np.flatnonzero(mask):
+            out[int(i)] = kind
+    return out
+
+
+def mask_value(value: object) -> str:
+    """A value with every letter and digit but the first of each word replaced by ``*``.
+
+    The one way this package shows a value that could identify someone: messages name
+    the row and column and show only the value's shape.
+
+    Parameters
+    ----------
+    value : object
+        Any value; it is turned into text first.
+
+    Returns
+    -------
+    str
+        The masked text (white space and punctuation kept).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.privacy import mask_value
+    >>> mask_value("Emma Garcia")
+    'E*** G*****'
+    >>> mask_value("Smith, John (DOB 1975-03-02)")
+    'S****, J*** (D** 1***-0*-0*)'
+    >>> mask_value(7700900123)
+    '7*********'
+    """
+    out: list[str] = []
+    start = True
+    for ch in str(value):
+        if ch.isalnum():
+            out.append(ch if start else "*")
+            start = False
+        else:
+            out.append(ch)
+            start = True
+    return "".join(out)
+
+
+def could_identify(values: Sequence[object] | pd.Series) -> np.ndarray:
+    """For each value, whether it could identify a person, and so must not be echoed.
+
+    A value may be shown as written only when it has a harmless shape (a number of up
+    to 6 digits, an ISO date from 1990 on, a short code such as ``P0001`` or ``CLN-01``,
+    an age band, words without digits) **and** none of the guard's value detectors
+    finds an identifier in it (person names, e-mail addresses, phone numbers, ...).
+    Everything else is masked: this fails closed.
+
+    Parameters
+    ----------
+    values : sequence or pandas.Series
+        The values (turned into text; missing values are never identifying).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.privacy import could_identify
+    >>> could_identify(["gout", "12", "Emma Garcia", "07700900123", "2025-13-01", "P0001"])
+    array([False, False,  True,  True, False, False])
+    """
+    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values.array)
+    out = np.zeros(len(series), dtype=bool)
+    present = series.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return out
+    text = series[present].astype(str)
+    uniq = pd.unique(text.to_numpy())
+    arr = pa.array(list(uniq), type=pa.string())
+    risky = ~det.contains(arr, _ECHO_SAFE)
+    # of the harmless shapes, words may be names (or spelled-out e-mails, web addresses)
+    # and short codes record numbers (MRN001); numbers, dates and bands cannot identify
+    words = np.flatnonzero(~risky & det.contains(arr, r"\p{L}"))
+    if len(words):
+        sub = arr.take(pa.array(words))
+        full, single = det.person_names(sub)
+        hit = full | single | det.surnames_only(sub)
+        hit |= det.contains(sub, det.OBFUSCATED_EMAIL) | det.contains(sub, det.URL)
+        hit |= det.contains(sub, det.RECORD_PREFIX)
+        risky[words[hit]] = True
+    bad = set(np.asarray(uniq)[risky].tolist())
+    out[present] = text.isin(bad).to_numpy(dtype=bool)
+    return out
+
+
+def mask_values(values: Sequence[object] | pd.Series) -> pd.Series:
+    """The values as text, each masked with :func:`mask_value` when :func:`could_identify`
+    says it could identify someone (missing values stay missing).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.privacy import mask_values
+    >>> mask_values(["gout", "Emma Garcia", None]).tolist()
+    ['gout', 'E*** G*****', <NA>]
+    """
+    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values.array)
+    text = series.astype("string")
+    risky = could_identify(series)
+    if risky.any():
+        masked = [mask_value(v) if r else v for v, r in zip(text, risky, strict=True)]
+        text = pd.Series(masked, dtype="string")
+    return text.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
 
@@ -639,34 +1292,89 @@ def find_identifiers(
         raise TypeError(f"find_identifiers expects a pandas DataFrame, got {type(frame).__name__}")
     allowed = {_normalise(c) for c in allow_columns}
     rows: list[dict[str, Any]] = []
-    for j, label in enumerate(frame.columns):
-        name = str(label)
-        if _normalise(name) in allowed:
+    positions: list[int] = []
+    sampled: list[str] = []
+    names = [str(label) for label in frame.columns]
+    header_kinds = [_value_kinds([n])[0] if _header_identifies(n) else None for n in names]
+    skipped = {
+        j for j, n in enumerate(names) if header_kinds[j] is None and _normalise(n) in allowed
+    }
+    frame_text = _FrameText(frame, skipped)
+    for j, name in enumerate(names):
+        shown = header_kinds[j] is None
+        label = name if shown else column_label(name, j)
+        if shown and _normalise(name) in allowed:
             continue
         col = frame.iloc[:, j]
-        if is_boolean(col.dtype):
-            continue
-        for kind, n, pos, how in _scan_column(name, col):
+        found: list[tuple[str, int, int, str]] = []
+        if not shown:
+            found.append((str(header_kinds[j]), 0, -1, "header"))
+        if not is_boolean(col.dtype):
+            found += _scan_column(name, col, sampled_out=sampled, ctx=(frame_text, j))
+        for kind, n, pos, how in found:
+            row = pos + first_row if pos >= 0 else 1
+            positions.append(j)
             rows.append(
                 {
                     "file": source,
-                    "column": name,
+                    "column": label,
                     "kind": kind,
                     "n_values": n,
-                    "first_row": pos + first_row,
-                    "reason": _reason(name, kind, n, pos + first_row, how),
+                    "first_row": row,
+                    "reason": _reason(label, kind, n, row, how, shown=shown),
                 }
             )
     if not rows:
-        return _empty_findings()
-    out = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
-    return out.astype({"n_values": "int64", "first_row": "int64"})
+        out = _empty_findings()
+    else:
+        out = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+        out = out.astype({"n_values": "int64", "first_row": "int64"})
+    #: the columns' positions in the frame (the ``column`` of a finding may be masked)
+    out.attrs["positions"] = positions
+    #: columns of which only a sample of candidate values was judged by a library
+    out.attrs["sampled_columns"] = [
+        c if not _header_identifies(c) else "<withheld>" for c in dict.fromkeys(sampled)
+    ]
+    return out
 
 
-def _reason(column: str, kind: str, n: int, row: int, how: str) -> str:
+@functools.lru_cache(maxsize=4096)
+def _header_identifies(text: str) -> bool:
+    return _value_kinds([text])[0] is not None
+
+
+def column_label(name: object, position: int | None = None) -> str:
+    """How to name a column in a message: as it is, or masked with its position when the
+    name itself could identify someone (an e-mail address or a person's name used as a
+    header).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes.privacy import column_label
+    >>> column_label("pain_pre", 3)
+    'pain_pre'
+    >>> column_label("jane.doe@example.org", 3)
+    'column 4 (name withheld: j***.d**@e******.o**)'
+    """
+    text = str(name)
+    if not _header_identifies(text):
+        return text
+    if position is None:
+        return f"a column (name withheld: {mask_value(text)})"
+    return f"column {position + 1} (name withheld: {mask_value(text)})"
+
+
+def _reason(column: str, kind: str, n: int, row: int, how: str, *, shown: bool = True) -> str:
+    """The plain-language finding. ``column`` is the name as it may be shown (masked when
+    the name itself identifies, and then ``shown`` is False: a masked name cannot be
+    passed to ``allow_columns``)."""
     desc = KINDS[kind]
     where = f"(first in row {row})"
-    if how == "name":
+    sampled = how.endswith("+sampled")
+    how = how.removesuffix("+sampled")
+    if how == "header":
+        what = f"the column name itself looks like {desc}."
+    elif how == "name":
         what = (
             f"the column name suggests {desc}; it has {n} non-missing "
             f"{_plural(n, 'value', 'values')} {where}."
@@ -689,14 +1397,44 @@ def _reason(column: str, kind: str, n: int, row: int, how: str) -> str:
         )
     else:
         what = f"{n} {_plural(n, 'value looks', 'values look')} like {desc} {where}."
+    if sampled:
+        what += (
+            f" (The column has more than {det.MAX_CHECKED:,} candidate values; a random "
+            f"sample of {det.MAX_CHECKED:,} was checked, so there may be more.)"
+        )
     fix = _FIX.get(kind, _FIX_DEFAULT)
+    if not shown:
+        return (
+            f"{what} Fix: rename the column (its name must not identify anyone), then "
+            f"{fix[0].lower()}{fix[1:]}."
+        )
+    if kind == "ambiguous_number" or how == "digits":
+        if kind != "ambiguous_number":
+            what += " Unbroken numbers could also be codes of another kind."
+        return (
+            f"{what} Fix: {_FIX['ambiguous_number']}, pass allow_columns=[{column!r}] (on "
+            f"the command line: --allow-column {column!r})."
+        )
     return (
         f"{what} Fix: {fix}; if {column!r} is not an identifier, pass allow_columns=[{column!r}]."
     )
 
 
-def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
+def _scan_column(
+    name: str,
+    col: pd.Series,
+    *,
+    sampled_out: list[str] | None = None,
+    ctx: tuple[_FrameText, int] | None = None,
+) -> list[tuple[str, int, int, str]]:
     """Findings for one column as (kind, n_values, first position, how)."""
+    found = _scan_column_base(name, col)
+    more = _scan_values(name, col, {f[0] for f in found}, sampled_out, ctx)
+    return found + more
+
+
+def _scan_column_base(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
+    """Findings of the first guard: names, and the RE2 patterns on text values."""
     tokens = _tokens(name)
     found: list[tuple[str, int, int, str]] = []
     kind = _name_kind(tokens)
@@ -826,6 +1564,322 @@ def _scan_column(name: str, col: pd.Series) -> list[tuple[str, int, int, str]]:
         if n:
             found.append((k, n, pos, "values"))
     return found
+
+
+_PERSON_HEADER_WORDS = frozenset(
+    """therapist therapists clinician clinicians practitioner practitioners physician doctor
+    dr provider providers staff treated treating seen referrer referring referred gp
+    behandelaar therapeut fysiotherapeut arts huisarts behandler arzt therapeutin
+    medecin kine kinesitherapeute praticien terapeuta fisioterapeuta medico
+    fisioterapista terapista contact author user username owner signed signature
+    witness carer caregiver guardian parent mother father spouse partner""".split()
+)
+_ID_WORDS = frozenset(
+    "id ids pid patient patients subject participant pseudonym identifier code client "
+    "study record nummer nr no number".split()
+)
+
+
+def _text_of(col: pd.Series) -> tuple[pd.Series, pa.Array | None]:
+    """Distinct non-missing values of a column as text (pandas and pyarrow)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        uniq = pd.Series(col.cat.categories)
+    else:
+        try:
+            uniq = pd.Series(col.unique())
+        except TypeError:
+            uniq = pd.Series(col.astype(str).unique())
+    uniq = uniq[uniq.notna()].reset_index(drop=True)
+    if not len(uniq):
+        return uniq, None
+    if pd.api.types.is_datetime64_any_dtype(uniq.dtype):
+        return uniq, None
+    return uniq, _as_arrow(uniq)
+
+
+class _FrameText:
+    """The distinct text values of all text columns of a frame in one array, so that each
+    pattern is compiled and run once per frame rather than once per column."""
+
+    def __init__(self, frame: pd.DataFrame, skip: set[int]) -> None:
+        self.texts: dict[int, tuple[pd.Series, pa.Array]] = {}
+        self.spans: dict[int, tuple[int, int]] = {}
+        parts: list[pa.Array] = []
+        pos = 0
+        for j in range(frame.shape[1]):
+            if j in skip:
+                continue
+            col = frame.iloc[:, j]
+            dtype = (
+                col.cat.categories.dtype
+                if isinstance(col.dtype, pd.CategoricalDtype)
+                else col.dtype
+            )
+            if is_boolean(dtype) or pd.api.types.is_numeric_dtype(dtype):
+                continue
+            if pd.api.types.is_datetime64_any_dtype(dtype):
+                continue
+            uniq, text = _text_of(col)
+            if text is None or not len(text):
+                continue
+            text = text.cast(pa.string()) if text.type != pa.string() else text
+            self.texts[j] = (uniq, text)
+            self.spans[j] = (pos, pos + len(text))
+            parts.append(text)
+            pos += len(text)
+        self.all = pa.concat_arrays(parts) if parts else pa.array([], type=pa.string())
+        self.cache: dict[str, Any] = {}
+        # values with punctuation or spaces; pseudonyms such as P00001 have none
+        self.alnum = np.asarray(pc.fill_null(pc.utf8_is_alnum(self.all), False), dtype=bool)
+        self.punct_idx = np.flatnonzero(~self.alnum)
+        self.punct = self.all.take(pa.array(self.punct_idx)) if len(self.all) else self.all
+
+    def contains(self, j: int, pattern: str, *, punct_only: bool = False) -> np.ndarray:
+        """``pattern`` found in column ``j``'s values; with ``punct_only``, searched only
+        in values with a space or punctuation (the pattern cannot match the others)."""
+        key = ("p:" if punct_only else "a:") + pattern
+        if key not in self.cache:
+            if punct_only:
+                mask = np.zeros(len(self.all), dtype=bool)
+                mask[self.punct_idx] = det.contains(self.punct, pattern)
+            else:
+                mask = det.contains(self.all, pattern)
+            self.cache[key] = mask
+        a, b = self.spans[j]
+        return np.asarray(self.cache[key][a:b])
+
+    def names(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if "<names>" not in self.cache:
+            full, single = det.person_names(self.all)
+            self.cache["<names>"] = (full, single, det.surnames_only(self.all))
+        a, b = self.spans[j]
+        full, single, last = self.cache["<names>"]
+        return full[a:b], single[a:b], last[a:b]
+
+
+def _scan_values(
+    name: str,
+    col: pd.Series,
+    named: set[str],
+    sampled_out: list[str] | None,
+    ctx: tuple[_FrameText, int] | None = None,
+) -> list[tuple[str, int, int, str]]:
+    """Findings of the value detectors backed by libraries (see :mod:`._detect`): person
+    names, national ids and phone numbers without separators, addresses, dates of birth,
+    URLs, IP addresses, health-plan numbers, plates, photos, in every column of any type.
+    """
+    tokens = _tokens(name)
+    found: list[tuple[str, int, int, str]] = []
+    sampled = False
+    is_cat = isinstance(col.dtype, pd.CategoricalDtype)
+    base_dtype = col.cat.categories.dtype if is_cat else col.dtype
+
+    # a session date before 1990 is a data error (date_out_of_range), not a date of birth
+    session_dates = _is_session_date_name(name)
+
+    def add(kind: str, n: int, pos: int, how: str = "values") -> None:
+        if n and kind not in named and kind not in {f[0] for f in found}:
+            found.append((kind, n, pos, how + "+sampled" if sampled else how))
+
+    # -- datetimes: dates before 1990 (the earliest session date) are dates of birth ----
+    if pd.api.types.is_datetime64_any_dtype(base_dtype):
+        values = pd.to_datetime(pd.Series(np.asarray(col, dtype=object))) if is_cat else col
+        if not session_dates:
+            old = (values < pd.Timestamp(schema_min_date())).to_numpy(dtype=bool, na_value=False)
+            add("date_of_birth", *_rows(col, old))
+        return found
+
+    # -- numbers: long integers are phone numbers or national ids, or ambiguous --------
+    if pd.api.types.is_numeric_dtype(base_dtype) and not is_boolean(base_dtype):
+        if not is_cat and not pd.api.types.is_complex_dtype(base_dtype):
+            # most numeric columns (scores, counts) hold no number of 8 digits or more:
+            # two reductions decide it without copying the column
+            bound = _abs_bound(col)
+            if bound is not None and bound < 19000101:
+                return found
+        v = _numbers(pd.Series(np.asarray(col, dtype=object)) if is_cat else col)
+        uniq_num = pd.unique(v[~np.isnan(v)])
+        whole = uniq_num[(uniq_num == np.floor(uniq_num)) & (np.abs(uniq_num) < 1e15)]
+        dates = whole[(whole >= 19000101) & (whole <= 19891231)]
+        if len(dates) and not session_dates:
+            text_dates = pa.array([str(int(d)) for d in dates], type=pa.string())
+            old = dates[det.contains(text_dates, det.OLD_DATE)]
+            if len(old):
+                add("date_of_birth", *_rows(col, np.isin(v, old)))
+        long = whole[np.abs(whole) >= 1e8]
+        if len(long):
+            idx, was_sampled = det.sample_positions(np.arange(len(long)))
+            sampled = sampled or was_sampled
+            kinds = list(
+                _checksums_in_context(
+                    np.array(
+                        [det.classify_digits(str(abs(int(x)))) for x in long[idx]], dtype=object
+                    )
+                )
+            )
+            for kind in ("nhs_number", "ssn", "national_id", "phone", "ambiguous_number"):
+                hit = long[idx][[k == kind for k in kinds]]
+                if len(hit):
+                    add(kind, *_rows(col, np.isin(v, hit)), "digits")
+        if sampled and sampled_out is not None:
+            sampled_out.append(name)
+        return found
+
+    if ctx is None:
+        ctx = (_FrameText(col.to_frame(), set()), 0)
+    frame_text, j = ctx
+    if j not in frame_text.texts:
+        return found
+    uniq, text = frame_text.texts[j]
+    n_text = len(text)
+
+    def contains(pattern: str, punct_only: bool = False) -> np.ndarray:
+        return frame_text.contains(j, pattern, punct_only=punct_only)
+
+    def rows_of(mask: np.ndarray) -> tuple[int, int]:
+        if not mask.any():
+            return 0, -1
+        if is_cat:
+            codes = np.asarray(col.cat.codes)
+            hit = np.flatnonzero(mask)
+            return _rows(col, np.isin(codes, hit))
+        return _rows(col, col.isin(uniq[mask]).to_numpy(dtype=bool))
+
+    alnum = np.asarray(pc.utf8_is_alnum(text), dtype=bool)
+    location = any(t in _LOCATION_WORDS for t in tokens)
+    id_column = any(t in _ID_WORDS for t in tokens)
+    person_header = any(t in _PERSON_HEADER_WORDS for t in tokens)
+    vehicle_header = _name_kind(tokens) == "vehicle"
+
+    # e-mail addresses written out ("jane at gmail dot com"), URLs, IP addresses
+    add("email", *rows_of(contains(det.OBFUSCATED_EMAIL, True)))
+    add("url", *rows_of(contains(det.URL, True)))
+    add("ip_address", *rows_of(contains(det.IPV4, True) | contains(det.IPV6, True)))
+
+    # unbroken runs of 9-13 digits: checksummed ids, phone numbers, or ambiguous codes
+    long = contains(det.LONG_DIGITS)
+    if long.any():
+        idx, was_sampled = det.sample_positions(np.flatnonzero(long))
+        sampled = sampled or was_sampled
+        digits = text.take(pa.array(idx)).to_pylist()
+        digit_kinds = _checksums_in_context(
+            np.array([det.classify_digits(str(d).strip()) for d in digits], dtype=object)
+        )
+        for kind in ("nhs_number", "ssn", "national_id", "phone", "ambiguous_number"):
+            mask = np.zeros(n_text, dtype=bool)
+            mask[idx[digit_kinds == kind]] = True
+            add(kind, *rows_of(mask), "digits")
+    # phone numbers inside longer text, as libphonenumber finds them
+    cand = contains(det.DIGITS_IN_TEXT, True) & ~long & ~alnum
+    cand &= ~contains("^ *" + _NHS_DIGITS + " *$", True) & ~contains(_SSN, True)
+    cand &= ~contains(det.ISO_DATETIME, True)
+    if cand.any() and "phone" not in named:
+        hit, was_sampled = det.judge(text, cand, det.phone_in_text)
+        sampled = sampled or was_sampled
+        add("phone", *rows_of(hit))
+
+    # record numbers with their prefix, Medicare beneficiary identifiers
+    add("medical_record_number", *rows_of(contains(det.RECORD_PREFIX)))
+    add("health_plan", *rows_of(contains(det.MBI)))
+
+    # dates of birth: a full date before 1990; in an id column any full date
+    old = contains(det.OLD_DATE) if not session_dates else np.zeros(n_text, dtype=bool)
+    if id_column:
+        old |= contains(det.ANY_DATE)
+    add("date_of_birth", *rows_of(old))
+
+    # postcodes in any spelling as the whole value
+    post = contains(r"(?i)^ *" + _UK_OUTWARD + r" ?[0-9][ABD-HJLNP-UW-Z]{2} *$")
+    if post.any() and (location or n_text < 20 or post.sum() >= 0.1 * n_text):
+        add("postcode", *rows_of(post))
+
+    # vehicle plates, photo file names
+    add(
+        "vehicle",
+        *rows_of(contains(det.PLATE_LOOSE, False) if vehicle_header else contains(det.PLATE, True)),
+    )
+    add("photo", *rows_of(contains(det.PHOTO, True)))
+
+    # street addresses
+    euro = contains(det.EURO_STREET, True)
+    addr, was_sampled = det.judge(text, contains(det.US_STREET, True) & ~euro, det.usaddress_says)
+    addr |= euro
+    sampled = sampled or was_sampled
+    add("street_address", *rows_of(addr))
+
+    # person names: full names anywhere; single names where the column holds names
+    full, single, last = frame_text.names(j)
+    names_mask = full.copy()
+    # one-word names: in a pseudonym or person column any; elsewhere a column mostly of
+    # first names (not place or thing columns: Lyon, Leeds are surnames too)
+    if id_column or person_header:
+        names_mask |= single | last
+    elif single.any() and not location and not any(t in _NON_PERSON_QUALIFIERS for t in tokens):
+        words = ~alnum | np.asarray(pc.utf8_is_alpha(text), dtype=bool)
+        if single.sum() >= 2 and 2 * single.sum() >= int(words.sum()):
+            names_mask |= single
+    add("person_name", *rows_of(names_mask))
+
+    if sampled and sampled_out is not None:
+        sampled_out.append(name)
+    return found
+
+
+def _checksums_in_context(kinds: np.ndarray) -> np.ndarray:
+    """About 1 in 11 random 10-digit codes pass the NHS check (and 1 in 11 random 9-digit
+    codes the BSN 11-test): in a column of 20 or more long numbers, a checksum kind is
+    kept only when at least half of them pass it; otherwise they are ambiguous numbers
+    (and refused as such). Real NHS numbers all pass."""
+    kinds = kinds.copy()
+    if len(kinds) >= _NHS_MIN_CANDIDATES:
+        for kind in ("nhs_number", "national_id"):
+            hit = kinds == kind
+            if hit.any() and hit.sum() < 0.5 * len(kinds):
+                kinds[hit] = "ambiguous_number"
+    return kinds
+
+
+def _abs_bound(col: pd.Series) -> float | None:
+    """An upper bound of the absolute values of a numeric column, from its numpy buffer
+    without a copy (for a masked column the buffer's hidden slots count too, which can
+    only make the bound larger); None when there is no such buffer."""
+    import warnings
+
+    data = getattr(col.array, "_data", None)
+    if not isinstance(data, np.ndarray):
+        data = np.asarray(col.array) if isinstance(col.array, np.ndarray) else None
+    if data is None:
+        if isinstance(col.array, pd.arrays.NumpyExtensionArray):
+            data = col.array.to_numpy()
+        else:
+            return None
+    if data.dtype.kind not in "iuf":
+        return None
+    if not data.size:
+        return 0.0
+    if data.dtype.kind == "f":
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = np.nanmin(data), np.nanmax(data)
+        if np.isnan(lo):
+            return 0.0
+    else:
+        lo, hi = data.min(), data.max()
+    return max(abs(float(lo)), abs(float(hi)))
+
+
+def _is_session_date_name(name: str) -> bool:
+    """The column is the session date by name (an alias of ``session_date``)."""
+    from tpdn_outcomes.schema import COLUMN_ALIASES
+
+    return COLUMN_ALIASES.get(_normalise(name)) == "session_date"
+
+
+def schema_min_date() -> str:
+    """The earliest session date the contract accepts (dates before it look like births)."""
+    from tpdn_outcomes.schema import MIN_SESSION_DATE
+
+    return MIN_SESSION_DATE
 
 
 def check_identifiers(

@@ -15,7 +15,8 @@ Errors: ``unreadable_file``, ``no_data``, ``identifier``, ``missing_column``, ``
 ``duplicate_session``, ``session_order``, ``post_without_pre``, ``unknown_measure``, ``unknown_timing``,
 ``unit_mismatch``, ``unknown_session``, ``duplicate_measure``.
 Warnings: ``unknown_column``, ``implausible_change``, ``long_gap``,
-``single_session_episode``.
+``single_session_episode``, ``identifier_sample`` (the identifier guard judged only a sample
+of a very large column's candidate values with a library).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from tpdn_outcomes.io import (
     plan_columns,
     read_table,
 )
-from tpdn_outcomes.privacy import is_boolean
+from tpdn_outcomes.privacy import column_label, is_boolean, mask_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from tpdn_outcomes.data import SessionData
@@ -70,8 +71,10 @@ class ValidationReport:
     table : DataFrame
         One row per problem with columns ``file``, ``row`` (as a person counts rows in
         the file: header is row 1; missing for whole-file problems), ``column`` (as named
-        in the file), ``canonical_column``, ``value`` (as written; identifiers are never
-        echoed), ``check``, ``severity`` (``error`` or ``warning``) and ``message`` (the
+        in the file), ``canonical_column``, ``value`` (as written, or masked such as
+        ``E*** G*****`` when it could identify someone: see
+        :func:`tpdn_outcomes.privacy.could_identify`; a column the identifier guard
+        flags is ``<withheld>``), ``check``, ``severity`` (``error`` or ``warning``) and ``message`` (the
         problem and its fix in plain language). For a DataFrame, ``row`` is the row's
         position + 2 (its row in a CSV written with ``to_csv(index=False)``); when the
         frame's index is not the default 0..n-1 (rows dropped, filtered or sorted), an
@@ -231,6 +234,10 @@ class _Collector:
         self.has_errors |= severity == "error"
         if (file, column) in self.withheld:
             vals = pd.Series("<withheld>", index=vals.index, dtype="string")
+        elif len(vals):
+            # never echo a value that could identify someone: mask it, name row and column
+            vals = pd.Series(mask_values(vals).to_numpy(), index=vals.index, dtype="string")
+        column = column_label(column)
         where = f"{file}, row " + rows_s.astype("string").fillna("-")
         msg = (
             where
@@ -1155,7 +1162,7 @@ class _Build:
             problem="is not a column this library knows; it is ignored",
             fixes=[
                 "rename it to a canonical name (see the data dictionary) or map it with "
-                "column_map={'" + _short(col, 200) + "': 'canonical_name'}; remove it if not needed"
+                "column_map={'" + column_label(col) + "': 'canonical_name'}; remove it if not needed"
                 for col in unknown
             ],
             severity="warning",
@@ -1166,7 +1173,7 @@ class _Build:
                     col,
                     canonical,
                     "duplicate_column",
-                    f"maps to {canonical!r}, as does column '{cols[0]}'",
+                    f"maps to {canonical!r}, as does column '{column_label(cols[0])}'",
                     "keep one of them, or map one elsewhere with column_map",
                 )
         missing = [c for c in schema.REQUIRED_SESSION_COLUMNS if c not in plan.session]
@@ -1298,7 +1305,31 @@ class _Build:
         )
         if self.raise_identifiers and len(findings):
             check_identifiers(frame, source=file, allow_columns=self.allow_columns)  # raises
-        self.identifier_columns = [str(c) for c in findings["column"]]
+        names = [str(c) for c in frame.columns]
+        self.identifier_columns = [names[j] for j in findings.attrs.get("positions", [])]
+        for col in findings.attrs.get("sampled_columns", []):
+            if col in self.identifier_columns:
+                continue  # refused anyway; its finding says it was sampled
+            from tpdn_outcomes._detect import MAX_CHECKED
+
+            self.issues.add(
+                file=file,
+                rows=None,
+                column=str(col),
+                canonical="",
+                values="",
+                check="identifier_sample",
+                problem="",
+                fix="",
+                severity="warning",
+                message=(
+                    f"{file}, column '{col}': the identifier guard judged a random sample of "
+                    f"{MAX_CHECKED:,} of this column's candidate values with libphonenumber, "
+                    "python-stdnum or usaddress (the rest were screened by pattern only) and "
+                    "found no identifier. Fix: none needed; check the column yourself if it "
+                    "may hold phone numbers, ids or addresses."
+                ),
+            )
         self.issues.withheld |= {(file, c) for c in self.identifier_columns}
         for f in findings.itertuples(index=False):
             row = getattr(f, "first_row", None)
