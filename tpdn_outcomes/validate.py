@@ -1162,7 +1162,9 @@ class _Build:
             problem="is not a column this library knows; it is ignored",
             fixes=[
                 "rename it to a canonical name (see the data dictionary) or map it with "
-                "column_map={'" + column_label(col) + "': 'canonical_name'}; remove it if not needed"
+                "column_map={'"
+                + column_label(col)
+                + "': 'canonical_name'}; remove it if not needed"
                 for col in unknown
             ],
             severity="warning",
