@@ -147,10 +147,12 @@ CORPUS: list[Broken] = [
     Broken("session_number_beyond_2_53.csv", "out_of_range", 1, ("row 3",)),
     Broken("pain_inf.csv", "invalid_number", 1, ("row 3", "'inf'"), also=("post_without_pre",)),
     Broken("pain_nan_text.csv", "post_without_pre", 1, ("row 3",)),  # "nan" reads as missing
-    Broken("date_year_99999.csv", "invalid_date", 1, ("row 3", "'99999-01-12'")),
+    # the value is masked: the guard fails closed on date-like text it cannot place
+    Broken("date_year_99999.csv", "invalid_date", 1, ("row 3", "'9****-0*-1*'")),
     Broken("long_cell.csv", "unknown_condition", 1, ("row 3",)),
     Broken("emoji_condition.csv", None, 0, load=None),  # "neck pain 🤕" normalises to neck_pain
-    Broken("formula_cell.csv", None, 0, load=None),  # a clinic id is any text
+    # a URL in any column is refused by the identifier guard (URLs can carry names)
+    Broken("formula_cell.csv", "identifier", 1, load=IdentifierError),
     Broken("patient_name_column.csv", "identifier", 1, ("Patient name",), load=IdentifierError),
     # -- workbooks
     Broken("truncated.xlsx", _U, 1, ("damaged", "not a complete workbook")),

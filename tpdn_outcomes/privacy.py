@@ -1076,7 +1076,9 @@ def _value_kinds(values: Sequence[object]) -> list[str | None]:
     value detector finds in it, or None. Used where one value is judged alone."""
     if not len(values):
         return []
-    arr = pa.array([str(v) for v in values], type=pa.string())
+    # text that is not valid Unicode (lone surrogates) is judged as its escaped form
+    texts = [str(v).encode("utf-8", "backslashreplace").decode("utf-8") for v in values]
+    arr = pa.array(texts, type=pa.string())
     checks: list[tuple[str, np.ndarray]] = [
         ("email", det.contains(arr, _EMAIL) | det.contains(arr, det.OBFUSCATED_EMAIL)),
         ("url", det.contains(arr, det.URL)),
@@ -1664,7 +1666,7 @@ def _scan_values(
     sampled_out: list[str] | None,
     ctx: tuple[_FrameText, int] | None = None,
 ) -> list[tuple[str, int, int, str]]:
-    """Findings of the value detectors backed by libraries (see :mod:`._detect`): person
+    """Findings of the value detectors backed by libraries (see ``tpdn_outcomes._detect``): person
     names, national ids and phone numbers without separators, addresses, dates of birth,
     URLs, IP addresses, health-plan numbers, plates, photos, in every column of any type.
     """
@@ -1685,7 +1687,11 @@ def _scan_values(
     if pd.api.types.is_datetime64_any_dtype(base_dtype):
         values = pd.to_datetime(pd.Series(np.asarray(col, dtype=object))) if is_cat else col
         if not session_dates:
-            old = (values < pd.Timestamp(schema_min_date())).to_numpy(dtype=bool, na_value=False)
+            earliest = pd.Timestamp(schema_min_date())
+            tz = getattr(values.dtype, "tz", None)  # time-zone aware columns compare in theirs
+            if tz is not None:
+                earliest = earliest.tz_localize(tz)
+            old = (values < earliest).to_numpy(dtype=bool, na_value=False)
             add("date_of_birth", *_rows(col, old))
         return found
 
