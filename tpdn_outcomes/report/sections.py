@@ -348,10 +348,17 @@ def pain(ctx: Context) -> Section:
 # ---------------------------------------------------------------------------
 
 
-def _by_measure(ctx: Context, table: str, frame: pd.DataFrame, dependents: list[str]) -> None:
+def _by_measure(
+    ctx: Context, table: str, result: pd.DataFrame, columns: list[str], dependents: list[str]
+) -> None:
+    """Show ``columns`` of a by-measure-and-condition result; register each row's counts."""
     done = ctx.completed
     assert done is not None
-    keys = frame.pop("measure_key")  # the measure's key: for the registration, not shown
+    frame = result[columns].copy()
+    keys = frame["measure"].astype(str)  # the measure's key: for the registration, not shown
+    frame["measure"] = keys.map(lambda m: schema.measure_spec(m).label)
+    frame["condition"] = frame["condition"].astype(str)
+    frame = rounded(frame)
     ctx.tables[table] = frame
     for measure in keys.unique():
         ep = done.episodes(measure)
@@ -374,17 +381,9 @@ def range_of_motion(ctx: Context) -> Section:
     done = ctx.completed
     if done is not None and any(m.startswith("rom:") for m in done.measure_names()):
         rom = rom_change(done, by="condition")
-        frame = rom[["measure", "condition", "n", "mean_change", "ci_low", "ci_high",
-                     "mean_change_pct_normal", "mdc", "n_beyond_mdc"]].copy()  # fmt: skip
-        frame.insert(0, "measure_key", frame["measure"].astype(str))
-        frame["measure"] = frame["measure"].map(lambda m: schema.measure_spec(m).label)
-        frame["condition"] = frame["condition"].astype(str)
-        _by_measure(
-            ctx,
-            "rom",
-            rounded(frame),
-            ["mean_change", "ci_low", "ci_high", "mean_change_pct_normal", "n_beyond_mdc"],
-        )
+        stats = ["mean_change", "ci_low", "ci_high", "mean_change_pct_normal"]
+        columns = ["measure", "condition", "n", *stats, "mdc", "n_beyond_mdc"]
+        _by_measure(ctx, "rom", rom, columns, [*stats, "n_beyond_mdc"])
 
         def draw(c: Context) -> Any:
             keep = [i for i in range(len(rom)) if c.published("rom", i)]
@@ -412,17 +411,8 @@ def function(ctx: Context) -> Section:
     done = ctx.completed
     if done is not None and any(m.startswith("function:") for m in done.measure_names()):
         fn = function_change(done, by="condition")
-        frame = fn[["measure", "condition", "n", "mean_baseline", "mean_change", "ci_low",
-                    "ci_high", "mean_improvement"]].copy()  # fmt: skip
-        frame.insert(0, "measure_key", frame["measure"].astype(str))
-        frame["measure"] = frame["measure"].map(lambda m: schema.measure_spec(m).label)
-        frame["condition"] = frame["condition"].astype(str)
-        _by_measure(
-            ctx,
-            "function",
-            rounded(frame),
-            ["mean_baseline", "mean_change", "ci_low", "ci_high", "mean_improvement"],
-        )
+        stats = ["mean_baseline", "mean_change", "ci_low", "ci_high", "mean_improvement"]
+        _by_measure(ctx, "function", fn, ["measure", "condition", "n", *stats], stats)
     ctx.captions["function"] = "Function and disability by instrument"
     return Section("function", "Function", "Change on each function or disability "
                    "instrument; improvement is signed so that positive is better.",
