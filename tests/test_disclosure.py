@@ -77,6 +77,22 @@ def _brute_force(values: np.ndarray, hidden: set[tuple[int, int]]) -> dict:
     return found
 
 
+def _audit_and_truth(flat: list[int], hide: set[int]) -> list[tuple[tuple, tuple]]:
+    """For each hidden cell of a 2 x 3 table: the audit's bounds and brute force's."""
+    values = np.array(flat).reshape(2, 3)
+    led, cells = _table_ledger(values, min_cell=3)
+    hidden = {divmod(h, 3) for h in hide}
+    status = ["published"] * len(led.cells)
+    for key in hidden:
+        status[cells[key]] = "secondary"
+    result = audit(led, status).set_index("cell")
+    truth = _brute_force(values, hidden)
+    return [
+        ((result.loc[cells[k], "lower"], result.loc[cells[k], "upper"]), tuple(truth[k]))
+        for k in hidden
+    ]
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(st.integers(0, 6), min_size=6, max_size=6),
@@ -90,17 +106,8 @@ def test_lp_bounds_never_wider_than_the_whole_number_bounds(
     # intervals are therefore never wider than the intruder's (brute force over every
     # whole-number table that agrees with what is published): a pattern that passes the
     # audit passes the intruder's test too.
-    values = np.array(flat).reshape(2, 3)
-    led, cells = _table_ledger(values, min_cell=3)
-    hidden = {divmod(h, 3) for h in hide}
-    status = ["published"] * len(led.cells)
-    for key in hidden:
-        status[cells[key]] = "secondary"
-    result = audit(led, status).set_index("cell")
-    truth = _brute_force(values, hidden)
-    for key in hidden:
-        row = result.loc[cells[key]]
-        assert truth[key][0] <= row["lower"] <= row["upper"] <= truth[key][1]
+    for (lower, upper), (low, high) in _audit_and_truth(flat, hide):
+        assert low <= lower <= upper <= high
 
 
 @settings(max_examples=25, deadline=None)
@@ -113,17 +120,8 @@ def test_lp_bounds_equal_the_whole_number_bounds_when_no_cell_is_empty(
 ) -> None:
     # with every cell non-empty every atom is known, and a two-way table with its margins
     # is totally unimodular: the LP bounds are the integer bounds that brute force finds
-    values = np.array(flat).reshape(2, 3)
-    led, cells = _table_ledger(values, min_cell=3)
-    hidden = {divmod(h, 3) for h in hide}
-    status = ["published"] * len(led.cells)
-    for key in hidden:
-        status[cells[key]] = "secondary"
-    result = audit(led, status).set_index("cell")
-    truth = _brute_force(values, hidden)
-    for key in hidden:
-        row = result.loc[cells[key]]
-        assert [row["lower"], row["upper"]] == truth[key]
+    for audited, truth in _audit_and_truth(flat, hide):
+        assert audited == truth
 
 
 def _scipy_interval(led: Ledger, status: list[str], target: int) -> tuple[float, float]:
