@@ -120,6 +120,7 @@ class Ledger:
         self.cells: list[Cell] = []
         self._codes: dict[str, pd.Index] = {}
         self._same: dict[tuple[str, bytes], list[int]] = {}
+        self._blocks: tuple[int, list[_Block]] | None = None
 
     def _encode(self, unit: str, ids: Iterable[Any]) -> np.ndarray:
         """Whole-number codes of the distinct ``ids`` within the unit's universe."""
@@ -180,6 +181,13 @@ class Ledger:
             self._same.setdefault((unit, members.tobytes()), []).append(cell.id)
         return cell.id
 
+    def blocks(self) -> list[_Block]:
+        """The cells of each unit as sums of atoms (computed once per set of cells)."""
+        cached = getattr(self, "_blocks", None)  # absent on ledgers pickled before it
+        if cached is None or cached[0] != len(self.cells):
+            cached = self._blocks = (len(self.cells), _blocks(self))
+        return cached[1]
+
     def twins(self, cell: int) -> list[int]:
         """The published cells that count exactly the same population as ``cell``."""
         c = self.cells[cell]
@@ -204,6 +212,12 @@ class _Block:
     cells: np.ndarray  # ledger ids
     matrix: np.ndarray  # bool, cells x atoms
     values: np.ndarray
+    sizes: np.ndarray  # units per atom (the truth; used only to fix atoms in the fast check)
+
+    @functools.cached_property
+    def sparse(self) -> csr_matrix:
+        """``matrix`` as a sparse 0/1 matrix of floats (for products with solutions)."""
+        return csr_matrix(self.matrix, dtype=float)
 
 
 def _blocks(ledger: Ledger) -> list[_Block]:
@@ -232,15 +246,27 @@ def _blocks(ledger: Ledger) -> list[_Block]:
         matrix = (incidence @ to_atom).toarray() > 0  # a cell holds an atom whole or not at all
         out.append(
             _Block(
-                np.array([c.id for c in cells]), matrix, np.array([c.value for c in cells], float)
+                np.array([c.id for c in cells]),
+                matrix,
+                np.array([c.value for c in cells], float),
+                np.bincount(atom_of, minlength=n_atoms).astype(float),
             )
         )
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _solver() -> Any:
-    """One HiGHS instance per process, made without its start-up banner on stdout."""
+def _distinct_rows(matrix: np.ndarray) -> np.ndarray:
+    """Positions of the first of each distinct row of a boolean matrix, in order."""
+    packed = np.packbits(matrix, axis=1)
+    seen: dict[bytes, int] = {}
+    for i, row in enumerate(packed):
+        seen.setdefault(row.tobytes(), i)
+    return np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
+
+
+@functools.lru_cache(maxsize=2)
+def _solver(role: str) -> Any:
+    """One HiGHS instance per role and process, made without its start-up banner on stdout."""
     import highspy
 
     sys.stdout.flush()
@@ -256,6 +282,9 @@ def _solver() -> Any:
     # each attack changes only the objective: the last basis stays primal feasible, and
     # primal simplex from it is about 3x faster than HiGHS' default dual simplex here
     solver.setOptionValue("simplex_strategy", 4)
+    # the model is built once per pattern and attacked many times: presolving every
+    # attack again costs more than the attack (2-3x here)
+    solver.setOptionValue("presolve", "off")
     return solver
 
 
@@ -268,29 +297,47 @@ class _Attack:
     solve from the last basis, so a block's cells cost little more than one.
     """
 
-    def __init__(self, block: _Block, status: Sequence[str]) -> None:
+    def __init__(
+        self, block: _Block, status: Sequence[str], free: np.ndarray | None = None
+    ) -> None:
         import highspy
 
         self._hs = highspy
-        self.a = block.matrix
         published = np.flatnonzero([status[c] == "published" for c in block.cells])
         # one row per distinct population (the same count is often shown twice)
-        _, first = np.unique(self.a[published], axis=0, return_index=True)
-        rows = csr_matrix(self.a[published][first].astype(float))
-        values = block.values[published][first]
+        published = published[_distinct_rows(block.matrix[published])]
+        values = block.values[published]
+        self.free = free
+        self.fixed = np.zeros(block.matrix.shape[1])
+        if free is None:
+            self.a = block.matrix
+            self.offset = np.zeros(len(block.cells))
+            a_rows = block.matrix[published]
+        else:
+            # the other atoms are fixed at their true sizes: a subset of the intruder's
+            # solutions, so the interval found is inside the intruder's (a safe pass test)
+            self.fixed = block.sizes * ~free
+            self.offset = block.matrix @ self.fixed
+            self.a = block.matrix[:, free]
+            a_rows = self.a[published]
+            values = values - self.offset[published]
+            keep = a_rows.any(axis=1)
+            a_rows, values = a_rows[keep], values[keep]
+        rows = csr_matrix(a_rows.astype(float))
+        n = self.a.shape[1]
         lp = highspy.HighsLp()
-        lp.num_col_ = self.a.shape[1]
+        lp.num_col_ = n
         lp.num_row_ = rows.shape[0]
-        lp.col_cost_ = np.zeros(self.a.shape[1])
-        lp.col_lower_ = np.zeros(self.a.shape[1])
-        lp.col_upper_ = np.full(self.a.shape[1], highspy.kHighsInf)
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.zeros(n)
+        lp.col_upper_ = np.full(n, highspy.kHighsInf)
         lp.row_lower_ = values.astype(float)
         lp.row_upper_ = values.astype(float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = rows.indptr.astype(np.int32)
         lp.a_matrix_.index_ = rows.indices.astype(np.int32)
         lp.a_matrix_.value_ = rows.data.astype(float)
-        self.h = _solver()
+        self.h = _solver("full" if free is None else "restricted")
         self.h.passModel(lp)
 
     def _solve(self, sense: Any) -> float:
@@ -298,28 +345,39 @@ class _Attack:
         self.h.changeObjectiveSense(sense)
         self.h.run()
         status = self.h.getModelStatus()
+        self.solution: np.ndarray | None = None
         if status == hs.HighsModelStatus.kOptimal:
+            x = np.asarray(self.h.getSolution().col_value, dtype=float)
+            if self.free is None:
+                self.solution = x
+            else:
+                self.solution = self.fixed.copy()
+                self.solution[self.free] = x
             return float(self.h.getInfo().objective_function_value)
         if status == hs.HighsModelStatus.kUnbounded:
             return np.inf if sense == hs.ObjSense.kMaximize else -np.inf
         raise RuntimeError(f"disclosure audit: the intruder's LP failed ({status})")
 
+    def _extreme(self, row: int, sense: Any) -> tuple[float, np.ndarray | None]:
+        """The extreme value of cell ``row`` and a solution that reaches it (if finite)."""
+        n, k = self.a.shape[1], self.offset[row]
+        if not self.a[row].any():
+            return k, None  # no free member: pinned (see the module's notes)
+        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), self.a[row].astype(float))
+        value = k + self._solve(sense)
+        return value, self.solution
+
     def interval(self, row: int) -> tuple[float, float]:
         """The smallest and largest value of cell ``row`` given what is published."""
         hs = self._hs
-        n = self.a.shape[1]
-        if not self.a[row].any():
-            return 0.0, 0.0  # no known member: pinned at 0 (see the module's notes)
-        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), self.a[row].astype(float))
-        return self._solve(hs.ObjSense.kMinimize), self._solve(hs.ObjSense.kMaximize)
+        return (
+            self._extreme(row, hs.ObjSense.kMinimize)[0],
+            self._extreme(row, hs.ObjSense.kMaximize)[0],
+        )
 
     def upper(self, row: int) -> float:
         """The largest value of cell ``row`` alone."""
-        n = self.a.shape[1]
-        if not self.a[row].any():
-            return 0.0
-        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), self.a[row].astype(float))
-        return self._solve(self._hs.ObjSense.kMaximize)
+        return self._extreme(row, self._hs.ObjSense.kMaximize)[0]
 
 
 def _passes(value: int, lo: float, hi: float, min_cell: int) -> bool:
@@ -379,7 +437,7 @@ def audit(
     m = ledger.min_cell
     wanted = None if cells is None else set(cells)
     rows = []
-    for block in _blocks(ledger):
+    for block in ledger.blocks():
         attack: _Attack | None = None
         for i, cid in enumerate(block.cells):
             cell = ledger.cells[cid]
@@ -399,29 +457,91 @@ def audit(
     return pd.DataFrame(rows, columns=_AUDIT_COLUMNS)
 
 
-def _failing(ledger: Ledger, status: Sequence[str], cells: Iterable[int]) -> list[int]:
+#: Solutions of the intruder's programme that show a hidden count's interval wide enough,
+#: by ledger id: kept while the suppression pattern changes (see :func:`_failing`).
+Witnesses = dict[int, list[np.ndarray]]
+
+
+def _failing(
+    ledger: Ledger,
+    status: Sequence[str],
+    cells: Iterable[int],
+    witnesses: Witnesses | None = None,
+) -> list[int]:
     """The sensitive ``cells`` whose audit fails, narrowest first.
 
-    Fast: one LP when the maximum alone shows the interval wide enough (the minimum is
-    at most the count itself).
+    Fast, and exact: a count passes without a new LP when the solutions that showed it
+    wide enough before (``witnesses``, updated here) still agree with everything now
+    published, since they remain solutions of the intruder's programme. Otherwise first a
+    small LP in which only the atoms of hidden counts move (the others fixed at their true
+    sizes, which can only narrow the interval): a count that passes there passes. Only the
+    others are attacked with the whole block. Either way one LP is enough when the maximum
+    alone shows the interval wide enough (the minimum is at most the count itself, the
+    truth being a solution).
     """
     m = ledger.min_cell
     wanted = set(cells)
+    known: Witnesses = {} if witnesses is None else witnesses
     out: list[tuple[float, int]] = []
-    for block in _blocks(ledger):
+    for block in ledger.blocks():
         rows = [i for i, cid in enumerate(block.cells) if cid in wanted]
         if not rows:
             continue
-        attack = _Attack(block, status)
+        published = np.array([status[c] == "published" for c in block.cells])
+        rows = [
+            i for i in rows
+            if not _still_wide(block, published, i, known.get(int(block.cells[i])), m)
+        ]  # fmt: skip
+        if not rows:
+            continue
+        hidden = np.array(
+            [status[c] in ("primary", "secondary", "withheld") or c in wanted for c in block.cells]
+        )
+        restricted = _Attack(block, status, block.matrix[hidden].any(axis=0))
+        attack: _Attack | None = None
         for i in rows:
             cid = int(block.cells[i])
-            value = ledger.cells[cid].value
-            if np.floor(attack.upper(i) + 1e-7) - value >= m - 1:
-                continue
-            lo, hi = attack.interval(i)
-            if not _passes(value, lo, hi, m):
+            found = _wide(restricted, i, block.values[i], m)
+            if found is None:
+                attack = attack or _Attack(block, status)
+                found = _wide(attack, i, block.values[i], m)
+            if found is None:
+                lo, hi = attack.interval(i)  # type: ignore[union-attr]
                 out.append((hi - lo, cid))
+                known.pop(cid, None)
+            else:
+                known[cid] = found
     return [cid for _, cid in sorted(out)]
+
+
+def _wide(attack: _Attack, row: int, value: float, min_cell: int) -> list[np.ndarray] | None:
+    """Solutions showing cell ``row`` (true count ``value``) wide enough, or None if it is not.
+
+    The list may be empty: the interval is unbounded, or pinned yet passing.
+    """
+    hs = attack._hs
+    hi, top = attack._extreme(row, hs.ObjSense.kMaximize)
+    if np.floor(hi + 1e-7) - value >= min_cell - 1:
+        return [] if top is None else [top]
+    lo, bottom = attack._extreme(row, hs.ObjSense.kMinimize)
+    if not _passes(int(value), lo, hi, min_cell):
+        return None
+    return [w for w in (bottom, top) if w is not None] if np.isfinite(hi) else []
+
+
+def _still_wide(
+    block: _Block, published: np.ndarray, row: int, found: list[np.ndarray] | None, m: int
+) -> bool:
+    """Whether earlier solutions still show cell ``row`` wide enough under ``published``."""
+    if not found:
+        return False  # nothing kept (or unbounded before): attack again
+    reach = [float(block.values[row])]
+    for w in found:
+        counts = block.sparse @ w
+        if not np.allclose(counts[published], block.values[published], rtol=0, atol=1e-6):
+            return False
+        reach.append(float(counts[row]))
+    return _passes(int(block.values[row]), min(reach), max(reach), m)
 
 
 def _containers(block: _Block, target: int, status: Sequence[str]) -> list[int]:
@@ -474,7 +594,7 @@ def _withhold(ledger: Ledger, status: list[str], base: list[str]) -> None:
             status[c.id] = base[c.id]
 
 
-def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 20.0) -> Protection:
+def protect(ledger: Ledger, *, max_rounds: int = 200, max_prune: int = 200) -> Protection:
     """Choose primary and secondary suppressions so that every hidden count passes the audit.
 
     Parameters
@@ -483,9 +603,11 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 20.
         Every count of the release.
     max_rounds : int, default 200
         Bound on the rounds of audit and secondary suppression.
-    prune_seconds : float, default 20
-        Time allowed for publishing again the secondary cells the audit does not need
-        (largest first); 0 keeps every secondary cell.
+    max_prune : int, default 200
+        How many secondary cells, largest first, are tried for publishing again when the
+        audit does not need them; 0 keeps every secondary cell. A count, not a time, so
+        that the same data give the same pattern on every machine and every run: two
+        runs with different patterns could be combined by an intruder.
 
     Returns
     -------
@@ -496,8 +618,6 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 20.
     RuntimeError
         When no pattern passes (nothing may then be published).
     """
-    import time
-
     m = ledger.min_cell
     base: list[str] = []
     for c in ledger.cells:
@@ -509,12 +629,13 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 20.
             base.append("published")
     status = list(base)
     _withhold(ledger, status, base)
-    blocks = {cid: (b, i) for b in _blocks(ledger) for i, cid in enumerate(b.cells)}
+    blocks = {cid: (b, i) for b in ledger.blocks() for i, cid in enumerate(b.cells)}
     added: list[int] = []
+    witnesses: Witnesses = {}
     # hiding more only widens intervals: each round re-audits the counts that failed
     todo = [c.id for c in ledger.cells if _sensitive(c, m)]
     for _ in range(max_rounds):
-        failing = _failing(ledger, status, todo)
+        failing = _failing(ledger, status, todo, witnesses)
         if not failing:
             break
         used_boxes: set[tuple[int, int]] = set()
@@ -546,16 +667,14 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, prune_seconds: float = 20.
     sensitive = [
         c.id for c in ledger.cells if _sensitive(c, m) and status[c.id] != "published"
     ]  # fmt: skip
-    deadline = time.monotonic() + prune_seconds
-    for cid in sorted(added, key=lambda c: -ledger.cells[c].value):
-        if time.monotonic() > deadline:
-            break
+    by_size = sorted(added, key=lambda c: (-ledger.cells[c].value, c))
+    for cid in by_size[:max_prune]:
         for twin in ledger.twins(cid):
             status[twin] = "published"
         _withhold(ledger, status, base)
         block, _ = blocks[cid]
         members = set(block.cells.tolist())
-        if _failing(ledger, status, [c for c in sensitive if c in members]):
+        if _failing(ledger, status, [c for c in sensitive if c in members], witnesses):
             for twin in ledger.twins(cid):
                 status[twin] = "secondary"
             _withhold(ledger, status, base)
