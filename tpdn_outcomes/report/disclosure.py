@@ -448,7 +448,7 @@ def audit(
                 continue
             attack = attack or _Attack(block, status)
             lo, hi = attack.interval(i)
-            lo_i, hi_i = np.ceil(lo - 1e-7), np.floor(hi + 1e-7)
+            lo_i, hi_i = np.ceil(lo - 1e-7) + 0.0, np.floor(hi + 1e-7) + 0.0  # no -0.0
             rows.append(
                 {"cell": cid, "unit": cell.unit, "table": cell.table, "row": cell.row,
                  "column": cell.column, "status": st, "lower": lo_i, "upper": hi_i,
