@@ -312,18 +312,19 @@ class _Attack:
         if free is None:
             self.a = block.matrix
             self.offset = np.zeros(len(block.cells))
-            a_rows = block.matrix[published]
+            rows = block.sparse[published]
         else:
             # the other atoms are fixed at their true sizes: a subset of the intruder's
             # solutions, so the interval found is inside the intruder's (a safe pass test)
             self.fixed = block.sizes * ~free
-            self.offset = block.matrix @ self.fixed
+            self.offset = block.sparse @ self.fixed
             self.a = block.matrix[:, free]
-            a_rows = self.a[published]
+            rows = block.sparse[published][:, np.flatnonzero(free)]
             values = values - self.offset[published]
-            keep = a_rows.any(axis=1)
-            a_rows, values = a_rows[keep], values[keep]
-        rows = csr_matrix(a_rows.astype(float))
+            keep = np.diff(rows.indptr) > 0
+            rows, values = rows[keep], values[keep]
+        rows = csr_matrix(rows)
+        rows.sort_indices()
         n = self.a.shape[1]
         lp = highspy.HighsLp()
         lp.num_col_ = n
