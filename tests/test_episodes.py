@@ -335,7 +335,9 @@ def test_stable_order_matches_lexsort(rows: list[tuple[int, int, int]]) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("final", ["post", "last"])
-def test_episode_ends_by_slots_equal_the_general_way(sample, seed: int, final: str) -> None:  # type: ignore[no-untyped-def]
+def test_episode_ends_by_slots_equal_the_general_way(
+    sample: SessionData, seed: int, final: str
+) -> None:
     """The fast way for sessions in episode order (one slot per session and timing)
     gives the same table as the general way, also with repeated values, follow-ups,
     missing values and measure rows in any order."""
@@ -402,7 +404,9 @@ def test_is_sorted_in_chunks() -> None:
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_measure_rows_by_block_or_search_equal_a_plain_selection(sample, shuffle: bool) -> None:  # type: ignore[no-untyped-def]
+def test_measure_rows_by_block_or_search_equal_a_plain_selection(
+    sample: SessionData, shuffle: bool
+) -> None:
     from tpdn_outcomes.derive import measure_rows
 
     m = sample.measures

@@ -33,8 +33,6 @@ PALETTE: tuple[str, ...] = (
 )
 NEUTRAL = "#7f7f7f"
 
-_UNIT_TEXT = {"nprs": "points, NPRS 0-10", "deg": "degrees", "mm": "mm", "points": "points"}
-
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.5)) -> Axes:
     if ax is None:
@@ -78,7 +76,7 @@ def axis_label(measure: str, what: str = "change") -> str:
     """
     spec = schema.measure_spec(measure)
     name = "Pain" if spec.kind == "pain" else spec.label
-    return f"{what.capitalize()} in {name} ({_UNIT_TEXT[spec.unit]})"
+    return f"{what.capitalize()} in {name} ({schema.UNITS[spec.unit].axis})"
 
 
 def plot_change_by_condition(
@@ -212,7 +210,9 @@ def plot_paired(
     spec = schema.measure_spec(measure)
     ax.set_xticks([0, 1], ["Baseline", "Final"])
     ax.set_xlim(-0.2, 1.2)
-    ax.set_ylabel(f"{'Pain' if spec.kind == 'pain' else spec.label} ({_UNIT_TEXT[spec.unit]})")
+    ax.set_ylabel(
+        f"{'Pain' if spec.kind == 'pain' else spec.label} ({schema.UNITS[spec.unit].axis})"
+    )
     where = _label(condition) if condition else "all conditions"
     ax.set_title(f"{where}: {len(sample)} of {len(done)} episodes", fontsize=11)
     ax.legend(frameon=False, loc="best")
@@ -358,7 +358,7 @@ def plot_responder_curve(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
             label=f"{name} (n = {int(group['n'].iloc[0])})",
         )
     spec = schema.measure_spec(measure)
-    unit = "% of baseline" if kind == "percent" else _UNIT_TEXT[spec.unit]
+    unit = "% of baseline" if kind == "percent" else schema.UNITS[spec.unit].axis
     name = "pain" if spec.kind == "pain" else spec.label
     ax.set_xlabel(f"Improvement in {name} ({unit})")
     ax.set_ylabel("Episodes improving at least this much (%)")
@@ -423,7 +423,7 @@ def plot_rom_change(
         low = done["ci_low"].to_numpy(float)
         high = done["ci_high"].to_numpy(float)
         mdc = done["mdc"].to_numpy(float)
-        xlabel = f"Mean change ({_UNIT_TEXT[str(units[0])]})"
+        xlabel = f"Mean change ({schema.UNITS[str(units[0])].axis})"
     y = np.arange(len(done))[::-1]
     style: dict[str, Any] = {"fmt": "o", "color": PALETTE[2], "capsize": 3, "ms": 6}
     style.update(kwargs)

@@ -1705,7 +1705,7 @@ class _Build:
                 mask = cells
             spec = schema.measure_spec(name)
             top = schema.PAIN_SCALES[self.pain_scale][0] if spec.kind == "pain" else spec.high
-            unit = {"nprs": "points", "deg": "degrees", "mm": "mm", "points": "points"}[spec.unit]
+            unit = schema.UNITS[spec.unit].words
             if spec.kind == "pain" and self.pain_scale == "vas100":
                 unit = "mm"
             if spec.kind == "pain" and self.pain_scale == "nprs":
@@ -2031,7 +2031,7 @@ class _Build:
     @staticmethod
     def _units_vectorised(unit_norm: pd.Series, spec_units: np.ndarray) -> np.ndarray:
         out = np.empty(len(unit_norm), dtype=object)
-        for su in ("nprs", "deg", "mm", "points"):
+        for su in schema.UNITS:
             table = schema.UNIT_ALIASES["pain" if su == "nprs" else su]
             m = spec_units == su
             out[m] = unit_norm[m].map(table).to_numpy(object)

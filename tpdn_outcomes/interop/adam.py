@@ -192,7 +192,7 @@ def to_adam(data: SessionData, *, studyid: str = "TPDN") -> pd.DataFrame:
             names = list(dict.fromkeys(defs["definition"]))
             defs = defs[defs["definition"] == ("moderate" if "moderate" in names else names[0])]
             spec = schema.measure_spec(measure)
-            unit = "points" if spec.unit in ("nprs", "points") else spec.unit
+            unit = schema.UNITS[spec.unit].short
             text = "Improvement from baseline " + " or ".join(
                 f">= {t:g} {'%' if k == 'percent' else unit}"
                 for t, k in zip(defs["threshold"], defs["kind"], strict=True)

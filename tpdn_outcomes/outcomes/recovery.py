@@ -112,7 +112,7 @@ def response_times(
     if time not in ("days", "sessions"):
         raise ValueError(f"time must be 'days' or 'sessions', not {time!r}")
     spec = schema.measure_spec(measure)
-    unit = "points" if spec.unit in ("nprs", "points") else spec.unit
+    unit = schema.UNITS[spec.unit].short
     if threshold is not None:
         rules = [(float(threshold), kind)]
     else:

@@ -135,7 +135,7 @@ def responder_rates(
     """
     keys = grouping_keys(by)
     spec = schema.measure_spec(measure)
-    unit = "points" if spec.unit in ("nprs", "points") else spec.unit
+    unit = schema.UNITS[spec.unit].short
     if threshold is not None:
         if kind not in ("absolute", "percent"):
             raise ValueError(f"kind must be 'absolute' or 'percent', not {kind!r}")
