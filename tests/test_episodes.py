@@ -391,7 +391,7 @@ def test_group_index_matches_pandas_groupby_for_several_keys() -> None:
 
 
 def test_is_sorted_in_chunks() -> None:
-    from tpdn_outcomes.derive import _is_sorted
+    from tpdn_outcomes._arrays import is_sorted as _is_sorted
 
     rng = np.random.default_rng(1)
     for n in (0, 1, 2, 5, 100, 1001):

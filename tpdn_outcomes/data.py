@@ -5,24 +5,22 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import schema
+from tpdn_outcomes._arrays import is_sorted
 from tpdn_outcomes.derive import (
     EpisodeSkeleton,
-    _is_sorted,
     episode_skeleton,
     episode_table,
     measure_rows,
     session_change_table,
 )
 from tpdn_outcomes.errors import SchemaError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tpdn_outcomes.validate import ValidationReport
+from tpdn_outcomes.validation_report import ValidationReport
 
 _QUARTER = re.compile(
     r"^(?:(?P<year>\d{4})[\s_-]*Q(?P<q>[1-4])|Q(?P<q2>[1-4])[\s_-]*(?P<year2>\d{4}))$",
@@ -164,8 +162,6 @@ class SessionData:
         self.measures = measures
         self.metadata: dict[str, Any] = dict(metadata or {})
         if report is None:
-            from tpdn_outcomes.validate import ValidationReport
-
             report = ValidationReport()
         self.report = report
         self.exclusions = (
@@ -328,7 +324,7 @@ class SessionData:
         if isinstance(column.dtype, pd.CategoricalDtype):
             codes = np.asarray(column.array.codes)
             n_cat = len(column.cat.categories)
-            if len(codes) and n_cat < np.iinfo(codes.dtype).max and _is_sorted(codes):
+            if len(codes) and n_cat < np.iinfo(codes.dtype).max and is_sorted(codes):
                 # rows in blocks by measure (as loaded): a binary search per category
                 needles = np.arange(n_cat).astype(codes.dtype)
                 left = np.searchsorted(codes, needles, side="left")
