@@ -327,10 +327,10 @@ def _loading_quietly(file: str, options: dict[str, Any]) -> Iterator[tuple[str, 
 def _restore_source(data: Any, file: str, copy: str) -> Any:
     """Give a dataset loaded from a ``--sep`` copy its original source and SHA-256."""
     if copy != file:
-        from tpdn_outcomes.io import _sha256_file
+        from tpdn_outcomes.io import sha256_file
 
         data.metadata["source"] = str(file)
-        data.metadata["sha256"] = _sha256_file(Path(file))
+        data.metadata["sha256"] = sha256_file(Path(file))
     return data
 
 

@@ -672,6 +672,15 @@ def plot_forest(result: Any, *, xlabel: str = "Effect", ax: Axes | None = None) 
 def plot_funnel_meta(result: Any, *, xlabel: str = "Effect", ax: Axes | None = None) -> Axes:
     """Funnel plot of effect against standard error, with Egger's test in the title.
 
+    Parameters
+    ----------
+    result : MetaAnalysis
+        A fitted meta-analysis; its ``egger`` attribute gives the test in the title.
+    xlabel : str, default "Effect"
+        The label of the effect axis.
+    ax : Axes, optional
+        Where to draw; a new figure when omitted.
+
     Returns
     -------
     Axes
@@ -685,8 +694,6 @@ def plot_funnel_meta(result: Any, *, xlabel: str = "Effect", ax: Axes | None = N
     >>> plot_funnel_meta(res).get_ylabel()
     'Standard error'
     """
-    from tpdn_outcomes.stats.meta import egger_test
-
     studies = result.studies
     est = float(result.pooled["estimate"].iloc[0])
     ax = _axes(ax, figsize=(5.5, 4.5))
@@ -700,8 +707,8 @@ def plot_funnel_meta(result: Any, *, xlabel: str = "Effect", ax: Axes | None = N
     ax.set_ylim(top, 0)
     ax.set_ylabel("Standard error")
     ax.set_xlabel(xlabel)
-    if len(studies) >= 3:
-        egger = egger_test(studies["effect"], studies["variance"]).iloc[0]
+    if result.egger is not None:
+        egger = result.egger.iloc[0]
         ax.set_title(f"Egger's test: t = {egger['statistic']:.2f}, p = {egger['p_val']:.2g}",
                      fontsize=10)  # fmt: skip
     else:

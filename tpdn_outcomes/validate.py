@@ -46,9 +46,11 @@ from tpdn_outcomes.io import (
     DATAFRAME_LABEL,
     MEASURE_TABLE_ALIASES,
     RawTable,
-    _short,
     plan_columns,
     read_table,
+)
+from tpdn_outcomes.io import (
+    short_text as _short,
 )
 from tpdn_outcomes.privacy import column_label, is_boolean, mask_values
 from tpdn_outcomes.validation_report import MAX_LISTED, REPORT_DTYPES, ValidationReport

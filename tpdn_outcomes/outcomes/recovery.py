@@ -20,7 +20,7 @@ from tpdn_outcomes.outcomes._common import (
     grouping_keys,
     with_quarter,
 )
-from tpdn_outcomes.outcomes.responders import _meets
+from tpdn_outcomes.outcomes.responders import meets_threshold
 from tpdn_outcomes.stats.survival import KaplanMeier, kaplan_meier, logrank
 
 #: Columns of :attr:`TimeToResponse.summary` after the grouping columns.
@@ -147,7 +147,7 @@ def response_times(
     improvement = sign * (post - baseline)
     hit = np.zeros(len(sessions), dtype=bool)
     for t, k in rules:
-        hit |= _meets(improvement, baseline, t, k)
+        hit |= meets_threshold(improvement, baseline, t, k)
     has_post = ~np.isnan(post) & ~np.isnan(baseline) & known
     if time == "days":
         first = episodes["first_date"].to_numpy(dtype="datetime64[ns]")
