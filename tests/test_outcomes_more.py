@@ -386,30 +386,6 @@ def test_grouped_fast_path_matches_pandas_groupby() -> None:
         pd.testing.assert_frame_equal(g_f, g_s)
 
 
-def test_episode_groups_are_found_once_per_dataset_and_checked(sample: SessionData) -> None:
-    from tpdn_outcomes.outcomes._common import GroupIndex, episode_groups
-
-    pain = sample.episodes("pain")
-    rom = sample.episodes("rom:lumbar_flexion")
-    first = episode_groups(sample, pain, ["condition"])
-    second = episode_groups(sample, rom, ["condition"])
-    assert second.order is first.order  # shared: the key column is the same array
-    fresh = GroupIndex(rom, ["condition"])
-    assert second.labels == fresh.labels
-    np.testing.assert_array_equal(second.order, fresh.order)
-    for (b1, a1), (b2, a2) in zip(
-        second.pairs("baseline", "final"), fresh.pairs("baseline", "final"), strict=True
-    ):
-        np.testing.assert_array_equal(b1, b2)
-        np.testing.assert_array_equal(a1, a2)
-    # another table with other rows (a filtered copy): grouped afresh, not from the cache
-    other = pain.iloc[::-1].reset_index(drop=True)
-    third = episode_groups(sample, other, ["condition"])
-    assert third.order is not first.order
-    assert third.labels == GroupIndex(other, ["condition"]).labels
-    np.testing.assert_array_equal(third.order, GroupIndex(other, ["condition"]).order)
-
-
 @pytest.mark.parametrize("seed", range(5))
 def test_exclusion_texts_counted_in_place_equal_value_counts(seed: int) -> None:
     from tpdn_outcomes.outcomes._common import GroupIndex, exclusion_text

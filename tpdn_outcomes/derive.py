@@ -548,15 +548,7 @@ def episode_skeleton(
     return EpisodeSkeleton(out, ep_of_row, rank_of_row, None)
 
 
-_N_TIMINGS = len(schema.TIMINGS)
 _PRE, _POST = schema.TIMINGS.index("pre"), schema.TIMINGS.index("post")
-
-
-def _in_slots(t_code: np.ndarray, value: np.ndarray) -> bool:
-    """Can :func:`_ends_by_slots` take these values (known timings, no missing value)?"""
-    if not len(t_code):
-        return True
-    return bool(t_code.min() >= 0 and t_code.max() < _N_TIMINGS and not np.isnan(value).any())
 
 
 def _ends_by_keys(
@@ -600,64 +592,6 @@ def _ends_by_keys(
     return baseline, final_value, np.bincount(m_ep, minlength=n_ep).astype(np.int64, copy=False)
 
 
-def _ends_by_slots(
-    starts: np.ndarray,
-    ep_of_row: np.ndarray,
-    pos: np.ndarray,
-    t_code: np.ndarray,
-    value: np.ndarray,
-    final: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(baseline, final, n_values) per episode when the session rows are in episode and
-    time order (episode ``k`` is rows ``starts[k]`` to ``starts[k + 1]``; ``ep_of_row``
-    is each row's episode).
-
-    Each value goes to its slot ``row x k + timing`` of one flat array (``k`` timings),
-    whose order is then time order; the first ``pre`` slot and the last ``post`` (or any) slot after it
-    are per-episode minima and maxima of slot numbers, taken with ``reduceat`` over
-    contiguous runs: no sort, no hashing, no per-value keys. Where a slot is given twice,
-    the later row wins, as in :func:`_ends_by_keys`.
-    """
-    # slots per row: pre and post, and follow-up only when there is one
-    k = max(2, int(t_code.max()) + 1) if len(t_code) else 2
-    n_ep, n_rows = len(starts), len(ep_of_row)
-    small: type[np.signedinteger[Any]] = (
-        np.int32 if n_rows * k < np.iinfo(np.int32).max else np.int64
-    )
-    slot = pos.astype(small)  # a copy of our own, then in place
-    np.multiply(slot, k, out=slot)
-    np.add(slot, t_code, out=slot)
-    flat = np.full(n_rows * k, np.nan)
-    flat[slot] = value
-    filled = ~np.isnan(flat)
-    grid = flat.reshape(n_rows, k)
-    rows = np.arange(n_rows, dtype=small)
-    none = np.iinfo(small).max
-    first_pre = np.minimum.reduceat(np.where(np.isnan(grid[:, _PRE]), none, rows), starts)
-    has_base = first_pre != none
-    baseline = np.full(n_ep, np.nan)
-    baseline[has_base] = grid[first_pre[has_base], _PRE]
-    if final == "post":
-        last = np.maximum.reduceat(np.where(np.isnan(grid[:, _POST]), -1, rows), starts)
-        has_final = has_base & (last >= first_pre)  # a post of the baseline's session is after it
-        final_value = np.full(n_ep, np.nan)
-        final_value[has_final] = grid[last[has_final], _POST]
-    else:
-        slots = np.arange(n_rows * k, dtype=small)
-        last = np.maximum.reduceat(np.where(filled, slots, -1), starts * k)
-        has_final = has_base & (last > first_pre * k + _PRE)
-        final_value = np.full(n_ep, np.nan)
-        final_value[has_final] = flat[last[has_final]]
-    if np.count_nonzero(filled) == len(value):  # no slot given twice: count filled slots
-        per_row = filled[0::k].astype(np.int32)  # filled slots per row, then per episode
-        for t in range(1, k):
-            per_row += filled[t::k]
-        n_values = np.add.reduceat(per_row, starts).astype(np.int64)
-    else:
-        n_values = np.bincount(ep_of_row[pos], minlength=n_ep).astype(np.int64)
-    return baseline, final_value, n_values
-
-
 def episode_table(
     sessions: pd.DataFrame,
     measures: pd.DataFrame,
@@ -699,11 +633,12 @@ def episode_table(
 
     Notes
     -----
-    Vectorised: sessions are reduced by runs of their episode code. A measure's values are
-    reduced by slots (session row x timing, with ``reduceat`` over each episode's rows)
-    when the sessions are in episode order and the measure is taken at most sessions,
-    otherwise by integer keys (session row x 4 + timing) with ``ufunc.at``; both give the
-    same table. There is no join on text keys and no Python loop over episodes.
+    Vectorised: sessions are reduced by runs of their episode code, and a measure's values
+    by one rule (:func:`_ends_by_keys`): each value's place in time is its session's rank
+    x 4 + its timing; the baseline is the earliest ``pre`` of the episode, the final the
+    latest ``post`` (or any value) after it. There is no join on text keys and no Python
+    loop over episodes; ``tests/test_episodes.py`` holds the plain pandas version of the
+    rule as its specification.
     """
     if final not in ("post", "last"):
         raise ValueError(f"final must be 'post' or 'last', not {final!r}")
@@ -715,19 +650,11 @@ def episode_table(
 
     # the measure: each value's episode (as a position in `out`) and its place in time
     pos, t_code, value = (rows if rows is not None else measure_rows(s, measures)).of(measure)
-    # slots cost time in proportion to the sessions, keys to the values: slots pay off for
-    # measures taken at most sessions (pain), keys for those taken at a few (ROM sites)
-    starts = sk.starts
-    if starts is not None and len(pos) >= len(s) and _in_slots(t_code, value):
-        baseline, final_value, n_values = _ends_by_slots(
-            starts, ep_of_row, pos, t_code, value, final
-        )
-    else:
-        # in episode order a session's row is its place in time: no rank table needed
-        rank = pos if starts is not None else sk.rank_of_row[pos]
-        baseline, final_value, n_values = _ends_by_keys(
-            ep_of_row[pos], rank, t_code, value, n_ep, final
-        )
+    # in episode order a session's row is its place in time: no rank table needed
+    rank = pos if sk.starts is not None else sk.rank_of_row[pos]
+    baseline, final_value, n_values = _ends_by_keys(
+        ep_of_row[pos], rank, t_code, value, n_ep, final
+    )
 
     zeros = np.zeros(n_ep, dtype=np.int8)
     change = final_value - baseline
