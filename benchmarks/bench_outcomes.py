@@ -57,12 +57,10 @@ def step_read(path: str) -> float:
 
 def fresh(data):  # type: ignore[no-untyped-def]
     """The same loaded data without anything derived yet (episodes, groupings)."""
-    import copy
+    from tpdn_outcomes import SessionData
 
-    new = copy.copy(data)
-    for key in ("_episodes", "_skeletons", "_rows", "_rows_key"):
-        new.__dict__.pop(key, None)
-    return new
+    return SessionData(data.sessions, data.measures, metadata=data.metadata,
+                       report=data.report, exclusions=data.exclusions, check=False)  # fmt: skip
 
 
 def step_library(path: str) -> float:

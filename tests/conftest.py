@@ -7,11 +7,12 @@ import warnings
 import pytest
 
 from tpdn_outcomes import load_sample
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.errors import DataQualityWarning
 
 
 @pytest.fixture(scope="session")
-def sample():  # type: ignore[no-untyped-def]
+def sample() -> SessionData:
     """The shipped sample, loaded once (its known one-session episodes warn; silenced)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.interop import from_adam, read_adam, to_adam, write_adam
 from tpdn_outcomes.interop.adam import ADAM_COLUMNS, paramcd
@@ -18,11 +19,11 @@ from tpdn_outcomes.outcomes import responder_rates
 
 
 @pytest.fixture(scope="module")
-def adam(sample) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def adam(sample: SessionData) -> pd.DataFrame:
     return to_adam(sample)
 
 
-def test_variables_follow_the_bds_rules(sample, adam) -> None:  # type: ignore[no-untyped-def]
+def test_variables_follow_the_bds_rules(sample: SessionData, adam: pd.DataFrame) -> None:
     assert list(adam.columns) == list(ADAM_COLUMNS)
     assert all(len(c) <= 8 for c in adam.columns)
     assert all(len(label) <= 40 for label in ADAM_COLUMNS.values())
@@ -66,7 +67,9 @@ def test_pchg_is_missing_when_the_baseline_is_zero() -> None:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xpt"])
-def test_round_trip_gives_the_same_data(sample, adam, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_gives_the_same_data(
+    sample: SessionData, adam: pd.DataFrame, tmp_path: Path, suffix: str
+) -> None:
     path = tmp_path / f"adtpdn{suffix}"
     write_adam(adam, path)
     back = read_adam(path)

@@ -21,6 +21,7 @@ import pytest
 from scipy import stats as sps
 
 from tpdn_outcomes import load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import clinic_benchmark
@@ -41,7 +42,7 @@ R_CLINICS = {
 }  # fmt: skip
 
 
-def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]
+def test_reference_input_is_the_sample(sample: SessionData) -> None:
     ref = pd.read_csv(REF / "data" / "sample_benchmark_episodes.csv")
     ep = sample.episodes("pain")
     ep = ep[ep["change"].notna()]
@@ -51,7 +52,7 @@ def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyp
     np.testing.assert_array_equal(ep["final"], ref["final"])
 
 
-def test_matches_r_lm(sample) -> None:  # type: ignore[no-untyped-def]
+def test_matches_r_lm(sample: SessionData) -> None:
     table = clinic_benchmark(sample).set_index("clinic_id")
     assert table.attrs["sigma"] == pytest.approx(R_SIGMA, rel=1e-10)
     for clinic, (n, observed, expected, ome, (lo, hi), z) in R_CLINICS.items():
@@ -67,7 +68,7 @@ def test_matches_r_lm(sample) -> None:  # type: ignore[no-untyped-def]
     assert table.loc["CLN-01", "improvement_vs_expected"] > 0  # less pain than expected
 
 
-def test_rate_flags_and_errors(sample) -> None:  # type: ignore[no-untyped-def]
+def test_rate_flags_and_errors(sample: SessionData) -> None:
     table = clinic_benchmark(sample)
     p = table.attrs["overall_rate"]
     for _, row in table.iterrows():
@@ -96,7 +97,7 @@ def test_planted_clinic_effects_are_recovered() -> None:
     assert not (flags["CLN-05"] and flags["CLN-06"])  # the middle is near the expectation
 
 
-def test_plots(sample) -> None:  # type: ignore[no-untyped-def]
+def test_plots(sample: SessionData) -> None:
     table = clinic_benchmark(sample)
     ax = plot_funnel(table)
     points = ax.collections[0].get_offsets()

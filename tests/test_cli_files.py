@@ -26,6 +26,7 @@ from tpdn_outcomes._files import (
     sigterm_as_exit,
 )
 from tpdn_outcomes.cli import main
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.datasets import sample_path, synthesize
 from tpdn_outcomes.report import files as report_files
 from tpdn_outcomes.report.files import (
@@ -389,7 +390,7 @@ def test_single_clinic_report_uses_the_traceable_name(
 def test_convert_to_sessions_is_one_file_that_loads_as_it_is(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    sample,  # type: ignore[no-untyped-def]
+    sample: SessionData,
 ) -> None:
     import warnings
 

@@ -17,7 +17,7 @@ import pytest
 
 from tpdn_outcomes import parse_quarter, quarter_bounds
 from tpdn_outcomes.cli import cli_words, main
-from tpdn_outcomes.data import QuarterError
+from tpdn_outcomes.data import QuarterError, SessionData
 from tpdn_outcomes.datasets import sample_path
 
 validate_module = sys.modules[
@@ -55,7 +55,7 @@ def test_other_quarters_are_refused_with_an_example(text: str) -> None:
         quarter_bounds(text)
 
 
-def test_quarter_in_the_python_api_is_canonical(sample) -> None:  # type: ignore[no-untyped-def]
+def test_quarter_in_the_python_api_is_canonical(sample: SessionData) -> None:
     q = sample.filter(quarter="Q1 2026")
     assert q.metadata["filter"]["quarter"] == "2026Q1"
     assert len(q.sessions) == len(sample.filter(quarter="2026Q1").sessions) > 0
@@ -334,7 +334,7 @@ def test_sep_flag_reaches_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_sep_flag_reads_a_semicolon_file(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    sample,  # type: ignore[no-untyped-def]
+    sample: SessionData,
 ) -> None:
     import hashlib
     import tempfile

@@ -169,8 +169,8 @@ def test_rewrite_escapes_markdown_and_html_in_the_shown_name() -> None:
         # an instance attribute set in __init__, from a property of the class
         (
             "table",
-            "tpdn_outcomes.validate.ValidationReport.errors",
-            "tpdn_outcomes.validate.ValidationReport.table",
+            "tpdn_outcomes.validation_report.ValidationReport.errors",
+            "tpdn_outcomes.validation_report.ValidationReport.table",
         ),
         # absolute paths, through re-exports, to where the object is defined
         (

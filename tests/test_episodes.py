@@ -335,9 +335,11 @@ def test_stable_order_matches_lexsort(rows: list[tuple[int, int, int]]) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("final", ["post", "last"])
-def test_episode_ends_by_slots_equal_the_general_way(sample, seed: int, final: str) -> None:  # type: ignore[no-untyped-def]
-    """The fast way for sessions in episode order (one slot per session and timing)
-    gives the same table as the general way, also with repeated values, follow-ups,
+def test_episode_ends_in_episode_order_equal_the_general_way(
+    sample: SessionData, seed: int, final: str
+) -> None:
+    """Sessions in episode order (a session's row is its place in time) give the same
+    table as the general way (a rank table), also with repeated values, follow-ups,
     missing values and measure rows in any order."""
     from tpdn_outcomes.derive import EpisodeSkeleton, episode_skeleton, episode_table
 
@@ -360,7 +362,7 @@ def test_episode_ends_by_slots_equal_the_general_way(sample, seed: int, final: s
         pd.testing.assert_frame_equal(fast, slow)
         assert fast["change"].notna().sum() > 20
     with_gap = m2.assign(value=m2["value"].where(rng.random(len(m2)) > 0.05))
-    fast = episode_table(s, with_gap, final=final, skeleton=sk)  # missing values: general way
+    fast = episode_table(s, with_gap, final=final, skeleton=sk)  # with missing values
     pd.testing.assert_frame_equal(fast, episode_table(s, with_gap, final=final, skeleton=general))
 
 
@@ -389,7 +391,7 @@ def test_group_index_matches_pandas_groupby_for_several_keys() -> None:
 
 
 def test_is_sorted_in_chunks() -> None:
-    from tpdn_outcomes.derive import _is_sorted
+    from tpdn_outcomes._arrays import is_sorted as _is_sorted
 
     rng = np.random.default_rng(1)
     for n in (0, 1, 2, 5, 100, 1001):
@@ -402,7 +404,9 @@ def test_is_sorted_in_chunks() -> None:
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_measure_rows_by_block_or_search_equal_a_plain_selection(sample, shuffle: bool) -> None:  # type: ignore[no-untyped-def]
+def test_measure_rows_by_block_or_search_equal_a_plain_selection(
+    sample: SessionData, shuffle: bool
+) -> None:
     from tpdn_outcomes.derive import measure_rows
 
     m = sample.measures

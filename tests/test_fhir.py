@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.datasets import SAMPLE_EXPORT_DATE
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.interop import FhirError, from_fhir, read_fhir, to_fhir, write_fhir
@@ -37,7 +38,7 @@ def _load(source: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def bundle(sample):  # type: ignore[no-untyped-def]
+def bundle(sample: SessionData) -> dict[str, Any]:
     return to_fhir(sample, validate=False)
 
 
@@ -84,7 +85,7 @@ def test_codes_units_and_references(bundle) -> None:  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize("suffix", [".json", ".ndjson"])
-def test_round_trip_gives_the_same_data(sample, tmp_path: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_gives_the_same_data(sample: SessionData, tmp_path: Path, suffix: str) -> None:
     path = write_fhir(sample, tmp_path / f"sample{suffix}")
     if suffix == ".ndjson":
         first = json.loads(path.read_text().splitlines()[-1])
@@ -185,7 +186,7 @@ def test_bad_input_names_entry_resource_and_field(change: Any, message: str) -> 
         read_fhir(bad)
 
 
-def test_bad_files(tmp_path: Path, sample) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files(tmp_path: Path, sample: SessionData) -> None:
     nd = tmp_path / "bad.ndjson"
     nd.write_text('{"resourceType": "Patient", "id": "a"}\n{not json\n')
     with pytest.raises(FhirError, match=r"bad.ndjson, line 2: not JSON"):
@@ -198,7 +199,9 @@ def test_bad_files(tmp_path: Path, sample) -> None:  # type: ignore[no-untyped-d
         write_fhir(sample, tmp_path / "x.xml")
 
 
-def test_cli_converts_to_and_from_fhir(tmp_path: Path, sample, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_converts_to_and_from_fhir(
+    tmp_path: Path, sample: SessionData, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tpdn_outcomes.cli import main
     from tpdn_outcomes.datasets import sample_path
 

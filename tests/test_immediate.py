@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import immediate_change
 from tpdn_outcomes.outcomes.immediate import episode_session_means
@@ -114,7 +115,7 @@ R_VALUES = {
 }
 
 
-def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]
+def test_reference_input_is_the_sample(sample: SessionData) -> None:
     from pathlib import Path
 
     sc = sample.session_changes("pain")
@@ -125,7 +126,7 @@ def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyp
     )
 
 
-def test_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
+def test_matches_r(sample: SessionData) -> None:
     by_condition = immediate_change(sample).set_index("condition")
     overall = immediate_change(sample, by=None).iloc[0]
     for group, (n, k, mean, lo, hi, t, p) in R_VALUES.items():

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from tpdn_outcomes import load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import attrition, multiple_imputation, tipping_point
@@ -39,7 +40,7 @@ def test_rubin_matches_mice_pool_scalar(n: float) -> None:
     assert out["se"] == pytest.approx(np.sqrt(t), rel=1e-12)
 
 
-def test_attrition_counts(sample) -> None:  # type: ignore[no-untyped-def]
+def test_attrition_counts(sample: SessionData) -> None:
     table = attrition(sample).set_index("condition")
     ep = sample.episodes("pain")
     for condition, g in ep.groupby("condition", observed=True):
@@ -105,7 +106,7 @@ def test_tipping_point_finds_where_improvement_vanishes(with_dropouts) -> None: 
     assert table["estimate"].is_monotonic_increasing
 
 
-def test_bad_input(sample) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input(sample: SessionData) -> None:
     with pytest.raises(ValueError, match="analysis"):
         multiple_imputation(sample, analysis="mmrm")
     with pytest.raises(ValueError, match="at least 2"):

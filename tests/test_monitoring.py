@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tpdn_outcomes import load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import describe_signals, monthly_control_chart
@@ -28,7 +29,7 @@ def shifted():  # type: ignore[no-untyped-def]
         return load_sessions(wide, export_date="2026-12-31")
 
 
-def test_adverse_event_chart_counts_sessions_per_month(sample) -> None:  # type: ignore[no-untyped-def]
+def test_adverse_event_chart_counts_sessions_per_month(sample: SessionData) -> None:
     chart = monthly_control_chart(sample, metric="adverse_event_rate")
     s = sample.sessions
     month = s["session_date"].dt.to_period("M").astype(str)
@@ -42,7 +43,7 @@ def test_adverse_event_chart_counts_sessions_per_month(sample) -> None:  # type:
     assert chart.attrs["kind"] == "p"
 
 
-def test_responder_and_mean_change_charts_use_completed_episodes(sample) -> None:  # type: ignore[no-untyped-def]
+def test_responder_and_mean_change_charts_use_completed_episodes(sample: SessionData) -> None:
     ep = sample.episodes("pain")
     done = ep[~ep["open"].astype(bool) & ep["change"].notna()]
     month = done["last_date"].dt.to_period("M").astype(str)
@@ -61,7 +62,7 @@ def test_responder_and_mean_change_charts_use_completed_episodes(sample) -> None
     assert as_xmr["ucl"].nunique() == 1  # limits do not depend on the months' n
 
 
-def test_small_months_are_left_out_and_listed(sample) -> None:  # type: ignore[no-untyped-def]
+def test_small_months_are_left_out_and_listed(sample: SessionData) -> None:
     full = monthly_control_chart(sample, metric="mean_change")
     cut = monthly_control_chart(sample, metric="mean_change", min_n=40)
     assert len(cut) < len(full)

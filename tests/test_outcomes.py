@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from tpdn_outcomes import load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import UNCONTROLLED_CAVEAT, change_summary
 from tpdn_outcomes.stats import paired_change
@@ -181,7 +182,7 @@ COLUMNS = [
 ]
 
 
-def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]
+def test_reference_input_is_the_sample(sample: SessionData) -> None:
     # the R script's input must be exactly what the library derives from the sample
     ep = sample.episodes("pain")[["episode_id", "condition", "baseline", "final"]]
     ref = pd.read_csv(REF / "data" / "sample_pain_episodes.csv")
@@ -190,7 +191,7 @@ def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyp
     )
 
 
-def test_change_summary_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
+def test_change_summary_matches_r(sample: SessionData) -> None:
     # R's wilcox.test drops zero changes: its Hodges-Lehmann is hl_zero_method="wilcox"
     table = change_summary(
         sample, measure="pain", by="condition", hl_zero_method="wilcox"
@@ -205,7 +206,7 @@ def test_change_summary_matches_r(sample) -> None:  # type: ignore[no-untyped-de
     np.testing.assert_allclose(table["p_adj"].to_numpy(), R_HOLM, rtol=1e-9)
 
 
-def test_default_hodges_lehmann_is_of_all_changes(sample) -> None:  # type: ignore[no-untyped-def]
+def test_default_hodges_lehmann_is_of_all_changes(sample: SessionData) -> None:
     # the default columns are paired_change's default (all changes, Pratt's zeros) on each
     # condition's episodes; every other column is unchanged by the convention
     table = change_summary(sample, measure="pain", by="condition").set_index("condition")
@@ -230,7 +231,7 @@ def test_default_hodges_lehmann_is_of_all_changes(sample) -> None:  # type: igno
     assert table.loc["chronic_low_back_pain", "hl_estimate"] == np.median((d[i] + d[j]) / 2)
 
 
-def test_counts_exclusions_and_direction(sample) -> None:  # type: ignore[no-untyped-def]
+def test_counts_exclusions_and_direction(sample: SessionData) -> None:
     table = change_summary(sample, by="condition")
     assert (table["n_episodes"] == table["n"] + table["n_excluded"]).all()
     assert table["n_episodes"].sum() == len(sample.episodes("pain"))
@@ -262,7 +263,7 @@ def test_group_with_fewer_than_two_episodes_gives_a_row_that_says_why() -> None:
     assert table.loc["neck_pain", "mean_change"] == -4
 
 
-def test_overall_and_multiple_groupings(sample) -> None:  # type: ignore[no-untyped-def]
+def test_overall_and_multiple_groupings(sample: SessionData) -> None:
     overall = change_summary(sample, by=None)
     assert len(overall) == 1 and overall["n_episodes"].iloc[0] == len(sample.episodes())
     two = change_summary(sample, by=["condition", "practitioner_role"])
@@ -274,13 +275,13 @@ def test_overall_and_multiple_groupings(sample) -> None:  # type: ignore[no-unty
         change_summary(sample, by="colour")
 
 
-def test_rom_direction(sample) -> None:  # type: ignore[no-untyped-def]
+def test_rom_direction(sample: SessionData) -> None:
     rom = change_summary(sample, measure="rom:lumbar_flexion", by=None)
     assert rom["higher_is_better"].iloc[0]
     np.testing.assert_allclose(rom["mean_improvement"], rom["mean_change"])
 
 
-def test_regression_to_mean_beside_the_change(sample) -> None:  # type: ignore[no-untyped-def]
+def test_regression_to_mean_beside_the_change(sample: SessionData) -> None:
     # Barnett et al. 2005: expected RTM for a group with mean baseline x is (1 - rho)(x - mu);
     # a high baseline is expected to fall, so the effect is signed like a change (negative)
     rtm = {"population_mean": 4.0, "population_sd": 2.5, "correlation": 0.7}

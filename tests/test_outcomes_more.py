@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from tpdn_outcomes import load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.mdc import check_mdc_registry, mdc_for, mdc_registry, rom_site
 from tpdn_outcomes.outcomes import (
@@ -36,7 +37,7 @@ REF = Path(__file__).parent / "reference"
 REL = 1e-9
 
 
-def test_reference_inputs_are_the_sample(sample) -> None:  # type: ignore[no-untyped-def]
+def test_reference_inputs_are_the_sample(sample: SessionData) -> None:
     ref = pd.read_csv(REF / "data" / "sample_measure_episodes.csv")
     for measure, part in ref.groupby("measure", sort=False):
         ep = sample.episodes(measure)
@@ -93,7 +94,7 @@ R_ROM = {
 }  # fmt: skip
 
 
-def test_rom_change_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
+def test_rom_change_matches_r(sample: SessionData) -> None:
     table = rom_change(sample).set_index(["measure", "condition"])
     assert sorted(table.index) == sorted(R_ROM)
     for key, (n, mean, lo, hi, pct, k, wlo, whi, worse) in R_ROM.items():
@@ -111,7 +112,7 @@ def test_rom_change_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
     assert table.attrs["caveat"] == UNCONTROLLED_CAVEAT
 
 
-def test_rom_mdc_override_and_registry(sample) -> None:  # type: ignore[no-untyped-def]
+def test_rom_mdc_override_and_registry(sample: SessionData) -> None:
     one = rom_change(sample, measures=["rom:mouth_opening"], by=None, mdc={"mouth_opening": 6.0})
     assert one["mdc"].iloc[0] == 6.0
     ep = sample.episodes("rom:mouth_opening")
@@ -180,7 +181,7 @@ R_FUNCTION = {
 }  # fmt: skip
 
 
-def test_function_change_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
+def test_function_change_matches_r(sample: SessionData) -> None:
     table = function_change(sample, by=None).set_index("measure")
     assert sorted(table.index) == sorted(R_FUNCTION)
     for m, (n, mean, t, p, lo, hi) in R_FUNCTION.items():
@@ -221,7 +222,7 @@ R_TWITCH = {
 }  # fmt: skip
 
 
-def test_twitch_association_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
+def test_twitch_association_matches_r(sample: SessionData) -> None:
     overall = twitch_association(sample, by=None).iloc[0]
     by_condition = twitch_association(sample).set_index("condition")
     for label, expected in R_TWITCH.items():
@@ -240,7 +241,7 @@ def test_twitch_association_matches_r(sample) -> None:  # type: ignore[no-untype
         twitch_association(sample, by="twitch_response")
 
 
-def test_twitch_small_group_row_says_why(sample) -> None:  # type: ignore[no-untyped-def]
+def test_twitch_small_group_row_says_why(sample: SessionData) -> None:
     table = twitch_association(sample, by="sex").set_index("sex")
     other = table.loc["other"]
     assert other["n_no_twitch"] < 2 and other["note"].startswith("fewer than two")
@@ -272,7 +273,7 @@ R_AE = {
 }  # fmt: skip
 
 
-def test_adverse_event_rates_match_r(sample) -> None:  # type: ignore[no-untyped-def]
+def test_adverse_event_rates_match_r(sample: SessionData) -> None:
     overall = adverse_event_rates(sample, by=None).set_index(["event", "unit"])
     by_condition = adverse_event_rates(sample).set_index(["condition", "event", "unit"])
     for (label, event, unit), (k, n, lo, hi) in R_AE.items():
@@ -314,7 +315,7 @@ def test_adverse_events_missing_counted_not_taken_as_none() -> None:
 
 
 # ---------------------------------------------------------------- table_one
-def test_table_one_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
+def test_table_one_matches_r(sample: SessionData) -> None:
     t1 = table_one(sample, by="sex", measures=["pain"])
     tab = t1.table
     assert t1.groups == ["female", "male", "other", "unknown"]
@@ -358,7 +359,7 @@ def test_table_one_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
     assert smd.loc["twitch_response", "smd"] == pytest.approx(0.34237595365860413, rel=1e-8)
 
 
-def test_table_one_formatted_and_missing(sample) -> None:  # type: ignore[no-untyped-def]
+def test_table_one_formatted_and_missing(sample: SessionData) -> None:
     t1 = table_one(sample)
     view = t1.formatted()
     assert list(view.columns) == ["variable", *t1.groups, "Overall", "SMD", "Missing"]
@@ -383,30 +384,6 @@ def test_grouped_fast_path_matches_pandas_groupby() -> None:
     for (key_f, g_f), (key_s, g_s) in zip(fast, slow, strict=True):
         assert (pd.isna(key_f[0]) and pd.isna(key_s[0])) or key_f == key_s
         pd.testing.assert_frame_equal(g_f, g_s)
-
-
-def test_episode_groups_are_found_once_per_dataset_and_checked(sample) -> None:  # type: ignore[no-untyped-def]
-    from tpdn_outcomes.outcomes._common import GroupIndex, episode_groups
-
-    pain = sample.episodes("pain")
-    rom = sample.episodes("rom:lumbar_flexion")
-    first = episode_groups(sample, pain, ["condition"])
-    second = episode_groups(sample, rom, ["condition"])
-    assert second.order is first.order  # shared: the key column is the same array
-    fresh = GroupIndex(rom, ["condition"])
-    assert second.labels == fresh.labels
-    np.testing.assert_array_equal(second.order, fresh.order)
-    for (b1, a1), (b2, a2) in zip(
-        second.pairs("baseline", "final"), fresh.pairs("baseline", "final"), strict=True
-    ):
-        np.testing.assert_array_equal(b1, b2)
-        np.testing.assert_array_equal(a1, a2)
-    # another table with other rows (a filtered copy): grouped afresh, not from the cache
-    other = pain.iloc[::-1].reset_index(drop=True)
-    third = episode_groups(sample, other, ["condition"])
-    assert third.order is not first.order
-    assert third.labels == GroupIndex(other, ["condition"]).labels
-    np.testing.assert_array_equal(third.order, GroupIndex(other, ["condition"]).order)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes import change_summary
 from tpdn_outcomes.plots import (
     PALETTE,
@@ -24,7 +25,7 @@ def _close() -> None:
     plt.close("all")
 
 
-def test_change_by_condition_draws_the_table(sample) -> None:  # type: ignore[no-untyped-def]
+def test_change_by_condition_draws_the_table(sample: SessionData) -> None:
     table = change_summary(sample)
     ax = plot_change_by_condition(table, mcid=2)
     line = ax.lines[0]  # the points of the errorbar
@@ -43,7 +44,7 @@ def test_change_by_condition_draws_the_table(sample) -> None:  # type: ignore[no
     np.testing.assert_allclose(sorted(lows), sorted(table["ci_low"]))
 
 
-def test_change_by_condition_improvement_flips_pain(sample) -> None:  # type: ignore[no-untyped-def]
+def test_change_by_condition_improvement_flips_pain(sample: SessionData) -> None:
     table = change_summary(sample)
     ax = plot_change_by_condition(table, improvement=True, mcid=2)
     np.testing.assert_allclose(ax.lines[0].get_xdata(), -table["mean_change"].to_numpy())
@@ -51,7 +52,7 @@ def test_change_by_condition_improvement_flips_pain(sample) -> None:  # type: ig
     assert ax.get_xlabel().startswith("Improvement in Pain")
 
 
-def test_change_by_condition_refuses_two_measures_and_empty(sample) -> None:  # type: ignore[no-untyped-def]
+def test_change_by_condition_refuses_two_measures_and_empty(sample: SessionData) -> None:
     import pandas as pd
 
     both = pd.concat([change_summary(sample), change_summary(sample, measure="rom:lumbar_flexion")])
@@ -61,7 +62,7 @@ def test_change_by_condition_refuses_two_measures_and_empty(sample) -> None:  # 
         plot_change_by_condition(both.iloc[:0])
 
 
-def test_paired_draws_sample_and_mean(sample) -> None:  # type: ignore[no-untyped-def]
+def test_paired_draws_sample_and_mean(sample: SessionData) -> None:
     ax = plot_paired(sample, condition="neck_pain", n_patients=12, seed=1)
     assert len(ax.lines) == 13
     mean_line = ax.lines[-1]
@@ -74,7 +75,7 @@ def test_paired_draws_sample_and_mean(sample) -> None:  # type: ignore[no-untype
     assert f"12 of {len(done)} episodes" in ax.get_title()
 
 
-def test_distribution_has_one_box_per_condition_with_n(sample) -> None:  # type: ignore[no-untyped-def]
+def test_distribution_has_one_box_per_condition_with_n(sample: SessionData) -> None:
     ax = plot_change_distribution(sample)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     ep = sample.episodes()
@@ -83,12 +84,12 @@ def test_distribution_has_one_box_per_condition_with_n(sample) -> None:  # type:
     assert f"Neck pain  (n = {n_neck})" in labels
 
 
-def test_draws_on_a_given_axes(sample) -> None:  # type: ignore[no-untyped-def]
+def test_draws_on_a_given_axes(sample: SessionData) -> None:
     _, ax = plt.subplots()
     assert plot_change_by_condition(change_summary(sample), ax=ax) is ax
 
 
-def test_responders_plot_draws_rates_per_definition(sample) -> None:  # type: ignore[no-untyped-def]
+def test_responders_plot_draws_rates_per_definition(sample: SessionData) -> None:
     from tpdn_outcomes.outcomes import responder_rates
     from tpdn_outcomes.plots import plot_responders
 
@@ -102,7 +103,7 @@ def test_responders_plot_draws_rates_per_definition(sample) -> None:  # type: ig
     assert labels[0] == f"Chronic low back pain  (n = {moderate['n'].iloc[0]})"
 
 
-def test_responder_curve_plot_draws_the_steps(sample) -> None:  # type: ignore[no-untyped-def]
+def test_responder_curve_plot_draws_the_steps(sample: SessionData) -> None:
     from tpdn_outcomes.outcomes import responder_curve
     from tpdn_outcomes.plots import plot_responder_curve
 
@@ -113,7 +114,7 @@ def test_responder_curve_plot_draws_the_steps(sample) -> None:  # type: ignore[n
     assert "n = 657" in ax.get_legend().get_texts()[0].get_text()
 
 
-def test_rom_change_plot_draws_sites_with_mdc(sample) -> None:  # type: ignore[no-untyped-def]
+def test_rom_change_plot_draws_sites_with_mdc(sample: SessionData) -> None:
     from tpdn_outcomes.outcomes import rom_change
     from tpdn_outcomes.plots import plot_rom_change
 
@@ -131,7 +132,7 @@ def test_rom_change_plot_draws_sites_with_mdc(sample) -> None:  # type: ignore[n
         plot_rom_change(table, percent_of_normal=False)
 
 
-def test_adverse_events_plot_draws_rates_per_event(sample) -> None:  # type: ignore[no-untyped-def]
+def test_adverse_events_plot_draws_rates_per_event(sample: SessionData) -> None:
     from tpdn_outcomes.outcomes import adverse_event_rates
     from tpdn_outcomes.plots import plot_adverse_events
 
@@ -146,7 +147,7 @@ def test_adverse_events_plot_draws_rates_per_event(sample) -> None:  # type: ign
         plot_adverse_events(table, unit="visit")
 
 
-def test_model_plots_draw_what_the_models_give(sample) -> None:  # type: ignore[no-untyped-def]
+def test_model_plots_draw_what_the_models_give(sample: SessionData) -> None:
     from tpdn_outcomes.outcomes import attrition, compare_groups, trajectory_model, visit_model
     from tpdn_outcomes.plots import (
         plot_adjusted_means,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes import meta_by_clinic
 from tpdn_outcomes.plots import plot_forest, plot_funnel_meta
 
@@ -39,7 +40,7 @@ R_WEIGHTS = [26.084356593452647, 25.308835888519798, 25.254667277649894, 23.3521
 R_EGGER = (1.896926477735398, 0.19828271196356884)
 
 
-def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]
+def test_reference_input_is_the_sample(sample: SessionData) -> None:
     ref = pd.read_csv(REF / "data" / "sample_pain_clinic_episodes.csv")
     ep = sample.episodes("pain")
     ep = ep[ep["change"].notna()]
@@ -48,7 +49,7 @@ def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyp
     np.testing.assert_array_equal(ep["final"] - ep["baseline"], ref["final"] - ref["baseline"])
 
 
-def test_meta_by_clinic_matches_metafor(sample) -> None:  # type: ignore[no-untyped-def]
+def test_meta_by_clinic_matches_metafor(sample: SessionData) -> None:
     res = meta_by_clinic(sample)
     np.testing.assert_allclose(res.studies["effect"], R_YI, rtol=1e-12)
     np.testing.assert_allclose(res.studies["variance"], R_VI, rtol=1e-12)
@@ -60,7 +61,7 @@ def test_meta_by_clinic_matches_metafor(sample) -> None:  # type: ignore[no-unty
     assert row["excluded"] == ""
 
 
-def test_forest_plot_draws_studies_and_diamond(sample) -> None:  # type: ignore[no-untyped-def]
+def test_forest_plot_draws_studies_and_diamond(sample: SessionData) -> None:
     res = meta_by_clinic(sample)
     ax = plot_forest(res, xlabel="Mean pain change (NPRS points)")
     points = ax.collections[1].get_offsets()  # the squares (after the interval lines)
@@ -73,7 +74,7 @@ def test_forest_plot_draws_studies_and_diamond(sample) -> None:  # type: ignore[
     plt.close("all")
 
 
-def test_funnel_plot_reports_egger(sample) -> None:  # type: ignore[no-untyped-def]
+def test_funnel_plot_reports_egger(sample: SessionData) -> None:
     res = meta_by_clinic(sample)
     ax = plot_funnel_meta(res)
     assert f"t = {R_EGGER[0]:.2f}" in ax.get_title()
@@ -81,7 +82,7 @@ def test_funnel_plot_reports_egger(sample) -> None:  # type: ignore[no-untyped-d
     plt.close("all")
 
 
-def _two_equal_clinics(sample):  # type: ignore[no-untyped-def]
+def _two_equal_clinics(sample: SessionData) -> SessionData:
     """CLN-01 and an exact copy of it as CLN-05: the two clinic means are equal."""
     from tpdn_outcomes.data import SessionData
 
@@ -99,7 +100,7 @@ def _two_equal_clinics(sample):  # type: ignore[no-untyped-def]
     return SessionData(sessions, measures, metadata=one.metadata)
 
 
-def test_homogeneous_clinics_knapp_hartung_is_noted(sample) -> None:  # type: ignore[no-untyped-def]
+def test_homogeneous_clinics_knapp_hartung_is_noted(sample: SessionData) -> None:
     # metafor 3.8-1 on two equal means: rma(test = "knha") gives se 0 and a zero-width
     # interval without a word (tests/reference/stats_meta_edges.R, "equal_REML_knha");
     # meta_by_clinic notes it, and knha="adhoc" keeps the normal-based SE.
@@ -114,7 +115,7 @@ def test_homogeneous_clinics_knapp_hartung_is_noted(sample) -> None:  # type: ig
     assert adhoc["note"] == ""
 
 
-def test_one_clinic_has_i2_zero(sample) -> None:  # type: ignore[no-untyped-def]
+def test_one_clinic_has_i2_zero(sample: SessionData) -> None:
     # metafor: rma on one study gives I2 0 and H2 1 (stats_meta_edges.R); Knapp-Hartung
     # falls back to the normal interval, which the note says
     row = meta_by_clinic(sample.filter(clinic_id="CLN-01")).pooled.iloc[0]

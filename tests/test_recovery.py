@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from tpdn_outcomes import load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import response_times, time_to_response
 from tpdn_outcomes.plots import plot_time_to_response
@@ -42,7 +43,7 @@ R_KM = {
 }
 
 
-def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyped-def]
+def test_reference_input_is_the_sample(sample: SessionData) -> None:
     ref = pd.read_csv(REF / "data" / "sample_response_days.csv")
     ep, _ = response_times(sample)
     ep = ep[ep["note"] == ""]
@@ -51,7 +52,7 @@ def test_reference_input_is_the_sample(sample) -> None:  # type: ignore[no-untyp
     np.testing.assert_array_equal(ep["event"].astype(int), ref["event"])
 
 
-def test_summary_matches_survfit(sample) -> None:  # type: ignore[no-untyped-def]
+def test_summary_matches_survfit(sample: SessionData) -> None:
     result = time_to_response(sample)
     table = result.summary.set_index("condition")
     for condition, (n, events, median, (lcl, ucl), rmean, se) in R_KM.items():
@@ -114,7 +115,7 @@ def test_response_rule_by_hand() -> None:
         response_times(data, time="weeks")  # type: ignore[arg-type]
 
 
-def test_plot_draws_curves_and_at_risk_table(sample) -> None:  # type: ignore[no-untyped-def]
+def test_plot_draws_curves_and_at_risk_table(sample: SessionData) -> None:
     result = time_to_response(sample, by="practitioner_role")
     ax = plot_time_to_response(result, at=[0, 14, 28])
     curves = ax.get_lines()[: len(result.curves)]

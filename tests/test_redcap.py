@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.datasets import sample_path
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 from tpdn_outcomes.interop import load_redcap, read_redcap, to_redcap
@@ -25,7 +26,7 @@ def _load(records: object, **kw: object):  # type: ignore[no-untyped-def]
         return load_redcap(records, export_date="2026-07-01", **kw)  # type: ignore[arg-type]
 
 
-def test_sample_project_reads_back_into_the_same_data(sample) -> None:  # type: ignore[no-untyped-def]
+def test_sample_project_reads_back_into_the_same_data(sample: SessionData) -> None:
     data = _load(RECORDS, data_dictionary=DICTIONARY)
     assert data.measure_names() == sample.measure_names()
     for col in ("patient_id", "condition", "clinic_id", "practitioner_role", "age_band", "sex",
@@ -43,7 +44,7 @@ def test_sample_project_reads_back_into_the_same_data(sample) -> None:  # type: 
     pd.testing.assert_frame_equal(dictionary.astype(str), shipped_dict)
 
 
-def test_longitudinal_project_with_events_reads_the_same(sample) -> None:  # type: ignore[no-untyped-def]
+def test_longitudinal_project_with_events_reads_the_same(sample: SessionData) -> None:
     # the sample project rewritten as a longitudinal one: an enrolment event with the
     # patient fields and one event per session, no repeating instrument
     records = pd.read_csv(RECORDS, dtype=str, keep_default_na=False)
@@ -62,7 +63,7 @@ def test_longitudinal_project_with_events_reads_the_same(sample) -> None:  # typ
     assert list(data.sessions["sex"].astype(str)) == list(sample.sessions["sex"].astype(str))
 
 
-def test_label_export_needs_no_dictionary(sample) -> None:  # type: ignore[no-untyped-def]
+def test_label_export_needs_no_dictionary(sample: SessionData) -> None:
     records = pd.read_csv(RECORDS, dtype=str, keep_default_na=False)
     dictionary = pd.read_csv(DICTIONARY, dtype=str, keep_default_na=False)
     labelled = records.copy()
@@ -130,7 +131,9 @@ def test_bad_codes_and_missing_columns_name_the_place() -> None:
         read_redcap(RECORDS, data_dictionary=pd.DataFrame({"x": [1]}))
 
 
-def test_cli_converts_redcap(tmp_path: Path, capsys, sample) -> None:  # type: ignore[no-untyped-def]
+def test_cli_converts_redcap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sample: SessionData
+) -> None:
     from tpdn_outcomes.cli import main
 
     out = tmp_path / "adtpdn.parquet"

@@ -20,9 +20,10 @@ import pytest
 
 from tpdn_outcomes import load_sample, load_sessions
 from tpdn_outcomes.cli import main
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.datasets import sample_path
 from tpdn_outcomes.errors import DataQualityWarning
-from tpdn_outcomes.report import PdfEngineMissing, quarterly_report
+from tpdn_outcomes.report import PdfEngineMissing, Report, quarterly_report
 from tpdn_outcomes.report.build import HIDDEN, SECONDARY
 
 MIN = 11
@@ -32,12 +33,12 @@ MARKS = (LABEL, SECONDARY, HIDDEN)
 
 
 @pytest.fixture(scope="module")
-def report(sample):  # type: ignore[no-untyped-def]
+def report(sample: SessionData) -> Report:
     return quarterly_report(sample, quarter="2026Q1")
 
 
 @pytest.fixture(scope="module")
-def clinic_report(sample):  # type: ignore[no-untyped-def]
+def clinic_report(sample: SessionData) -> Report:
     return quarterly_report(sample, quarter="2026Q1", clinic="CLN-03")
 
 
@@ -66,7 +67,9 @@ def test_key_figures_match_a_direct_count(report) -> None:  # type: ignore[no-un
     ]  # fmt: skip
 
 
-def test_pain_table_is_change_summary_of_completed_episodes(sample, report) -> None:  # type: ignore[no-untyped-def]
+def test_pain_table_is_change_summary_of_completed_episodes(
+    sample: SessionData, report: Report
+) -> None:
     from tpdn_outcomes.outcomes import change_summary
 
     ep = sample.episodes("pain")
@@ -218,7 +221,7 @@ def test_html_is_self_contained_and_escapes_markup(tmp_path: Path) -> None:
     assert (tmp_path / "r.html").read_text(encoding="utf-8") == html
 
 
-def test_excel_one_sheet_per_table_neutralised(tmp_path: Path, sample) -> None:  # type: ignore[no-untyped-def]
+def test_excel_one_sheet_per_table_neutralised(tmp_path: Path, sample: SessionData) -> None:
     rep = quarterly_report(sample, quarter="2026Q1", title='=HYPERLINK("http://x")')
     path = tmp_path / "r.xlsx"
     rep.to_excel(str(path))

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tpdn_outcomes import load_sessions
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.mcid import mcid_for, registry
 from tpdn_outcomes.outcomes import responder_curve, responder_rates
@@ -198,7 +199,7 @@ R_CURVE = [
 
 
 @pytest.mark.parametrize("method, column", [("wilson", 4), ("clopper-pearson", 5)])
-def test_rates_match_r(sample, method: str, column: int) -> None:  # type: ignore[no-untyped-def]
+def test_rates_match_r(sample: SessionData, method: str, column: int) -> None:
     by_condition = responder_rates(sample, method=method).set_index(["condition", "definition"])
     overall = responder_rates(sample, by=None, method=method).set_index("definition")
     for group, definition, k, n, *cis in R_RATES:
@@ -210,13 +211,13 @@ def test_rates_match_r(sample, method: str, column: int) -> None:  # type: ignor
         assert row["rate"] == k / n
 
 
-def test_curve_matches_r(sample) -> None:  # type: ignore[no-untyped-def]
+def test_curve_matches_r(sample: SessionData) -> None:
     ts = [t for t, _ in R_CURVE]
     curve = responder_curve(sample, by=None, thresholds=ts)
     assert curve["responders"].tolist() == [k for _, k in R_CURVE]
 
 
-def test_curve_is_non_increasing_and_agrees_with_rates(sample) -> None:  # type: ignore[no-untyped-def]
+def test_curve_is_non_increasing_and_agrees_with_rates(sample: SessionData) -> None:
     curve = responder_curve(sample)
     for _, group in curve.groupby("condition", observed=True):
         assert np.all(np.diff(group["responders"].to_numpy()) <= 0)
@@ -254,7 +255,7 @@ def test_rules_are_inclusive_and_percent_needs_a_baseline() -> None:
     assert rates.loc["moderate", "n"] == 5
 
 
-def test_registry_override_and_rom_needs_a_threshold(sample) -> None:  # type: ignore[no-untyped-def]
+def test_registry_override_and_rom_needs_a_threshold(sample: SessionData) -> None:
     strict = registry()
     strict.loc[strict["instrument"] == "pain", "threshold"] = [3.0, 40.0, 60.0]
     loose = responder_rates(sample, by=None).set_index("definition")

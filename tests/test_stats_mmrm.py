@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes import visit_data, visit_model
 from tpdn_outcomes.stats import mmrm
 
@@ -78,7 +79,7 @@ def _r_to_ours(name: str) -> str:
     return ":".join(parts)
 
 
-def test_visit_data_is_the_reference_input(sample) -> None:  # type: ignore[no-untyped-def]
+def test_visit_data_is_the_reference_input(sample: SessionData) -> None:
     ref = pd.read_csv(REF / "data" / "sample_pain_visits.csv")
     ours = visit_data(sample)
     assert list(ours.columns) == list(ref.columns)
@@ -90,7 +91,7 @@ def test_visit_data_is_the_reference_input(sample) -> None:  # type: ignore[no-u
 
 @pytest.mark.parametrize(("label", "covariance"), [("UN", "unstructured"),
                                                    ("CS", "compound_symmetry"), ("AR1", "ar1")])  # fmt: skip
-def test_matches_gls_and_emmeans(sample, label: str, covariance: str) -> None:  # type: ignore[no-untyped-def]
+def test_matches_gls_and_emmeans(sample: SessionData, label: str, covariance: str) -> None:
     fit = visit_model(sample, by="practitioner_role", covariance=covariance)
     assert fit.loglik == pytest.approx(float(R[f"{label}_loglik"]), rel=1e-9)
     coef = fit.coefficients.set_index("term")
@@ -107,7 +108,7 @@ def test_matches_gls_and_emmeans(sample, label: str, covariance: str) -> None:  
     np.testing.assert_allclose(em["dof"], _f(f"{label}_emmdf"), rtol=2e-2)
 
 
-def test_structures_are_nested_and_contrasts(sample) -> None:  # type: ignore[no-untyped-def]
+def test_structures_are_nested_and_contrasts(sample: SessionData) -> None:
     logliks = {c: visit_model(sample, by="practitioner_role", covariance=c).loglik
                for c in ("compound_symmetry", "toeplitz", "unstructured")}  # fmt: skip
     # compound symmetry is a special case of Toeplitz, which is one of unstructured
@@ -167,7 +168,7 @@ R_DF_ERROR_CI = {
     ("label", "covariance"),
     [("UN", "unstructured"), ("CS", "compound_symmetry"), ("AR1", "ar1")],
 )
-def test_df_error_is_emmeans_convention(sample, label: str, covariance: str) -> None:  # type: ignore[no-untyped-def]
+def test_df_error_is_emmeans_convention(sample: SessionData, label: str, covariance: str) -> None:
     fit = visit_model(sample, by="practitioner_role", covariance=covariance, df_method="df.error")
     em = fit.adjusted_means
     assert (em["dof"] == R_DF_ERROR[label]).all()

@@ -41,6 +41,7 @@ from typing import Any
 
 import pandas as pd
 
+from tpdn_outcomes import schema
 from tpdn_outcomes._version import __version__
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 
@@ -311,13 +312,25 @@ def _separated(file: str, options: dict[str, Any]) -> Iterator[tuple[str, dict[s
         yield copy, options
 
 
+@contextlib.contextmanager
+def _loading_quietly(file: str, options: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """:func:`_separated`, with the loader's DataQualityWarnings silenced.
+
+    The command line reports problems itself (``--problems`` and the validation summary),
+    so the warnings a loader also raises would only repeat them on stderr.
+    """
+    with _separated(file, options) as (path, opts), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        yield path, opts
+
+
 def _restore_source(data: Any, file: str, copy: str) -> Any:
     """Give a dataset loaded from a ``--sep`` copy its original source and SHA-256."""
     if copy != file:
-        from tpdn_outcomes.io import _sha256_file
+        from tpdn_outcomes.io import sha256_file
 
         data.metadata["source"] = str(file)
-        data.metadata["sha256"] = _sha256_file(Path(file))
+        data.metadata["sha256"] = sha256_file(Path(file))
     return data
 
 
@@ -458,7 +471,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--format", metavar="LIST", help="comma-separated: html,pdf,xlsx (default: all three)"
     )
-    r.add_argument("--min-cell", type=int, metavar="N", help="smallest count shown (default 11)")
+    r.add_argument(
+        "--min-cell",
+        type=int,
+        metavar="N",
+        help=f"smallest count shown (default {schema.MIN_CELL})",
+    )
     r.add_argument("--title", metavar="TEXT", help="report title")
     r.add_argument("--config", metavar="TOML", help="settings file (keys as the long options)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -566,11 +584,7 @@ def _load(args: argparse.Namespace) -> Any:
     from tpdn_outcomes.validate import load_sessions
 
     try:
-        with (
-            _separated(args.file, _load_options(args)) as (file, options),
-            warnings.catch_warnings(),
-        ):
-            warnings.simplefilter("ignore", DataQualityWarning)
+        with _loading_quietly(args.file, _load_options(args)) as (file, options):
             data = _restore_source(load_sessions(file, **options), args.file, file)
     except SchemaError as exc:
         _write_problems(args.problems, exc.report.table if exc.report is not None else None)
@@ -743,7 +757,7 @@ def _report_settings(args: argparse.Namespace) -> dict[str, Any]:
             f"not {shown}"
         )
     settings["format"] = list(dict.fromkeys(formats))
-    min_cell = settings.get("min_cell", 11)
+    min_cell = settings.get("min_cell", schema.MIN_CELL)
     if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 1:
         raise _UsageError(f"--min-cell must be a whole number of at least 1, not {min_cell!r}")
     settings["min_cell"] = min_cell
@@ -893,11 +907,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     if args.source == "redcap":
         options["allow_fields"] = options.pop("allow_columns")
     try:
-        with (
-            _separated(args.input, options) as (file, options),
-            warnings.catch_warnings(),
-        ):
-            warnings.simplefilter("ignore", DataQualityWarning)
+        with _loading_quietly(args.input, options) as (file, options):
             if args.source == "sessions":
                 data = _restore_source(load_sessions(file, **options), args.input, file)
             elif args.source == "redcap":
@@ -924,14 +934,12 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _measure_names() -> list[str]:
-    from tpdn_outcomes import schema
 
     sites = [f"rom:{s}{side}" for s in schema.ROM_SITES for side in ("", "_left", "_right")]
     return ["pain", *sites, *(f"function:{i}" for i in schema.FUNCTION_INSTRUMENTS)]
 
 
 def _check_measure(name: str) -> None:
-    from tpdn_outcomes import schema
 
     try:
         schema.measure_spec(name)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,16 +14,14 @@ import pandas as pd
 from tpdn_outcomes import schema
 from tpdn_outcomes.derive import (
     EpisodeSkeleton,
-    _is_sorted,
+    MeasureRows,
     episode_skeleton,
     episode_table,
     measure_rows,
     session_change_table,
 )
 from tpdn_outcomes.errors import SchemaError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tpdn_outcomes.validate import ValidationReport
+from tpdn_outcomes.validation_report import ValidationReport
 
 _QUARTER = re.compile(
     r"^(?:(?P<year>\d{4})[\s_-]*Q(?P<q>[1-4])|Q(?P<q2>[1-4])[\s_-]*(?P<year2>\d{4}))$",
@@ -164,8 +163,6 @@ class SessionData:
         self.measures = measures
         self.metadata: dict[str, Any] = dict(metadata or {})
         if report is None:
-            from tpdn_outcomes.validate import ValidationReport
-
             report = ValidationReport()
         self.report = report
         self.exclusions = (
@@ -262,36 +259,45 @@ class SessionData:
         ''
         """
         open_after = int(self.metadata.get("open_after_days", schema.OPEN_AFTER_DAYS))
-        key = (measure, final, id(self.sessions), id(self.measures), self._data_end(), open_after)
-        cache: dict[tuple[Any, ...], pd.DataFrame] = self.__dict__.setdefault("_episodes", {})
-        if key not in cache:
-            if len(cache) >= 32:
-                cache.clear()
-            sk_key = ("skeleton", *key[2:])
-            skeletons: dict[tuple[Any, ...], EpisodeSkeleton] = self.__dict__.setdefault(
-                "_skeletons", {}
-            )
-            if sk_key not in skeletons:
-                skeletons.clear()
-                skeletons[sk_key] = episode_skeleton(
-                    self.sessions, data_end=self._data_end(), open_after_days=open_after
-                )
-            rows_key = (id(self.sessions), id(self.measures))
-            if self.__dict__.get("_rows_key") != rows_key:
-                self.__dict__["_rows"] = measure_rows(self.sessions, self.measures)
-                self.__dict__["_rows_key"] = rows_key
-            cache[key] = episode_table(
+        key = (measure, final, self._data_end(), open_after)
+        if key not in self._episode_tables:
+            self._episode_tables[key] = episode_table(
                 self.sessions,
                 self.measures,
                 measure=measure,
                 final=final,
                 data_end=self._data_end(),
                 open_after_days=open_after,
-                skeleton=skeletons[sk_key],
-                rows=self.__dict__["_rows"],
+                skeleton=self._skeleton(open_after),
+                rows=self._measure_rows,
             )
         # copy-on-write: a shallow copy is safe to modify and costs nothing until then
-        return cache[key].copy(deep=False)
+        return self._episode_tables[key].copy(deep=False)
+
+    # the caches of the derived tables: the tables of a SessionData are read-only, so
+    # what is derived from them is kept; the keys hold the metadata a derivation reads
+
+    @cached_property
+    def _episode_tables(self) -> dict[tuple[Any, ...], pd.DataFrame]:
+        return {}
+
+    @cached_property
+    def _skeletons(self) -> dict[tuple[Any, ...], EpisodeSkeleton]:
+        return {}
+
+    def _skeleton(self, open_after: int) -> EpisodeSkeleton:
+        """:func:`episode_skeleton` of the sessions (measure-free), kept."""
+        key = (self._data_end(), open_after)
+        if key not in self._skeletons:
+            self._skeletons[key] = episode_skeleton(
+                self.sessions, data_end=self._data_end(), open_after_days=open_after
+            )
+        return self._skeletons[key]
+
+    @cached_property
+    def _measure_rows(self) -> MeasureRows:
+        """:func:`measure_rows` of the tables: each measure's rows, found when first asked."""
+        return measure_rows(self.sessions, self.measures)
 
     def session_changes(self, measure: str = "pain") -> pd.DataFrame:
         """Within-session change (post - pre) of a measure, one row per session.
@@ -323,24 +329,21 @@ class SessionData:
         >>> load_sample().measure_names()[0]
         'pain'
         """
+        return list(self._measure_names)
+
+    @cached_property
+    def _measure_names(self) -> tuple[str, ...]:
         column = self.measures["measure"]
-        names: Iterable[object]
         if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = np.asarray(column.array.codes)
-            n_cat = len(column.cat.categories)
-            if len(codes) and n_cat < np.iinfo(codes.dtype).max and _is_sorted(codes):
-                # rows in blocks by measure (as loaded): a binary search per category
-                needles = np.arange(n_cat).astype(codes.dtype)
-                left = np.searchsorted(codes, needles, side="left")
-                right = np.searchsorted(codes, needles, side="right")
-                used = np.flatnonzero(right > left)
-            else:
-                used = np.unique(codes)
-            names = list(column.cat.categories[used[used >= 0]])
+            seen = np.zeros(len(column.cat.categories) + 1, dtype=bool)
+            seen[np.asarray(column.array.codes)] = True  # missing (code -1): the extra place
+            names = list(column.cat.categories[seen[:-1]])
         else:
-            names = list(pd.unique(column.astype("string").dropna()))
+            names = list(column.dropna().unique())
         rank = {"pain": 0, "rom": 1, "function": 2}
-        return sorted((str(n) for n in names), key=lambda n: (rank.get(n.split(":")[0], 3), n))
+        return tuple(
+            sorted((str(n) for n in names), key=lambda n: (rank.get(n.split(":")[0], 3), n))
+        )
 
     # -- subsetting ----------------------------------------------------------
     def filter(

@@ -317,13 +317,13 @@ def ground_truth() -> pd.DataFrame:
                 "pain_immediate_change": pi,
                 "rom_site": site,
                 "rom_sides": sides,
-                "rom_unit": schema.ROM_SITES[site][0] if site else "",
+                "rom_unit": schema.ROM_SITES[site].unit if site else "",
                 "rom_baseline": rb,
                 "rom_change": rc,
                 "rom_immediate_change": ri,
                 "instrument": inst,
                 "function_higher_is_better": (
-                    schema.FUNCTION_INSTRUMENTS[inst][2] if inst else pd.NA
+                    schema.FUNCTION_INSTRUMENTS[inst].higher_is_better if inst else pd.NA
                 ),
                 "function_baseline": fb,
                 "function_change": fc,
@@ -503,7 +503,7 @@ def _simulate(
         site, sides = cp.rom_site, cp.rom_sides
         if not site:
             continue
-        unit_high = schema.ROM_SITES[site][1]
+        unit_high = schema.ROM_SITES[site].high
         rb, rc, ri = cp.rom_baseline, cp.rom_change, cp.rom_immediate
         eps = np.flatnonzero(cond == ci)
         ep_base = rb * (1 + _SD["rom_baseline_rel"] * rng.standard_normal(eps.size))
@@ -544,7 +544,8 @@ def _simulate(
         inst = cp.instrument
         if not inst:
             continue
-        lo, hi, better, _ = schema.FUNCTION_INSTRUMENTS[inst]
+        ins = schema.FUNCTION_INSTRUMENTS[inst]
+        lo, hi, better = ins.low, ins.high, ins.higher_is_better
         fb, fc = cp.function_baseline, cp.function_change
         dec = _FUNCTION_DECIMALS[inst]
         eps = np.flatnonzero(cond == ci)
@@ -1234,7 +1235,7 @@ def _readme(
     lines = []
     for cond, c in _CONDITION_PARAMS.items():
         side = f" ({c.rom_sides})" if c.rom_sides in ("both", "affected") else ""
-        unit = schema.ROM_SITES[c.rom_site][0] if c.rom_site else ""
+        unit = schema.ROM_SITES[c.rom_site].unit if c.rom_site else ""
         lines.append(
             f"| {cond} | {c.pain_baseline:g} | {c.pain_change:+g} | {c.pain_immediate:+g} | "
             f"{c.rom_site + side if c.rom_site else '-'} | "

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import schema
+from tpdn_outcomes._arrays import BLOCK, cat_codes, is_sorted
 
 _TIMING_ORDER = {t: i for i, t in enumerate(schema.TIMINGS)}
 
@@ -37,14 +38,9 @@ def _codes(values: pd.Series) -> np.ndarray:
     """Integer codes of a column (missing -> -1): a categorical's own codes (a read-only
     view, at their own width), else the column factorised."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return _cat_codes(values)
+        return cat_codes(values)
     codes, _ = pd.factorize(values, use_na_sentinel=True)
     return codes.astype(np.int64)
-
-
-def _cat_codes(values: pd.Series) -> np.ndarray:
-    """The codes of a categorical column, as a read-only view (``.cat.codes`` copies)."""
-    return np.asarray(values.array.codes)
 
 
 def _stable_order(*keys: np.ndarray) -> np.ndarray:
@@ -76,21 +72,11 @@ def _labels_at(values: pd.Series, positions: np.ndarray) -> np.ndarray:
     """Text labels of ``values`` at ``positions``, without materialising the whole column."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = np.asarray(values.cat.categories, dtype=object)
-        return cats[_cat_codes(values)[positions]]
+        return cats[cat_codes(values)[positions]]
     return values.to_numpy(dtype=object)[positions]
 
 
 _NO_DAY = np.iinfo(np.int64).min // 2
-#: Rows per block where a row-long temporary would otherwise be made (the loader's too).
-_BLOCK = 1 << 20
-
-
-def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
-    """Whole numbers held as float (NaN missing) -> a nullable Int64 array."""
-    missing = np.isnan(values)
-    data = np.zeros(len(values), dtype=np.int64)
-    np.copyto(data, values, casting="unsafe", where=~missing)
-    return pd.arrays.IntegerArray(data, missing)
 
 
 def _day_numbers(dates: pd.Series) -> np.ndarray:
@@ -279,8 +265,8 @@ def assign_episodes(
     out_dup = np.empty(n, dtype=bool)
     out_dup[order] = dup
     out_order = np.empty(n, dtype=np.int64)
-    for at in range(0, n, _BLOCK):  # (no row-long array of positions to scatter)
-        part = order[at : at + _BLOCK]
+    for at in range(0, n, BLOCK):  # (no row-long array of positions to scatter)
+        part = order[at : at + BLOCK]
         out_order[part] = np.arange(at, at + len(part))
     out_gap = np.zeros(n, dtype=np.int64)
     out_gap[gap_rows] = gap_values
@@ -350,16 +336,6 @@ def _timing_codes(timing: pd.Series) -> np.ndarray:
     return np.where(np.isnan(t_float), -1, t_float).astype(np.int64)
 
 
-def _is_sorted(values: np.ndarray, step: int = 1 << 20) -> bool:
-    """Is ``values`` non-decreasing? Checked in chunks, so that no temporary array as
-    long as ``values`` is made."""
-    for lo in range(0, len(values) - 1, step):
-        hi = min(lo + step, len(values) - 1)
-        if not np.all(values[lo + 1 : hi + 1] >= values[lo:hi]):
-            return False
-    return True
-
-
 class MeasureRows:
     """A dataset's measure rows, with each measure's rows found once, when first asked.
 
@@ -387,7 +363,7 @@ class MeasureRows:
         # rows sorted by measure (as the loader writes them): each measure is one block,
         # found by counting, and its timings and values are views, not copies
         self._blocks: np.ndarray | None = None
-        if len(codes) and codes[0] >= 0 and _is_sorted(codes):
+        if len(codes) and codes[0] >= 0 and is_sorted(codes):
             # block edges by binary search, with needles of the codes' own type (no cast
             # of the whole array)
             needles = np.arange(len(names) + 1).astype(codes.dtype, copy=False)
@@ -423,7 +399,7 @@ def _position_lookup(sessions: pd.DataFrame, measures: pd.DataFrame) -> Any:
     sid, mid = sessions["session_id"], measures["session_id"]
     if isinstance(sid.dtype, pd.CategoricalDtype) and isinstance(mid.dtype, pd.CategoricalDtype):
         s_cats, m_cats = sid.cat.categories, mid.cat.categories
-        s_codes = _cat_codes(sid)
+        s_codes = cat_codes(sid)
         # the last entry serves code -1; 32-bit rows halve the memory each measure moves
         small = np.int32 if len(sessions) < np.iinfo(np.int32).max else np.int64
         where = np.full(len(s_cats) + 1, -1, dtype=small)
@@ -434,7 +410,7 @@ def _position_lookup(sessions: pd.DataFrame, measures: pd.DataFrame) -> Any:
         if s_cats is not m_cats:  # translate the measures' category codes once
             trans = s_cats.get_indexer(m_cats)
             where = np.append(where[np.where(trans >= 0, trans, len(s_cats))], -1)
-        m_codes = _cat_codes(mid)
+        m_codes = cat_codes(mid)
         return lambda idx: where[m_codes[idx]]
     positions = _session_positions(sessions, measures)
     return lambda idx: positions[idx]
@@ -447,13 +423,13 @@ def measure_rows(sessions: pd.DataFrame, measures: pd.DataFrame) -> MeasureRows:
     cat = m_col if isinstance(m_col.dtype, pd.CategoricalDtype) else m_col.astype("category")
     t = measures["timing"]
     t_code = (
-        _cat_codes(t)
+        cat_codes(t)
         if isinstance(t.dtype, pd.CategoricalDtype) and list(t.cat.categories) == list(schema.TIMINGS)
         else _timing_codes(t)
     )  # fmt: skip
     return MeasureRows(
         {str(name): i for i, name in enumerate(cat.cat.categories)},
-        _cat_codes(cat),
+        cat_codes(cat),
         _position_lookup(sessions, measures),
         t_code,
         measures["value"].to_numpy(dtype=np.float64),
@@ -507,8 +483,8 @@ def episode_skeleton(
     s = sessions
     n = len(s)
     ep_col = s["episode_id"].astype("category")
-    ep = _cat_codes(ep_col)
-    in_order = _is_sorted(ep)
+    ep = cat_codes(ep_col)
+    in_order = is_sorted(ep)
     # rows already in episode order (as a SessionData keeps them) need no reordering
     order = None if in_order else np.argsort(ep, kind="stable")  # keeps time order in episodes
 
@@ -572,15 +548,7 @@ def episode_skeleton(
     return EpisodeSkeleton(out, ep_of_row, rank_of_row, None)
 
 
-_N_TIMINGS = len(schema.TIMINGS)
 _PRE, _POST = schema.TIMINGS.index("pre"), schema.TIMINGS.index("post")
-
-
-def _in_slots(t_code: np.ndarray, value: np.ndarray) -> bool:
-    """Can :func:`_ends_by_slots` take these values (known timings, no missing value)?"""
-    if not len(t_code):
-        return True
-    return bool(t_code.min() >= 0 and t_code.max() < _N_TIMINGS and not np.isnan(value).any())
 
 
 def _ends_by_keys(
@@ -624,64 +592,6 @@ def _ends_by_keys(
     return baseline, final_value, np.bincount(m_ep, minlength=n_ep).astype(np.int64, copy=False)
 
 
-def _ends_by_slots(
-    starts: np.ndarray,
-    ep_of_row: np.ndarray,
-    pos: np.ndarray,
-    t_code: np.ndarray,
-    value: np.ndarray,
-    final: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(baseline, final, n_values) per episode when the session rows are in episode and
-    time order (episode ``k`` is rows ``starts[k]`` to ``starts[k + 1]``; ``ep_of_row``
-    is each row's episode).
-
-    Each value goes to its slot ``row x k + timing`` of one flat array (``k`` timings),
-    whose order is then time order; the first ``pre`` slot and the last ``post`` (or any) slot after it
-    are per-episode minima and maxima of slot numbers, taken with ``reduceat`` over
-    contiguous runs: no sort, no hashing, no per-value keys. Where a slot is given twice,
-    the later row wins, as in :func:`_ends_by_keys`.
-    """
-    # slots per row: pre and post, and follow-up only when there is one
-    k = max(2, int(t_code.max()) + 1) if len(t_code) else 2
-    n_ep, n_rows = len(starts), len(ep_of_row)
-    small: type[np.signedinteger[Any]] = (
-        np.int32 if n_rows * k < np.iinfo(np.int32).max else np.int64
-    )
-    slot = pos.astype(small)  # a copy of our own, then in place
-    np.multiply(slot, k, out=slot)
-    np.add(slot, t_code, out=slot)
-    flat = np.full(n_rows * k, np.nan)
-    flat[slot] = value
-    filled = ~np.isnan(flat)
-    grid = flat.reshape(n_rows, k)
-    rows = np.arange(n_rows, dtype=small)
-    none = np.iinfo(small).max
-    first_pre = np.minimum.reduceat(np.where(np.isnan(grid[:, _PRE]), none, rows), starts)
-    has_base = first_pre != none
-    baseline = np.full(n_ep, np.nan)
-    baseline[has_base] = grid[first_pre[has_base], _PRE]
-    if final == "post":
-        last = np.maximum.reduceat(np.where(np.isnan(grid[:, _POST]), -1, rows), starts)
-        has_final = has_base & (last >= first_pre)  # a post of the baseline's session is after it
-        final_value = np.full(n_ep, np.nan)
-        final_value[has_final] = grid[last[has_final], _POST]
-    else:
-        slots = np.arange(n_rows * k, dtype=small)
-        last = np.maximum.reduceat(np.where(filled, slots, -1), starts * k)
-        has_final = has_base & (last > first_pre * k + _PRE)
-        final_value = np.full(n_ep, np.nan)
-        final_value[has_final] = flat[last[has_final]]
-    if np.count_nonzero(filled) == len(value):  # no slot given twice: count filled slots
-        per_row = filled[0::k].astype(np.int32)  # filled slots per row, then per episode
-        for t in range(1, k):
-            per_row += filled[t::k]
-        n_values = np.add.reduceat(per_row, starts).astype(np.int64)
-    else:
-        n_values = np.bincount(ep_of_row[pos], minlength=n_ep).astype(np.int64)
-    return baseline, final_value, n_values
-
-
 def episode_table(
     sessions: pd.DataFrame,
     measures: pd.DataFrame,
@@ -723,11 +633,12 @@ def episode_table(
 
     Notes
     -----
-    Vectorised: sessions are reduced by runs of their episode code. A measure's values are
-    reduced by slots (session row x timing, with ``reduceat`` over each episode's rows)
-    when the sessions are in episode order and the measure is taken at most sessions,
-    otherwise by integer keys (session row x 4 + timing) with ``ufunc.at``; both give the
-    same table. There is no join on text keys and no Python loop over episodes.
+    Vectorised: sessions are reduced by runs of their episode code, and a measure's values
+    by one rule (:func:`_ends_by_keys`): each value's place in time is its session's rank
+    x 4 + its timing; the baseline is the earliest ``pre`` of the episode, the final the
+    latest ``post`` (or any value) after it. There is no join on text keys and no Python
+    loop over episodes; ``tests/test_episodes.py`` holds the plain pandas version of the
+    rule as its specification.
     """
     if final not in ("post", "last"):
         raise ValueError(f"final must be 'post' or 'last', not {final!r}")
@@ -739,19 +650,11 @@ def episode_table(
 
     # the measure: each value's episode (as a position in `out`) and its place in time
     pos, t_code, value = (rows if rows is not None else measure_rows(s, measures)).of(measure)
-    # slots cost time in proportion to the sessions, keys to the values: slots pay off for
-    # measures taken at most sessions (pain), keys for those taken at a few (ROM sites)
-    starts = sk.starts
-    if starts is not None and len(pos) >= len(s) and _in_slots(t_code, value):
-        baseline, final_value, n_values = _ends_by_slots(
-            starts, ep_of_row, pos, t_code, value, final
-        )
-    else:
-        # in episode order a session's row is its place in time: no rank table needed
-        rank = pos if starts is not None else sk.rank_of_row[pos]
-        baseline, final_value, n_values = _ends_by_keys(
-            ep_of_row[pos], rank, t_code, value, n_ep, final
-        )
+    # in episode order a session's row is its place in time: no rank table needed
+    rank = pos if sk.starts is not None else sk.rank_of_row[pos]
+    baseline, final_value, n_values = _ends_by_keys(
+        ep_of_row[pos], rank, t_code, value, n_ep, final
+    )
 
     zeros = np.zeros(n_ep, dtype=np.int8)
     change = final_value - baseline

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tpdn_outcomes.validate import ValidationReport
+    from tpdn_outcomes.validation_report import ValidationReport
 
 
 class SchemaError(ValueError):

@@ -191,7 +191,7 @@ def _check_columns(name: str, n: int) -> None:
         raise _too_many_columns(name, n)
 
 
-def _short(text: object, n: int = 60) -> str:
+def short_text(text: object, n: int = 60) -> str:
     """Text cut to ``n`` characters for a message (``...`` and the full length after)."""
     t = str(text)
     return t if len(t) <= n else f"{t[:n]}... ({len(t)} characters)"
@@ -235,7 +235,8 @@ class RawTable:
         return _kind(Path(self.path))[0] in ("csv", "tsv", "excel") if self.path else False
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB chunks, as hex."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -306,7 +307,7 @@ def _read_parquet(path: Path, magic: str | None = "parquet", head: bytes = b"") 
         meta = pq.ParquetFile(path).metadata
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise SchemaError(
-            f"{name}: is a damaged parquet file ({_short(exc, 100)}). Fix: re-export the table"
+            f"{name}: is a damaged parquet file ({short_text(exc, 100)}). Fix: re-export the table"
         ) from exc
     _check_columns(name, meta.num_columns)
     _check_memory(
@@ -452,10 +453,10 @@ def read_table(
             frame, first_row, digest = _read_text(path, st, kind, compression, head, encoding)
         elif kind == "excel":
             frame, sheets, chosen = _read_excel(path, sheet, magic, head)
-            digest = _sha256_file(path)
+            digest = sha256_file(path)
         else:
             frame = _read_parquet(path, magic, head)
-            digest = _sha256_file(path)
+            digest = sha256_file(path)
     except SchemaError:  # (already names the file and the fix)
         raise
     except UnicodeDecodeError as exc:
@@ -469,7 +470,7 @@ def read_table(
         ) from exc
     except pd.errors.ParserError as exc:
         raise SchemaError(
-            f"{name}: cannot be read as {kind.upper()} ({_short(str(exc).strip(), 200)}). Fix: "
+            f"{name}: cannot be read as {kind.upper()} ({short_text(str(exc).strip(), 200)}). Fix: "
             "check the separator and quoting, or re-export the table"
         ) from exc
     except MemoryError as exc:
@@ -479,7 +480,7 @@ def read_table(
         ) from exc
     except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise SchemaError(
-            f"{name}: cannot be read as {kind} ({_short(exc, 200)}). Fix: re-export the table"
+            f"{name}: cannot be read as {kind} ({short_text(exc, 200)}). Fix: re-export the table"
         ) from exc
     return RawTable(frame, name, str(path), digest, first_row, sheets, chosen)
 
@@ -624,7 +625,7 @@ def _decompress(path: Path, compression: str, name: str, kind: str) -> bytes:
                     _check_memory(name, "the decompressed text", out.tell(), kind)
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
         raise SchemaError(
-            f"{name}: the {compression} data is damaged or incomplete ({_short(exc, 100)}). "
+            f"{name}: the {compression} data is damaged or incomplete ({short_text(exc, 100)}). "
             "Fix: copy or export the file again"
         ) from exc
     return out.getvalue()
@@ -704,7 +705,7 @@ def _read_text(
         )
     if compression is not None:
         data = _decompress(path, compression, name, kind)
-        digest = _sha256_file(path)
+        digest = sha256_file(path)
         nul = -1 if wide else data.find(b"\0")
         if nul >= 0:
             raise _nul_error(name, nul, data.count(b"\n", 0, nul) + 1, data[:64])
@@ -715,7 +716,7 @@ def _read_text(
     else:
         _check_memory(name, "the file", st.st_size, kind)
         if wide:
-            digest, nul = _sha256_file(path), -1
+            digest, nul = sha256_file(path), -1
         else:
             digest, nul, line = _sha256_and_nul(path)
             if nul >= 0:
@@ -765,7 +766,7 @@ def _read_text(
             if not title:
                 raise
             raise SchemaError(
-                f"{name}: cannot be read as {kind.upper()} ({_short(str(exc).strip(), 200)}"
+                f"{name}: cannot be read as {kind.upper()} ({short_text(str(exc).strip(), 200)}"
                 f"{title}). Fix: delete the lines above the header, or check the separator "
                 "and quoting"
             ) from exc
@@ -898,7 +899,7 @@ def _read_excel(
                 _refuse_repeated_names(header.iloc[0].tolist(), name)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise SchemaError(
-            f"{name}: is damaged ({_short(exc, 100)}). Fix: copy or export the workbook again"
+            f"{name}: is damaged ({short_text(exc, 100)}). Fix: copy or export the workbook again"
         ) from exc
     return frame, sheets, chosen
 

@@ -497,27 +497,119 @@ class MeasureSpec:
     normative: float | None = None
 
 
-#: Range-of-motion sites: site -> (unit, plausible max, normal adult value, label).
+@dataclass(frozen=True)
+class Unit:
+    """A unit of measurement and the words each output uses for it.
+
+    Attributes
+    ----------
+    code : str
+        The canonical unit in the ``unit`` column (``nprs``, ``deg``, ``mm``, ``points``).
+    words : str
+        The unit in messages and tables (``points``, ``degrees``, ``mm``).
+    axis : str
+        The unit on a plot axis (``points, NPRS 0-10`` for pain).
+    ucum : str
+        The UCUM code of FHIR ``valueQuantity`` (``{score}`` for scale scores).
+    short : str
+        The short unit of result tables (``points``, ``deg``, ``mm``).
+
+    Examples
+    --------
+    >>> UNITS["deg"].words, UNITS["nprs"].ucum
+    ('degrees', '{score}')
+    """
+
+    code: str
+    words: str
+    axis: str
+    ucum: str
+    short: str
+
+
+#: The canonical units: code -> :class:`Unit`.
+UNITS: dict[str, Unit] = {
+    "nprs": Unit("nprs", "points", "points, NPRS 0-10", "{score}", "points"),
+    "deg": Unit("deg", "degrees", "degrees", "deg", "deg"),
+    "mm": Unit("mm", "mm", "mm", "mm", "mm"),
+    "points": Unit("points", "points", "points", "{score}", "points"),
+}
+
+
+@dataclass(frozen=True)
+class RomSite:
+    """One range-of-motion site.
+
+    Attributes
+    ----------
+    unit : str
+        A key of :data:`UNITS` (``deg``, or ``mm`` for mouth opening).
+    low, high : float
+        The plausible range; values outside are errors.
+    normal : float
+        The normal adult range of motion (see :data:`ROM_NORMATIVE_SOURCE`).
+    label : str
+        A human label for tables and axes.
+
+    Examples
+    --------
+    >>> ROM_SITES["mouth_opening"].unit, ROM_SITES["mouth_opening"].high
+    ('mm', 80.0)
+    """
+
+    unit: str
+    low: float
+    high: float
+    normal: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One function or disability instrument.
+
+    Attributes
+    ----------
+    low, high : float
+        The possible range of the score.
+    higher_is_better : bool
+        Direction of improvement.
+    label : str
+        A human label for tables and axes.
+
+    Examples
+    --------
+    >>> FUNCTION_INSTRUMENTS["psfs"].higher_is_better
+    True
+    """
+
+    low: float
+    high: float
+    higher_is_better: bool
+    label: str
+
+
+#: Range-of-motion sites: site -> :class:`RomSite`.
 #: ``low`` is always 0. Plausible maxima are generous; normal values are the AAOS
 #: averages tabulated by Norkin & White (see ROM_NORMATIVE_SOURCE); mouth opening
 #: (interincisal distance, mm) after Gallagher et al. 2004.
-ROM_SITES: dict[str, tuple[str, float, float, str]] = {
-    "cervical_flexion": ("deg", 90.0, 45.0, "Cervical flexion"),
-    "cervical_extension": ("deg", 100.0, 45.0, "Cervical extension"),
-    "cervical_rotation": ("deg", 100.0, 60.0, "Cervical rotation"),
-    "cervical_lateral_flexion": ("deg", 70.0, 45.0, "Cervical lateral flexion"),
-    "shoulder_flexion": ("deg", 190.0, 180.0, "Shoulder flexion"),
-    "shoulder_extension": ("deg", 90.0, 60.0, "Shoulder extension"),
-    "shoulder_abduction": ("deg", 190.0, 180.0, "Shoulder abduction"),
-    "shoulder_external_rotation": ("deg", 120.0, 90.0, "Shoulder external rotation"),
-    "shoulder_internal_rotation": ("deg", 110.0, 70.0, "Shoulder internal rotation"),
-    "lumbar_flexion": ("deg", 120.0, 80.0, "Thoracolumbar flexion"),
-    "lumbar_extension": ("deg", 60.0, 25.0, "Thoracolumbar extension"),
-    "lumbar_lateral_flexion": ("deg", 60.0, 35.0, "Thoracolumbar lateral flexion"),
-    "hip_flexion": ("deg", 150.0, 120.0, "Hip flexion"),
-    "knee_flexion": ("deg", 160.0, 135.0, "Knee flexion"),
-    "ankle_dorsiflexion": ("deg", 45.0, 20.0, "Ankle dorsiflexion"),
-    "mouth_opening": ("mm", 80.0, 50.0, "Mouth opening"),
+ROM_SITES: dict[str, RomSite] = {
+    "cervical_flexion": RomSite("deg", 0.0, 90.0, 45.0, "Cervical flexion"),
+    "cervical_extension": RomSite("deg", 0.0, 100.0, 45.0, "Cervical extension"),
+    "cervical_rotation": RomSite("deg", 0.0, 100.0, 60.0, "Cervical rotation"),
+    "cervical_lateral_flexion": RomSite("deg", 0.0, 70.0, 45.0, "Cervical lateral flexion"),
+    "shoulder_flexion": RomSite("deg", 0.0, 190.0, 180.0, "Shoulder flexion"),
+    "shoulder_extension": RomSite("deg", 0.0, 90.0, 60.0, "Shoulder extension"),
+    "shoulder_abduction": RomSite("deg", 0.0, 190.0, 180.0, "Shoulder abduction"),
+    "shoulder_external_rotation": RomSite("deg", 0.0, 120.0, 90.0, "Shoulder external rotation"),
+    "shoulder_internal_rotation": RomSite("deg", 0.0, 110.0, 70.0, "Shoulder internal rotation"),
+    "lumbar_flexion": RomSite("deg", 0.0, 120.0, 80.0, "Thoracolumbar flexion"),
+    "lumbar_extension": RomSite("deg", 0.0, 60.0, 25.0, "Thoracolumbar extension"),
+    "lumbar_lateral_flexion": RomSite("deg", 0.0, 60.0, 35.0, "Thoracolumbar lateral flexion"),
+    "hip_flexion": RomSite("deg", 0.0, 150.0, 120.0, "Hip flexion"),
+    "knee_flexion": RomSite("deg", 0.0, 160.0, 135.0, "Knee flexion"),
+    "ankle_dorsiflexion": RomSite("deg", 0.0, 45.0, 20.0, "Ankle dorsiflexion"),
+    "mouth_opening": RomSite("mm", 0.0, 80.0, 50.0, "Mouth opening"),
 }
 ROM_NORMATIVE_SOURCE = (
     "American Academy of Orthopaedic Surgeons averages as tabulated in Norkin CC, White DJ. "
@@ -526,15 +618,15 @@ ROM_NORMATIVE_SOURCE = (
 )
 ROM_SIDES: tuple[str, ...] = ("left", "right")
 
-#: Function / disability instruments: name -> (low, high, higher_is_better, label).
-FUNCTION_INSTRUMENTS: dict[str, tuple[float, float, bool, str]] = {
-    "ndi": (0.0, 50.0, False, "Neck Disability Index (0-50)"),
-    "ndi_pct": (0.0, 100.0, False, "Neck Disability Index (0-100 %)"),
-    "odi": (0.0, 100.0, False, "Oswestry Disability Index (0-100)"),
-    "hit6": (36.0, 78.0, False, "HIT-6 headache impact (36-78)"),
-    "fiqr": (0.0, 100.0, False, "Revised Fibromyalgia Impact Questionnaire (0-100)"),
-    "psfs": (0.0, 10.0, True, "Patient-Specific Functional Scale (0-10)"),
-    "quickdash": (0.0, 100.0, False, "QuickDASH (0-100)"),
+#: Function / disability instruments: name -> :class:`Instrument`.
+FUNCTION_INSTRUMENTS: dict[str, Instrument] = {
+    "ndi": Instrument(0.0, 50.0, False, "Neck Disability Index (0-50)"),
+    "ndi_pct": Instrument(0.0, 100.0, False, "Neck Disability Index (0-100 %)"),
+    "odi": Instrument(0.0, 100.0, False, "Oswestry Disability Index (0-100)"),
+    "hit6": Instrument(36.0, 78.0, False, "HIT-6 headache impact (36-78)"),
+    "fiqr": Instrument(0.0, 100.0, False, "Revised Fibromyalgia Impact Questionnaire (0-100)"),
+    "psfs": Instrument(0.0, 10.0, True, "Patient-Specific Functional Scale (0-10)"),
+    "quickdash": Instrument(0.0, 100.0, False, "QuickDASH (0-100)"),
 }
 #: Aliases of instrument names (normalised) -> canonical instrument.
 FUNCTION_ALIASES: dict[str, str] = {
@@ -587,20 +679,22 @@ def measure_spec(name: str) -> MeasureSpec:
                 site, side = rest[: -len(s) - 1], s
                 break
         if site in ROM_SITES:
-            unit, high, normal, label = ROM_SITES[site]
+            rs = ROM_SITES[site]
             return MeasureSpec(
                 name,
                 "rom",
-                unit,
-                0.0,
-                high,
+                rs.unit,
+                rs.low,
+                rs.high,
                 True,
-                f"{label} ({side})" if side else label,
-                normal,
+                f"{rs.label} ({side})" if side else rs.label,
+                rs.normal,
             )
     if kind == "function" and rest in FUNCTION_INSTRUMENTS:
-        low, high, better, label = FUNCTION_INSTRUMENTS[rest]
-        return MeasureSpec(name, "function", "points", low, high, better, label)
+        ins = FUNCTION_INSTRUMENTS[rest]
+        return MeasureSpec(
+            name, "function", "points", ins.low, ins.high, ins.higher_is_better, ins.label
+        )
     raise KeyError(
         f"unknown measure {name!r}: use 'pain', 'rom:<site>[_left|_right]' with a site in "
         f"{sorted(ROM_SITES)}, or 'function:<instrument>' with an instrument in "
@@ -779,7 +873,7 @@ def measures_schema() -> pa.DataFrameSchema:
             "measure": pa.Column(cat, pa.Check(_names_ok)),
             "timing": pa.Column(cat, pa.Check.isin(TIMINGS)),
             "value": pa.Column("float64"),
-            "unit": pa.Column(cat, pa.Check.isin(("nprs", "deg", "mm", "points"))),
+            "unit": pa.Column(cat, pa.Check.isin(tuple(UNITS))),
             "source_row": pa.Column("int64", pa.Check.ge(2)),
         },
         checks=[pa.Check(_values_within_measure_range, name="value_within_measure_range")],

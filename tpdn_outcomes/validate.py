@@ -22,13 +22,12 @@ of a very large column's candidate values with a library).
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import itertools
 import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -36,160 +35,27 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tpdn_outcomes import schema
+from tpdn_outcomes._arrays import BLOCK as _BLOCK
+from tpdn_outcomes._arrays import cat_codes as _cat_codes
+from tpdn_outcomes._arrays import int_array as _int_array
 from tpdn_outcomes._version import __version__
-from tpdn_outcomes.derive import _BLOCK, _cat_codes, _int_array, assign_episodes
+from tpdn_outcomes.data import SessionData
+from tpdn_outcomes.derive import assign_episodes
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError, format_count
 from tpdn_outcomes.io import (
     DATAFRAME_LABEL,
     MEASURE_TABLE_ALIASES,
     RawTable,
-    _short,
     plan_columns,
     read_table,
 )
+from tpdn_outcomes.io import (
+    short_text as _short,
+)
 from tpdn_outcomes.privacy import column_label, is_boolean, mask_values
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tpdn_outcomes.data import SessionData
+from tpdn_outcomes.validation_report import MAX_LISTED, REPORT_DTYPES, ValidationReport
 
 Source = str | os.PathLike[str] | pd.DataFrame
-
-#: How many problems the text of a :class:`SchemaError` lists before "and N more".
-MAX_LISTED = 10
-
-
-# ---------------------------------------------------------------------------
-# The report
-# ---------------------------------------------------------------------------
-
-
-class ValidationReport:
-    """Every problem found in a dataset, as a tidy table.
-
-    Attributes
-    ----------
-    table : DataFrame
-        One row per problem with columns ``file``, ``row`` (as a person counts rows in
-        the file: header is row 1; missing for whole-file problems), ``column`` (as named
-        in the file), ``canonical_column``, ``value`` (as written, or masked such as
-        ``E*** G*****`` when it could identify someone: see
-        :func:`tpdn_outcomes.privacy.could_identify`; a column the identifier guard
-        flags is ``<withheld>``), ``check``, ``severity`` (``error`` or ``warning``) and ``message`` (the
-        problem and its fix in plain language). For a DataFrame, ``row`` is the row's
-        position + 2 (its row in a CSV written with ``to_csv(index=False)``); when the
-        frame's index is not the default 0..n-1 (rows dropped, filtered or sorted), an
-        extra column ``index`` after ``row`` gives each problem row's own index label.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from tpdn_outcomes import validate
-    >>> df = pd.DataFrame({"patient_id": ["P1", "P1"], "condition": ["neck pain", "gout"],
-    ...                    "session_number": [1, 2], "pain_pre": [6, 12]})
-    >>> report = validate(df)
-    >>> report.ok
-    False
-    >>> report.errors[["row", "column", "value", "check"]]
-       row     column value              check
-    0    3  condition  gout  unknown_condition
-    1    3   pain_pre    12       out_of_range
-    """
-
-    def __init__(self, table: pd.DataFrame | None = None, *, files: Iterable[str] = ()) -> None:
-        if table is None or table.empty:
-            table = pd.DataFrame(
-                {c: pd.Series(dtype=_REPORT_DTYPES[c]) for c in schema.REPORT_COLUMNS}
-            )
-        self.table = table.reset_index(drop=True)
-        self.files = list(files)
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error (warnings allowed)."""
-        return not bool((self.table["severity"] == "error").any())
-
-    @property
-    def errors(self) -> pd.DataFrame:
-        """The rows of :attr:`table` with severity ``error``."""
-        return self.table[self.table["severity"] == "error"].reset_index(drop=True)
-
-    @property
-    def warnings(self) -> pd.DataFrame:
-        """The rows of :attr:`table` with severity ``warning``."""
-        return self.table[self.table["severity"] == "warning"].reset_index(drop=True)
-
-    def __len__(self) -> int:
-        return len(self.table)
-
-    def counts(self) -> pd.DataFrame:
-        """Number of problems per check and severity.
-
-        Returns
-        -------
-        DataFrame
-            Columns ``check``, ``severity``, ``n``; errors first, then by count.
-        """
-        if self.table.empty:
-            return pd.DataFrame({"check": [], "severity": [], "n": []})
-        c = (
-            self.table.groupby(["severity", "check"], observed=True)
-            .size()
-            .rename("n")
-            .reset_index()
-        )
-        c["_e"] = c["severity"] != "error"
-        c = c.sort_values(["_e", "n", "check"], ascending=[True, False, True])
-        return c[["check", "severity", "n"]].reset_index(drop=True)
-
-    def summary(self, max_rows: int = MAX_LISTED) -> str:
-        """A plain-text summary: counts per check, then the first problems.
-
-        Parameters
-        ----------
-        max_rows : int, default 10
-            How many problems to list in full.
-        """
-        n_err, n_warn = len(self.errors), len(self.warnings)
-        where = ", ".join(self.files) or "data"
-        if not len(self.table):
-            return f"{where}: no problems found"
-        lines = [f"{where}: {format_count(n_err, 'error')}, {format_count(n_warn, 'warning')}"]
-        for r in self.counts().itertuples(index=False):
-            lines.append(f"  {r.n:>7}  {r.severity:<7}  {r.check}")
-        ordered = pd.concat([self.errors, self.warnings])
-        lines.append("")
-        for msg, sev in zip(
-            ordered["message"].head(max_rows), ordered["severity"].head(max_rows), strict=True
-        ):
-            lines.append(f"- [{sev}] {msg}")
-        if len(ordered) > max_rows:
-            lines.append(f"... and {len(ordered) - max_rows} more (see report.table)")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"<ValidationReport: {self.summary(max_rows=5)}>"
-
-    def _repr_html_(self) -> str:
-        head = html.escape(self.summary(max_rows=0).splitlines()[0])
-        body = self.table.head(50).to_html(index=False, escape=True, na_rep="")
-        more = (
-            f"<p>... {len(self.table) - 50} more rows in <code>.table</code></p>"
-            if len(self) > 50
-            else ""
-        )
-        return f"<div><strong>ValidationReport</strong>: {head}{body}{more}</div>"
-
-
-_REPORT_DTYPES = {
-    "file": "string",
-    "row": "Int64",
-    "column": "string",
-    "canonical_column": "string",
-    "value": "string",
-    "check": "string",
-    "severity": "string",
-    "message": "string",
-}
 
 
 class _Collector:
@@ -306,7 +172,7 @@ class _Collector:
         if not self.parts:
             return ValidationReport(files=files)
         table = pd.concat(self.parts, ignore_index=True)
-        table = table.astype(_REPORT_DTYPES)
+        table = table.astype(REPORT_DTYPES)
         sev = (table["severity"] != "error").astype(int)
         table = table.assign(_s=sev).sort_values(["_s", "file", "row", "column"], kind="stable")
         return ValidationReport(table.drop(columns="_s"), files=files)
@@ -1705,7 +1571,7 @@ class _Build:
                 mask = cells
             spec = schema.measure_spec(name)
             top = schema.PAIN_SCALES[self.pain_scale][0] if spec.kind == "pain" else spec.high
-            unit = {"nprs": "points", "deg": "degrees", "mm": "mm", "points": "points"}[spec.unit]
+            unit = schema.UNITS[spec.unit].words
             if spec.kind == "pain" and self.pain_scale == "vas100":
                 unit = "mm"
             if spec.kind == "pain" and self.pain_scale == "nprs":
@@ -2031,7 +1897,7 @@ class _Build:
     @staticmethod
     def _units_vectorised(unit_norm: pd.Series, spec_units: np.ndarray) -> np.ndarray:
         out = np.empty(len(unit_norm), dtype=object)
-        for su in ("nprs", "deg", "mm", "points"):
+        for su in schema.UNITS:
             table = schema.UNIT_ALIASES["pain" if su == "nprs" else su]
             m = spec_units == su
             out[m] = unit_norm[m].map(table).to_numpy(object)
@@ -2753,8 +2619,6 @@ def load_sessions(
     >>> data.sessions.columns[:4].tolist()
     ['session_id', 'patient_id', 'episode_id', 'session_date']
     """
-    from tpdn_outcomes.data import SessionData
-
     try:
         build = _make_build(
             source,

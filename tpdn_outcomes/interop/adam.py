@@ -23,7 +23,7 @@ from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.io import atomic_write, write_table
 from tpdn_outcomes.mcid import mcid_for
-from tpdn_outcomes.outcomes.responders import _meets
+from tpdn_outcomes.outcomes.responders import meets_threshold
 
 __all__ = ["ADAM_COLUMNS", "from_adam", "paramcd", "read_adam", "to_adam", "write_adam"]
 
@@ -192,7 +192,7 @@ def to_adam(data: SessionData, *, studyid: str = "TPDN") -> pd.DataFrame:
             names = list(dict.fromkeys(defs["definition"]))
             defs = defs[defs["definition"] == ("moderate" if "moderate" in names else names[0])]
             spec = schema.measure_spec(measure)
-            unit = "points" if spec.unit in ("nprs", "points") else spec.unit
+            unit = schema.UNITS[spec.unit].short
             text = "Improvement from baseline " + " or ".join(
                 f">= {t:g} {'%' if k == 'percent' else unit}"
                 for t, k in zip(defs["threshold"], defs["kind"], strict=True)
@@ -201,7 +201,7 @@ def to_adam(data: SessionData, *, studyid: str = "TPDN") -> pd.DataFrame:
             imp = sign * (part["AVAL"].to_numpy(dtype=float) - ep_base)
             hit = np.zeros(len(part), dtype=bool)
             for t, k in zip(defs["threshold"].astype(float), defs["kind"], strict=True):
-                hit |= _meets(imp, ep_base, t, k)
+                hit |= meets_threshold(imp, ep_base, t, k)
             post_rows = (part["ATPT"] != "PRE").to_numpy() & ~np.isnan(imp)
             crit[idx[post_rows]] = text[:200]
             critfl[idx[post_rows]] = np.where(hit[post_rows], "Y", "N")

@@ -110,7 +110,6 @@ _CONDITION_SNOMED: dict[str, tuple[str, str]] = {
         "Temporomandibular joint-pain-dysfunction syndrome (disorder)",
     ),
 }
-_UNITS = {"nprs": "{score}", "points": "{score}", "deg": "deg", "mm": "mm"}
 _SEX_TO_GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
 #: Statuses (FHIR R4 value sets) of resources that did not happen or were recorded in error:
 #: such resources are left out, with a DataQualityWarning that counts them.
@@ -189,7 +188,9 @@ def _rom_body_site(measure: str) -> dict[str, Any] | None:
             side, rest = s, rest[: -len(s) - 1]
     region = rest.split("_")[0]
     code = _SITE_SNOMED.get(region)
-    site: dict[str, Any] = {"text": schema.ROM_SITES[rest][3] if rest in schema.ROM_SITES else rest}
+    site: dict[str, Any] = {
+        "text": schema.ROM_SITES[rest].label if rest in schema.ROM_SITES else rest
+    }
     if code:
         site["coding"] = [_coding(SNOMED, *code)]
     if side:
@@ -344,7 +345,7 @@ def to_fhir(
         if mrow is None or pd.isna(value):
             continue
         spec = schema.measure_spec(measure)
-        unit = _UNITS.get(spec.unit, "{score}")
+        unit = schema.UNITS[spec.unit].ucum
         obs: dict[str, Any] = {
             "resourceType": "Observation",
             "id": f"o{i + 1}",

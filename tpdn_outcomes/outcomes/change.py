@@ -12,7 +12,6 @@ from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes._common import (
     UNCONTROLLED_CAVEAT,
     GroupIndex,
-    episode_groups,
     grouping_keys,
     paired_by_group,
     with_quarter,
@@ -160,7 +159,7 @@ def change_by_group(
     slim = episodes[[*keys, "baseline", "final", "n_values"]].assign(
         note=episodes["note"].astype("category")  # a few distinct texts: group codes, not text
     )
-    index = episode_groups(data, slim, keys)  # the same groups for every measure: found once
+    index = GroupIndex(slim, keys)
     # change = final - baseline is missing where either is: the rows not in a complete pair
     pairs = index.pairs("baseline", "final")
     reasons = index.exclusion_texts("note")

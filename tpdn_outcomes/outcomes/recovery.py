@@ -20,7 +20,7 @@ from tpdn_outcomes.outcomes._common import (
     grouping_keys,
     with_quarter,
 )
-from tpdn_outcomes.outcomes.responders import _meets
+from tpdn_outcomes.outcomes.responders import meets_threshold
 from tpdn_outcomes.stats.survival import KaplanMeier, kaplan_meier, logrank
 
 #: Columns of :attr:`TimeToResponse.summary` after the grouping columns.
@@ -112,7 +112,7 @@ def response_times(
     if time not in ("days", "sessions"):
         raise ValueError(f"time must be 'days' or 'sessions', not {time!r}")
     spec = schema.measure_spec(measure)
-    unit = "points" if spec.unit in ("nprs", "points") else spec.unit
+    unit = schema.UNITS[spec.unit].short
     if threshold is not None:
         rules = [(float(threshold), kind)]
     else:
@@ -147,7 +147,7 @@ def response_times(
     improvement = sign * (post - baseline)
     hit = np.zeros(len(sessions), dtype=bool)
     for t, k in rules:
-        hit |= _meets(improvement, baseline, t, k)
+        hit |= meets_threshold(improvement, baseline, t, k)
     has_post = ~np.isnan(post) & ~np.isnan(baseline) & known
     if time == "days":
         first = episodes["first_date"].to_numpy(dtype="datetime64[ns]")

@@ -22,7 +22,7 @@ from tpdn_outcomes.outcomes._common import (
 from tpdn_outcomes.stats import proportion_ci
 
 
-def _meets(
+def meets_threshold(
     improvement: np.ndarray, baseline: np.ndarray, threshold: float, kind: str
 ) -> np.ndarray:
     """Inclusive rule on improvement; percent as ``100 * improvement >= threshold * baseline``.
@@ -63,7 +63,7 @@ def responder_flags(
     base = episodes["baseline"].to_numpy(dtype=float)
     hit = np.zeros(len(episodes), dtype=bool)
     for t, k in zip(defs["threshold"].astype(float), defs["kind"], strict=True):
-        hit |= _meets(imp, base, t, k)
+        hit |= meets_threshold(imp, base, t, k)
     return hit & ~np.isnan(imp)
 
 
@@ -135,7 +135,7 @@ def responder_rates(
     """
     keys = grouping_keys(by)
     spec = schema.measure_spec(measure)
-    unit = "points" if spec.unit in ("nprs", "points") else spec.unit
+    unit = schema.UNITS[spec.unit].short
     if threshold is not None:
         if kind not in ("absolute", "percent"):
             raise ValueError(f"kind must be 'absolute' or 'percent', not {kind!r}")
@@ -166,7 +166,7 @@ def responder_rates(
     for name, rows in defs.groupby("definition", sort=False):
         hit = np.zeros(len(episodes), dtype=bool)
         for t, k in zip(rows["threshold"].astype(float), rows["kind"], strict=True):
-            hit |= _meets(improvement, baseline, t, k)
+            hit |= meets_threshold(improvement, baseline, t, k)
         flags[str(name)] = hit & done
         texts[str(name)] = _describe(rows, unit)
     frame = episodes[[*keys, "note"]].assign(_done=done, **{f"_r_{n}": f for n, f in flags.items()})

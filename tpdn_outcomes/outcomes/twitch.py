@@ -17,7 +17,7 @@ from tpdn_outcomes.outcomes._common import (
     grouping_keys,
     with_quarter,
 )
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 TWITCH_CAVEAT = (
     "Observational association: episodes with and without a twitch response differ in "
@@ -155,7 +155,7 @@ def twitch_association(
     >>> int(row["n_twitch"]), int(row["n_no_twitch"]), round(float(row["difference"]), 2)
     (582, 75, -0.63)
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     keys = grouping_keys(by)
     if "twitch_response" in keys:
         raise ValueError("twitch_association compares twitch_response; do not group by it")

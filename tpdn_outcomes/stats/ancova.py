@@ -14,8 +14,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
 
+from tpdn_outcomes.stats._checks import check_confidence
 from tpdn_outcomes.stats.multiplicity import p_adjust
-from tpdn_outcomes.stats.paired import _check_confidence
 
 __all__ = ["Ancova", "ancova"]
 
@@ -178,7 +178,7 @@ def ancova(
     >>> res.adjusted_means["estimate"].round(2).tolist()
     [1.5, 3.5, 6.0]
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     cols = [outcome, group, *([baseline] if baseline else []), *covariates]
     missing_cols = [c for c in cols if c not in data]
     if missing_cols:

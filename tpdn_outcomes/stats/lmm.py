@@ -14,7 +14,7 @@ import statsmodels.formula.api as smf
 from scipy import optimize, special
 from scipy import stats as sps
 
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 __all__ = ["Lmm", "lmm"]
 
@@ -142,7 +142,7 @@ def lmm(
     >>> fit.fixed["term"].tolist()
     ['Intercept', 't']
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     terms = [t.strip() for t in random.split("+")]
     if terms[0] != "1" or len(terms) > 2:
         raise ValueError(f"random must be '1' or '1 + <time>', not {random!r}")

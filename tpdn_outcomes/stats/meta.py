@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize, special
 from scipy import stats as sps
 
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 __all__ = ["MetaAnalysis", "effect_size", "egger_test", "meta_analysis"]
 
@@ -46,6 +47,22 @@ class MetaAnalysis:
             f"(95% CI {p['ci_low']:.3f} to {p['ci_high']:.3f}), tau^2 = {p['tau2']:.3f}, "
             f"I^2 = {p['i2']:.1f} %, Q = {p['q']:.2f} on {int(p['q_dof'])} df (p = {p['q_p_val']:.2g})"
         )
+
+    @cached_property
+    def egger(self) -> pd.DataFrame | None:
+        """Egger's test of funnel-plot asymmetry over :attr:`studies` (:func:`egger_test`).
+
+        ``None`` with fewer than three studies, where the test is not defined.
+
+        Examples
+        --------
+        >>> res = meta_analysis([0.2, 0.5, 0.1, 0.3], [0.04, 0.02, 0.05, 0.01])
+        >>> int(res.egger["dof"].iloc[0]), meta_analysis([0.2, 0.5], [0.04, 0.02]).egger
+        (2, None)
+        """
+        if len(self.studies) < 3:
+            return None
+        return egger_test(self.studies["effect"], self.studies["variance"])
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(self.summary())}</p>" + self.studies.to_html(index=False)
@@ -156,7 +173,7 @@ def meta_analysis(
     >>> round(float(res.pooled["estimate"].iloc[0]), 4)
     0.3529
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if knha not in (True, False, "adhoc"):
         raise ValueError(f"knha must be True, False or 'adhoc', not {knha!r}")
     if method not in METHODS:

@@ -7,7 +7,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats as sps
 
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 __all__ = ["rubin"]
 
@@ -44,7 +44,7 @@ def rubin(
     >>> round(float(out["estimate"].iloc[0]), 4), round(float(out["total"].iloc[0]), 4)
     (1.0333, 0.0744)
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     q = np.asarray(estimates, dtype=float).ravel()
     u = np.asarray(variances, dtype=float).ravel()
     if q.shape != u.shape or len(q) < 2:

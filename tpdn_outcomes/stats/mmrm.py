@@ -14,8 +14,8 @@ import pandas as pd
 from scipy import optimize
 from scipy import stats as sps
 
+from tpdn_outcomes.stats._checks import check_confidence
 from tpdn_outcomes.stats.multiplicity import p_adjust
-from tpdn_outcomes.stats.paired import _check_confidence
 
 __all__ = ["COVARIANCES", "DF_METHODS", "Mmrm", "mmrm"]
 
@@ -272,7 +272,7 @@ def mmrm(
     >>> fit.adjusted_means[["visit", "group"]].head(2).values.tolist()
     [['v1', '0'], ['v1', '1']]
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if covariance not in COVARIANCES:
         raise ValueError(f"covariance must be one of {list(COVARIANCES)}, not {covariance!r}")
     if df_method not in DF_METHODS:

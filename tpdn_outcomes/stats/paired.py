@@ -20,6 +20,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 from scipy import stats as sps
 
+from tpdn_outcomes.stats._checks import check_confidence
+
 __all__ = ["PAIRED_CHANGE_COLUMNS", "paired_change"]
 
 #: Columns of :func:`paired_change`, in order.
@@ -70,20 +72,6 @@ _GATHER_BLOCK = 1 << 22
 # ---------------------------------------------------------------------------
 # Input checks shared with the other stats modules
 # ---------------------------------------------------------------------------
-
-
-def _check_confidence(confidence: float) -> float:
-    try:
-        value = float(confidence)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"confidence must be a number strictly between 0 and 1, got {confidence!r}"
-        ) from None
-    if not (0.0 < value < 1.0):
-        raise ValueError(
-            f"confidence must be strictly between 0 and 1 (e.g. 0.95), got {confidence!r}"
-        )
-    return value
 
 
 def _as_float_1d(values: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -899,7 +887,7 @@ def paired_change_row(
 ) -> dict[str, Any]:
     """:func:`paired_change` as one dict (its columns in order), for callers that
     collect many rows into one table."""
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     if ci_method not in _CI_METHODS:
         raise ValueError(f"ci_method must be one of {list(_CI_METHODS)}, got {ci_method!r}")
     if hl_zero_method not in _HL_ZERO_METHODS:

@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 from scipy import stats as sps
 
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 __all__ = ["PROPORTION_METHODS", "proportion_ci"]
 
@@ -77,7 +77,7 @@ def proportion_ci(
     >>> proportion_ci(0, 20, method="clopper-pearson")[["ci_low", "ci_high"]].round(4).values.tolist()
     [[0.0, 0.1684]]
     """
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     if method not in PROPORTION_METHODS:
         raise ValueError(f"method must be one of {list(PROPORTION_METHODS)}, got {method!r}")
     try:

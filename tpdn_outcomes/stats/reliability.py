@@ -10,7 +10,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 __all__ = ["mdc", "regression_to_mean", "reliable_change_index", "sem_from_icc"]
 
@@ -93,7 +93,7 @@ def mdc(sem: ArrayLike, *, confidence: float = 0.95) -> float | NDArray[np.float
     >>> round(mdc(1.0, confidence=0.90), 4)
     2.3262
     """
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     s = np.asarray(sem, dtype=float)
     if (s < 0).any():
         raise ValueError("sem must be non-negative")

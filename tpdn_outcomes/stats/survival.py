@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 from scipy import stats as sps
 
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 __all__ = ["KaplanMeier", "kaplan_meier", "logrank"]
 
@@ -137,7 +137,7 @@ def kaplan_meier(
     >>> km.median, km.median_ci
     (31.0, (18.0, nan))
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if conf_type not in ("log", "log-log", "plain"):
         raise ValueError(f"conf_type must be 'log', 'log-log' or 'plain', not {conf_type!r}")
     t = np.asarray(durations, dtype=float).ravel()
