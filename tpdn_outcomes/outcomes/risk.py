@@ -272,7 +272,7 @@ def fit_risk_model(
         params=np.asarray(fit.params, dtype=float),
         cov=np.asarray(fit.cov_params(), dtype=float),
         sigma=float(np.sqrt(fit.scale)),
-        df_resid=int(round(fit.df_resid)),
+        df_resid=len(y) - x.shape[1],
         n=len(y),
         r_squared=float(fit.rsquared),
     )
