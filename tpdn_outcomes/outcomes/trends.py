@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from tpdn_outcomes.data import SessionData
+from tpdn_outcomes.data import SessionData, parse_quarter
 from tpdn_outcomes.outcomes._common import with_quarter
 from tpdn_outcomes.outcomes.responders import responder_flags
 from tpdn_outcomes.stats import proportion_ci
@@ -37,19 +37,15 @@ TREND_COLUMNS: tuple[str, ...] = (
 
 
 def report_quarters(quarter: str, n_quarters: int) -> list[str]:
-    """The ``n_quarters`` quarters ending with ``quarter``, oldest first.
+    """The ``n_quarters`` quarters ending with ``quarter`` (any spelling that
+    :func:`tpdn_outcomes.parse_quarter` accepts), oldest first.
 
     Examples
     --------
     >>> report_quarters("2026Q2", 3)
     ['2025Q4', '2026Q1', '2026Q2']
     """
-    try:
-        end = pd.Period(str(quarter), freq="Q")
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"quarter must look like '2026Q2' (year, Q, quarter number), got {quarter!r}"
-        ) from None
+    end = pd.Period(parse_quarter(quarter), freq="Q")
     if isinstance(n_quarters, bool) or not isinstance(n_quarters, (int, np.integer)):
         raise ValueError(f"n_quarters must be a whole number of at least 1, got {n_quarters!r}")
     if n_quarters < 1:
@@ -96,7 +92,9 @@ def quarterly_trends(
         - ``side_effect_rate``: share of the quarter's sessions with an adverse-event entry
           that recorded any event other than ``none``.
 
-        A quarter without data gives counts of 0 and missing values, ``note`` saying why.
+        A quarter without data gives counts of 0 and missing values, ``note`` saying why;
+        a quarter wholly before the data's first session or after its last has no value
+        at all (``value`` missing, ``n`` 0, ``note`` "outside the data's dates").
         ``attrs["report_quarter"]`` is ``quarter``.
 
     Notes
@@ -172,8 +170,16 @@ def quarterly_trends(
                              ae_ci["ci_high"].to_numpy(), n_recorded,
                              np.where(n_recorded == 0, "no side-effect entry", "")),
     }  # fmt: skip
+    # quarters wholly outside the data's dates have no counts at all (not counts of 0)
+    dates = s["session_date"]
+    outside = np.zeros(nq, dtype=bool)
+    if len(dates):
+        first, last = dates.min().to_period("Q"), dates.max().to_period("Q")
+        outside = np.array([not (first <= pd.Period(q, freq="Q") <= last) for q in quarters])
     blocks = []
     for name, (value, low, high, n, note) in figures.items():
+        value = np.where(outside, np.nan, value)
+        note = np.where(outside, "outside the data's dates", note)
         blocks.append(
             pd.DataFrame(
                 {
