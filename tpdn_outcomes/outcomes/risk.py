@@ -161,7 +161,7 @@ class RiskModel:
                 continue
             levels = self.levels[a]
             values = pd.Series(episodes[a], dtype=object).to_numpy()
-            codes = pd.Categorical(values, categories=list(levels)).codes
+            codes = pd.Index(list(levels), dtype=object).get_indexer(pd.Index(values, dtype=object))
             if (codes < 0).any():
                 absent = sorted(set(values[codes < 0].tolist()))
                 counts = pd.Series(values[codes < 0]).value_counts()
@@ -372,42 +372,16 @@ def risk_adjusted_benchmark(
     if table.empty:
         raise ValueError(f"the data has no completed episodes with a {measure} change")
     source = "the data" if reference is None else "the data (compared with the reference)"
-    x = model.design(table, source=source)
-    resid = table["change"].to_numpy(dtype=float) - x @ model.params
-    frame = table[keys].copy()
-    groups = frame.groupby(keys, sort=True, observed=True)
-    codes = groups.ngroup().to_numpy()
-    n_groups = groups.ngroups
-    n = np.bincount(codes, minlength=n_groups).astype(float)
-    sum_x = np.zeros((n_groups, x.shape[1]))
-    np.add.at(sum_x, codes, x)
-    xbar = sum_x / n[:, None]
-    observed = np.bincount(codes, weights=table["change"].to_numpy(dtype=float)) / n
-    o_minus_e = np.bincount(codes, weights=resid, minlength=n_groups) / n
-    expected = observed - o_minus_e
-    se_expected = np.sqrt(np.einsum("gi,ij,gj->g", xbar, model.cov, xbar))
-    se = np.sqrt(model.sigma**2 / n + se_expected**2)
-    q = float(sps.t.ppf(0.5 + confidence / 2, model.df_resid))
-    sign = 1.0 if spec.higher_is_better else -1.0
-    out = groups.size().reset_index()[keys]
-    out["measure"] = measure
-    out["n"] = n.astype(int)
-    out["observed"] = observed
-    out["expected"] = expected
-    out["o_minus_e"] = o_minus_e
-    out["se"] = se
-    out["ci_low"] = o_minus_e - q * se
-    out["ci_high"] = o_minus_e + q * se
-    out["se_expected"] = se_expected
-    out["improvement_vs_expected"] = sign * o_minus_e + 0.0
-    if other:
-        ranking = out.groupby(other, sort=False)["improvement_vs_expected"]
-        out["rank"] = ranking.rank(method="min", ascending=False).astype(int)
-        out["n_ranked"] = ranking.transform("size").astype(int)
-    else:
-        out["rank"] = out["improvement_vs_expected"].rank(method="min", ascending=False)
-        out["rank"] = out["rank"].astype(int)
-        out["n_ranked"] = len(out)
+    keys = ["clinic_id", *other]
+    out = observed_minus_expected(
+        model,
+        table,
+        keys,
+        confidence=confidence,
+        higher_is_better=spec.higher_is_better,
+        source=source,
+    )
+    out.insert(len(keys), "measure", measure)
     out.attrs.update(
         model=model,
         formula=model.formula,
@@ -419,6 +393,66 @@ def risk_adjusted_benchmark(
     return out
 
 
+def observed_minus_expected(
+    model: RiskModel,
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    *,
+    confidence: float = 0.95,
+    higher_is_better: bool = False,
+    source: str = "the data",
+) -> pd.DataFrame:
+    """The rows of :func:`risk_adjusted_benchmark` (without ``measure``) for a
+    :func:`completed_changes` table and a fitted :class:`RiskModel`, grouped by ``keys``
+    (the first is ranked within the others).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"clinic_id": list("aabb"), "baseline": [5.0, 6, 7, 8],
+    ...                       "change": [-1.0, -2, -2, -3]})
+    >>> model = fit_risk_model(table, adjust_for=["baseline"])
+    >>> observed_minus_expected(model, table, ["clinic_id"])["o_minus_e"].round(12).tolist()
+    [0.0, 0.0]
+    """
+    confidence = _check_confidence(confidence)
+    keys = list(keys)
+    other = keys[1:]
+    x = model.design(table, source=source)
+    change = table["change"].to_numpy(dtype=float)
+    resid = change - x @ model.params
+    groups = table[keys].groupby(keys, sort=True, observed=True)
+    codes = groups.ngroup().to_numpy()
+    n_groups = groups.ngroups
+    n = np.bincount(codes, minlength=n_groups).astype(float)
+    sum_x = np.zeros((n_groups, x.shape[1]))
+    np.add.at(sum_x, codes, x)
+    xbar = sum_x / n[:, None]
+    observed = np.bincount(codes, weights=change, minlength=n_groups) / n
+    o_minus_e = np.bincount(codes, weights=resid, minlength=n_groups) / n
+    se_expected = np.sqrt(np.einsum("gi,ij,gj->g", xbar, model.cov, xbar))
+    se = np.sqrt(model.sigma**2 / n + se_expected**2)
+    q = float(sps.t.ppf(0.5 + confidence / 2, model.df_resid))
+    out = groups.size().reset_index()[keys]
+    out["n"] = n.astype(int)
+    out["observed"] = observed
+    out["expected"] = observed - o_minus_e
+    out["o_minus_e"] = o_minus_e
+    out["se"] = se
+    out["ci_low"] = o_minus_e - q * se
+    out["ci_high"] = o_minus_e + q * se
+    out["se_expected"] = se_expected
+    out["improvement_vs_expected"] = (1.0 if higher_is_better else -1.0) * o_minus_e + 0.0
+    if other:
+        ranking = out.groupby(other, sort=False)["improvement_vs_expected"]
+        out["rank"] = ranking.rank(method="min", ascending=False).astype(int)
+        out["n_ranked"] = ranking.transform("size").astype(int)
+    else:
+        out["rank"] = out["improvement_vs_expected"].rank(method="min", ascending=False)
+        out["rank"] = out["rank"].astype(int)
+        out["n_ranked"] = len(out)
+    return out
+
+
 __all__ = [
     "COMPLETED_COLUMNS",
     "MISSING_LEVEL",
@@ -426,5 +460,6 @@ __all__ = [
     "RiskModel",
     "completed_changes",
     "fit_risk_model",
+    "observed_minus_expected",
     "risk_adjusted_benchmark",
 ]
