@@ -263,6 +263,22 @@ def test_o_minus_e_sums_to_zero_over_its_own_reference(frozen: SessionData) -> N
     assert abs((other["n"] * other["o_minus_e"]).sum()) > 1.0
 
 
+def test_episodes_without_a_clinic_are_fitted_but_not_ranked(tmp_path: Path) -> None:
+    sessions = pd.read_csv(SESSIONS, dtype=str, keep_default_na=False)
+    sessions.loc[sessions["patient_id"].isin(["P00001", "P00002", "P00003"]), "clinic_id"] = ""
+    path = tmp_path / "sessions.csv"
+    sessions.to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        data = load_sessions(path, export_date=EXPORT_DATE)
+    table = risk_adjusted_benchmark(data)
+    lost = table.attrs["n_without_clinic"]
+    assert lost > 0 and "(missing)" not in set(table["clinic_id"])
+    assert table["n"].sum() + lost == len(completed_changes(data))
+    assert table.attrs["model"].n == len(completed_changes(data))
+    assert sorted(table["rank"]) == [1, 2, 3, 4]
+
+
 def test_observed_is_the_plain_mean_change_of_completed_episodes(frozen: SessionData) -> None:
     table = risk_adjusted_benchmark(frozen).set_index("clinic_id")
     ep = frozen.episodes("pain")

@@ -358,7 +358,9 @@ def risk_adjusted_benchmark(
         ``rank`` (1 = the largest improvement beyond expected among the clinics compared;
         ties share the lowest rank) and ``n_ranked`` (clinics ranked). ``attrs`` hold the
         :class:`RiskModel` (``model``), its ``formula``, ``sigma``, ``reference``
-        (``"the file"`` or ``"a reference registry"``) and the caveat.
+        (``"the file"`` or ``"a reference registry"``), ``n_without_clinic`` (episodes
+        without a ``clinic_id``: in the model fitted on the file, in no row) and the
+        caveat.
 
     Notes
     -----
@@ -413,9 +415,12 @@ def risk_adjusted_benchmark(
         raise ValueError(f"the data has no completed episodes with a {measure} change")
     source = "the data" if reference is None else "the data (compared with the reference)"
     keys = ["clinic_id", *other]
+    no_clinic = table["clinic_id"].to_numpy() == MISSING_LEVEL
+    if no_clinic.all():
+        raise ValueError("no completed episode has a clinic_id: there is no clinic to compare")
     out = observed_minus_expected(
         model,
-        table,
+        table[~no_clinic] if no_clinic.any() else table,
         keys,
         confidence=confidence,
         higher_is_better=spec.higher_is_better,
@@ -427,6 +432,7 @@ def risk_adjusted_benchmark(
         formula=model.formula,
         sigma=model.sigma,
         reference="the file" if reference is None else "a reference registry",
+        n_without_clinic=int(no_clinic.sum()),
         caveat=UNCONTROLLED_CAVEAT,
         measure=measure,
     )
