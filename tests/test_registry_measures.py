@@ -130,6 +130,7 @@ def test_frozen_episodes_are_the_library_episodes(frozen: SessionData) -> None:
         np.testing.assert_array_equal(ep[col].dt.strftime("%Y-%m-%d"), ref[col])
     np.testing.assert_array_equal(ep["open"].astype(bool), ref["open"].astype(bool))
     np.testing.assert_array_equal(ep["n_sessions"], ref["n_sessions"])
+    np.testing.assert_array_equal(ep["n_values"], ref["n_values"])
     np.testing.assert_array_equal(ep["baseline"], ref["baseline"])
     np.testing.assert_array_equal(ep["final"], ref["final"])
 
@@ -390,12 +391,15 @@ def test_completeness_matches_r_prop_test(frozen: SessionData, measures_r, by) -
     assert (table["n_open"] > 0).any()  # open episodes counted apart, not in n
 
 
-def test_completeness_partitions_the_completed_episodes(frozen: SessionData) -> None:
-    table = completeness(frozen, by=None, measure="function:ndi")
+def test_completeness_partitions_the_completed_episodes(sample: SessionData) -> None:
+    table = completeness(sample, by=None, measure="function:ndi")
     capture, lost = table.iloc[0], table.iloc[1]
-    ep = frozen.episodes("function:ndi")
-    closed = ep[~ep["open"].astype(bool)]
-    assert capture["n"] == len(closed)
+    ep = sample.episodes("function:ndi")
+    done = ep[~ep["open"].astype(bool)]
+    closed = done[done["n_values"] > 0]  # the NDI is for neck pain: others never have it
+    assert capture["n"] == len(closed) and capture["n_not_recorded"] == len(done) - len(closed)
+    assert capture["n_not_recorded"] > capture["n"] > 0
+    assert 0 < lost["count"] < capture["count"]
     assert capture["count"] == closed["final"].notna().sum()
     assert lost["count"] == (closed["baseline"].notna() & closed["final"].isna()).sum()
     assert capture["count"] + lost["count"] <= capture["n"]

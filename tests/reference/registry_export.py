@@ -30,7 +30,7 @@ COLUMNS = [
 ]  # fmt: skip
 EPISODE_COLUMNS = [
     "episode_id", "patient_id", "clinic_id", "condition", "age_band", "sex", "first_date",
-    "last_date", "n_sessions", "open", "baseline", "final",
+    "last_date", "n_sessions", "open", "n_values", "baseline", "final",
 ]  # fmt: skip
 
 

@@ -6,8 +6,9 @@
 # Efficiency (completed = not open episodes): t.test of n_sessions, of days (last - first
 # session) and of (final - baseline) / n_sessions (episodes with a change), by condition
 # and overall.
-# Completeness (completed episodes): discharge capture = final present; lost to follow-up
-# = baseline present and final missing; Wilson intervals = prop.test(correct = FALSE).
+# Completeness (completed episodes with at least one pain value): discharge capture = final
+# present; lost to follow-up = baseline present and final missing; Wilson intervals =
+# prop.test(correct = FALSE).
 # Trends, 8 quarters to 2026Q2: patients with a session dated in the quarter; completed
 # episodes whose last session is in it; t.test of their pain change; prop.test of moderate
 # responders (improvement >= 2, or 100 * improvement >= 30 * baseline with baseline > 0);
@@ -35,6 +36,7 @@ for (g in groups) {
   cat("efficiency |", g, "| sessions_per_episode", f(tt(x$n_sessions)), "\n")
   cat("efficiency |", g, "| days_per_episode", f(tt(x$days)), "\n")
   cat("efficiency |", g, "| change_per_session", f(tt(x$change / x$n_sessions)), "\n")
+  x <- x[x$n_values > 0, ]
   cat("completeness |", g, "| discharge_capture", f(wilson(sum(!is.na(x$final)), nrow(x))), "\n")
   cat("completeness |", g, "| lost_to_follow_up",
       f(wilson(sum(!is.na(x$baseline) & is.na(x$final)), nrow(x))), "\n")

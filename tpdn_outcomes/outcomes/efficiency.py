@@ -38,6 +38,7 @@ COMPLETENESS_COLUMNS: tuple[str, ...] = (
     "ci_low",
     "ci_high",
     "n_open",
+    "n_not_recorded",
     "note",
 )
 
@@ -188,13 +189,16 @@ def completeness(
         Two rows per group: the grouping columns, ``figure`` (``discharge_capture``,
         ``lost_to_follow_up``), ``n`` (completed episodes), ``count``, ``rate`` (a
         fraction), ``ci_low``, ``ci_high``, ``n_open`` (episodes still open, not in
-        ``n``: reported apart) and ``note``.
+        ``n``: reported apart), ``n_not_recorded`` (completed episodes in which the
+        measure was never recorded, not in ``n``) and ``note``.
 
     Notes
     -----
-    The denominator is the completed episodes: those whose last session is more than
-    ``open_after_days`` before the data's end (an open episode may still get its final
-    score). *Discharge capture* counts those with a final score (a ``post`` value after
+    The denominator is the completed episodes in which the measure was recorded at all:
+    those whose last session is more than ``open_after_days`` before the data's end (an
+    open episode may still get its final score), leaving out those without any value of
+    the measure (an instrument not used for the condition, such as the NDI for back
+    pain; counted in ``n_not_recorded``). *Discharge capture* counts those with a final score (a ``post`` value after
     the baseline); *lost to follow-up* those with a baseline but no final score (the
     patient stopped coming before a closing score was taken). The rest had no baseline.
     Wilson score intervals by default, checked against R's
@@ -214,11 +218,13 @@ def completeness(
     ep = _episodes(data, measure, keys)
     is_open = ep["open"].fillna(False).to_numpy(dtype=bool)
     labels, codes, n_groups = _groups(ep, keys)
-    closed = ~is_open
+    recorded = ep["n_values"].to_numpy() > 0
+    closed = ~is_open & recorded
     has_final = ep["final"].notna().to_numpy(dtype=bool)
     has_base = ep["baseline"].notna().to_numpy(dtype=bool)
     n = np.bincount(codes[closed], minlength=n_groups)
-    n_open = np.bincount(codes[is_open], minlength=n_groups)
+    n_open = np.bincount(codes[is_open & recorded], minlength=n_groups)
+    n_not_recorded = np.bincount(codes[~is_open & ~recorded], minlength=n_groups)
     counts = {
         "discharge_capture": np.bincount(codes[closed & has_final], minlength=n_groups),
         "lost_to_follow_up": np.bincount(codes[closed & has_base & ~has_final], minlength=n_groups),
@@ -234,6 +240,7 @@ def completeness(
         block["ci_low"] = ci["ci_low"].to_numpy()
         block["ci_high"] = ci["ci_high"].to_numpy()
         block["n_open"] = n_open
+        block["n_not_recorded"] = n_not_recorded
         block["note"] = np.where(n == 0, "no completed episode", "")
         block["_order"] = np.arange(n_groups)
         blocks.append(block)
