@@ -136,6 +136,16 @@ class RiskModel:
         Episodes the model was fitted on.
     r_squared : float
         Share of the variance of change explained.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"baseline": [5.0, 6, 7, 8, 6], "change": [-1.0, -2, -2, -3, -2],
+    ...                       "sex": ["female", "male", "female", "male", None]})
+    >>> model = fit_risk_model(table, adjust_for=["baseline", "sex"])
+    >>> model.columns  # a missing sex is its own level, (missing), first in sorted order
+    ('(Intercept)', 'baseline', 'sexfemale', 'sexmale')
+    >>> model.predict(table.iloc[:1]).round(3).tolist()
+    [-1.0]
     """
 
     measure: str
@@ -167,7 +177,7 @@ class RiskModel:
                 blocks.append(episodes["baseline"].to_numpy(dtype=float).reshape(n, 1))
                 continue
             levels = self.levels[a]
-            values = pd.Series(episodes[a], dtype=object).to_numpy()
+            values = pd.Series(episodes[a], dtype=object).fillna(MISSING_LEVEL).to_numpy()
             codes = pd.Index(list(levels), dtype=object).get_indexer(pd.Index(values, dtype=object))
             if (codes < 0).any():
                 absent = sorted(set(values[codes < 0].tolist()))
@@ -240,7 +250,7 @@ def fit_risk_model(
             used.append(a)
             names.append("baseline")
             continue
-        lv = tuple(sorted(set(pd.Series(table[a], dtype=object).tolist())))
+        lv = tuple(sorted(set(pd.Series(table[a], dtype=object).fillna(MISSING_LEVEL).tolist())))
         if len(lv) > 1:
             used.append(a)
             levels[a] = lv
