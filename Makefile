@@ -66,6 +66,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_outcomes.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_hodges_lehmann.py
+	$(BIN)/python benchmarks/bench_registry_measures.py
 
 clean:
 	rm -rf $(VENV) build site docs/notebooks *.egg-info .pytest_cache .mypy_cache .ruff_cache

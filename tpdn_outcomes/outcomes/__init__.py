@@ -16,7 +16,10 @@ Modules by topic: :mod:`.change` (change from baseline; function instruments),
 amount; thresholds from :mod:`tpdn_outcomes.mcid`), :mod:`.adverse` (side effects),
 :mod:`.twitch` (change with and without a twitch response), :mod:`.recovery` (time to a
 meaningful response, Kaplan-Meier), :mod:`.table_one` (baseline
-characteristics).
+characteristics), :mod:`.risk` (risk-adjusted observed minus expected change per clinic),
+:mod:`.efficiency` (sessions, days and change per session; discharge capture and loss to
+follow-up), :mod:`.trends` (the key figures quarter by quarter) and :mod:`.summary` (a
+plain-language first page).
 """
 
 from tpdn_outcomes.outcomes._common import GROUPINGS, UNCONTROLLED_CAVEAT
@@ -24,21 +27,33 @@ from tpdn_outcomes.outcomes.adverse import adverse_event_rates
 from tpdn_outcomes.outcomes.benchmark import clinic_benchmark
 from tpdn_outcomes.outcomes.change import change_summary, function_change
 from tpdn_outcomes.outcomes.compare import compare_groups
+from tpdn_outcomes.outcomes.efficiency import completeness, efficiency
 from tpdn_outcomes.outcomes.immediate import immediate_change
 from tpdn_outcomes.outcomes.missing import attrition, multiple_imputation, tipping_point
 from tpdn_outcomes.outcomes.monitoring import describe_signals, monthly_control_chart
 from tpdn_outcomes.outcomes.pooling import meta_by_clinic
 from tpdn_outcomes.outcomes.recovery import TimeToResponse, response_times, time_to_response
 from tpdn_outcomes.outcomes.responders import responder_curve, responder_rates
+from tpdn_outcomes.outcomes.risk import (
+    RISK_ADJUSTERS,
+    RiskModel,
+    completed_changes,
+    fit_risk_model,
+    risk_adjusted_benchmark,
+)
 from tpdn_outcomes.outcomes.rom import rom_change
+from tpdn_outcomes.outcomes.summary import plain_language_summary, summary_figures
 from tpdn_outcomes.outcomes.table_one import TableOne, table_one
 from tpdn_outcomes.outcomes.trajectory import Trajectory, trajectory_model
+from tpdn_outcomes.outcomes.trends import quarterly_trends
 from tpdn_outcomes.outcomes.twitch import twitch_association
 from tpdn_outcomes.outcomes.visits import visit_data, visit_model
 
 __all__ = [
     "GROUPINGS",
+    "RISK_ADJUSTERS",
     "UNCONTROLLED_CAVEAT",
+    "RiskModel",
     "TableOne",
     "TimeToResponse",
     "Trajectory",
@@ -47,16 +62,24 @@ __all__ = [
     "change_summary",
     "clinic_benchmark",
     "compare_groups",
+    "completed_changes",
+    "completeness",
     "describe_signals",
+    "efficiency",
+    "fit_risk_model",
     "function_change",
     "immediate_change",
     "meta_by_clinic",
     "monthly_control_chart",
     "multiple_imputation",
+    "plain_language_summary",
+    "quarterly_trends",
     "responder_curve",
     "responder_rates",
     "response_times",
+    "risk_adjusted_benchmark",
     "rom_change",
+    "summary_figures",
     "table_one",
     "time_to_response",
     "tipping_point",
