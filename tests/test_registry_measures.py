@@ -42,7 +42,7 @@ from tpdn_outcomes.outcomes import (
 )
 from tpdn_outcomes.outcomes.risk import RiskModel, observed_minus_expected
 from tpdn_outcomes.outcomes.summary import SUMMARY_CAVEAT
-from tpdn_outcomes.plots_trends import plot_quarterly_trends
+from tpdn_outcomes.plots import plot_quarterly_trends
 
 REF = Path(__file__).parent / "reference"
 SESSIONS = REF / "data" / "registry_sessions.csv"

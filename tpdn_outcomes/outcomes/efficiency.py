@@ -15,7 +15,7 @@ from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes._common import grouping_keys, with_quarter
 from tpdn_outcomes.stats import proportion_ci
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 #: Output columns of :func:`efficiency` after the grouping columns.
 EFFICIENCY_COLUMNS: tuple[str, ...] = (
@@ -128,7 +128,7 @@ def efficiency(
     >>> table["figure"].tolist()
     ['sessions_per_episode', 'days_per_episode', 'change_per_session']
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     keys = grouping_keys(by)
     spec = schema.measure_spec(measure)
     ep = _episodes(data, measure, keys)
@@ -213,7 +213,7 @@ def completeness(
     >>> bool(table["rate"].sum() <= 1)
     True
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     keys = grouping_keys(by)
     ep = _episodes(data, measure, keys)
     is_open = ep["open"].fillna(False).to_numpy(dtype=bool)

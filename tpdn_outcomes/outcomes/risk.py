@@ -15,7 +15,7 @@ from scipy import stats as sps
 from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
 from tpdn_outcomes.outcomes._common import UNCONTROLLED_CAVEAT, grouping_keys, with_quarter
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 #: Case-mix variables the risk model may adjust for: all known at the first visit, none
 #: caused by care (never sessions, days or needles).
@@ -402,7 +402,7 @@ def risk_adjusted_benchmark(
     >>> bool(abs((table["n"] * table["o_minus_e"]).sum()) < 1e-8)  # OLS residuals sum to 0
     True
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     keys = grouping_keys(by)
     if "clinic_id" not in keys:
         raise ValueError(f"by must include 'clinic_id' (clinics are ranked), got {keys}")
@@ -470,7 +470,7 @@ def observed_minus_expected(
     >>> observed_minus_expected(model, table, ["clinic_id"])["o_minus_e"].round(12).tolist()
     [0.0, 0.0]
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     keys = list(keys)
     other = keys[1:]
     x = model.design(table, source=source)

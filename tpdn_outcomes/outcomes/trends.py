@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,7 @@ from tpdn_outcomes.data import SessionData, parse_quarter
 from tpdn_outcomes.outcomes._common import with_quarter
 from tpdn_outcomes.outcomes.responders import responder_flags
 from tpdn_outcomes.stats import proportion_ci
-from tpdn_outcomes.stats.paired import _check_confidence
+from tpdn_outcomes.stats._checks import check_confidence
 
 #: The figures of :func:`quarterly_trends`, in order, with their units.
 TREND_FIGURES: dict[str, str] = {
@@ -51,6 +51,41 @@ def report_quarters(quarter: str, n_quarters: int) -> list[str]:
     if n_quarters < 1:
         raise ValueError(f"n_quarters must be at least 1, got {n_quarters}")
     return [str(end - k) for k in range(int(n_quarters) - 1, -1, -1)]
+
+
+def _long_table(
+    figures: dict[str, tuple[Any, ...]], quarters: list[str], dates: pd.Series
+) -> pd.DataFrame:
+    """One row per quarter and figure, in :data:`TREND_COLUMNS`, quarter by quarter."""
+    nq = len(quarters)
+    # quarters wholly outside the data's dates have no counts at all (not counts of 0)
+    outside = np.zeros(nq, dtype=bool)
+    if len(dates):
+        first, last = dates.min().to_period("Q"), dates.max().to_period("Q")
+        outside = np.array([not (first <= pd.Period(q, freq="Q") <= last) for q in quarters])
+    blocks = []
+    for name, (value, low, high, n, note) in figures.items():
+        value = np.where(outside, np.nan, value)
+        note = np.where(outside, "outside the data's dates", note)
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "quarter": quarters,
+                    "figure": name,
+                    "unit": TREND_FIGURES[name],
+                    "value": value,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n": np.asarray(n, dtype=np.int64),
+                    "note": note,
+                    "_q": np.arange(nq),
+                }
+            )
+        )
+    out = pd.concat(blocks, ignore_index=True)
+    out = out.sort_values("_q", kind="stable").drop(columns="_q").reset_index(drop=True)
+    out = out[list(TREND_COLUMNS)]
+    return out
 
 
 def quarterly_trends(
@@ -113,7 +148,7 @@ def quarterly_trends(
     >>> trends[trends["figure"] == "patients"]["value"].gt(0).all()
     np.True_
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     quarters = report_quarters(quarter, n_quarters)
     position = {q: k for k, q in enumerate(quarters)}
     nq = len(quarters)
@@ -170,34 +205,7 @@ def quarterly_trends(
                              ae_ci["ci_high"].to_numpy(), n_recorded,
                              np.where(n_recorded == 0, "no side-effect entry", "")),
     }  # fmt: skip
-    # quarters wholly outside the data's dates have no counts at all (not counts of 0)
-    dates = s["session_date"]
-    outside = np.zeros(nq, dtype=bool)
-    if len(dates):
-        first, last = dates.min().to_period("Q"), dates.max().to_period("Q")
-        outside = np.array([not (first <= pd.Period(q, freq="Q") <= last) for q in quarters])
-    blocks = []
-    for name, (value, low, high, n, note) in figures.items():
-        value = np.where(outside, np.nan, value)
-        note = np.where(outside, "outside the data's dates", note)
-        blocks.append(
-            pd.DataFrame(
-                {
-                    "quarter": quarters,
-                    "figure": name,
-                    "unit": TREND_FIGURES[name],
-                    "value": value,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "n": np.asarray(n, dtype=np.int64),
-                    "note": note,
-                    "_q": np.arange(nq),
-                }
-            )
-        )
-    out = pd.concat(blocks, ignore_index=True)
-    out = out.sort_values("_q", kind="stable").drop(columns="_q").reset_index(drop=True)
-    out = out[list(TREND_COLUMNS)]
+    out = _long_table(figures, quarters, s["session_date"])
     out.attrs.update(report_quarter=str(quarters[-1]), confidence=confidence, method=method)
     return out
 

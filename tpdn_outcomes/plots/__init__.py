@@ -6,7 +6,7 @@ for the descriptive plots, the episodes of a :class:`SessionData`). Nothing here
 colour-blind-safe palette, units on the axes, and ``n`` written next to every group.
 
 One module per family, as seaborn's are: :mod:`.changes`, :mod:`.responders`,
-:mod:`.survival`, :mod:`.benchmarking`, :mod:`.monitoring`, :mod:`.meta`; what they share
+:mod:`.survival`, :mod:`.benchmarking`, :mod:`.monitoring`, :mod:`.meta`, :mod:`.trends`; what they share
 (palette, axes, labels) is in :mod:`._common`. Every figure is imported from here.
 """
 
@@ -26,6 +26,7 @@ from tpdn_outcomes.plots.meta import plot_forest, plot_funnel_meta
 from tpdn_outcomes.plots.monitoring import plot_adverse_events, plot_control_chart
 from tpdn_outcomes.plots.responders import plot_attrition, plot_responder_curve, plot_responders
 from tpdn_outcomes.plots.survival import plot_time_to_response
+from tpdn_outcomes.plots.trends import plot_quarterly_trends
 
 __all__ = [
     "PALETTE",
@@ -41,6 +42,7 @@ __all__ = [
     "plot_funnel",
     "plot_funnel_meta",
     "plot_paired",
+    "plot_quarterly_trends",
     "plot_responder_curve",
     "plot_responders",
     "plot_rom_change",

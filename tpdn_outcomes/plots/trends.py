@@ -1,7 +1,7 @@
 """Small multiples of the quarterly key figures, the report quarter marked.
 
 Draws the table :func:`tpdn_outcomes.outcomes.quarterly_trends` computed; computes
-nothing. (A module of its own while :mod:`tpdn_outcomes.plots` is being split.)
+nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tpdn_outcomes.plots import NEUTRAL, PALETTE
+from tpdn_outcomes.plots._common import NEUTRAL, PALETTE
 
 #: Panel titles and whether the figure is drawn in percent.
 TREND_LABELS: dict[str, tuple[str, bool]] = {
