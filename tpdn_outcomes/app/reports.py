@@ -277,7 +277,12 @@ def clinics(data: Any) -> list[str]:
 
 
 def build_report(
-    space: Workspace, quarter: str, clinic: str | None, min_cell: int, progress: Progress
+    space: Workspace,
+    quarter: str,
+    clinic: str | None,
+    min_cell: int,
+    formats: list[str],
+    progress: Progress,
 ) -> dict[str, Path]:
     """One report (one clinic, or all) as HTML, XLSX and PDF in the workspace."""
     import matplotlib
@@ -293,8 +298,8 @@ def build_report(
     stem = report_stem(quarter, clinic)
     files: dict[str, Path] = {}
     failed: dict[str, str] = {}
-    for i, fmt in enumerate(("html", "xlsx", "pdf")):
-        progress(0.6 + 0.13 * i, f"Writing the {fmt.upper()} file")
+    for i, fmt in enumerate(formats):
+        progress(0.6 + 0.4 * i / len(formats), f"Writing the {fmt.upper()} file")
         files.update(
             write_report_files(report, out, stem, [fmt], skip=(PdfEngineMissing,), failed=failed)
         )

@@ -389,7 +389,7 @@ async def report_page(request: Request) -> Response:
     )
 
 
-def _report_form(form: Any, space: Workspace) -> tuple[str, str | None, int]:
+def _report_form(form: Any, space: Workspace) -> tuple[str, str | None, int, list[str]]:
     available = reports.quarters(space.data)
     quarter = str(form.get("quarter") or reports.default_quarter(available))
     if quarter not in available:
@@ -403,7 +403,13 @@ def _report_form(form: Any, space: Workspace) -> tuple[str, str | None, int]:
         min_cell = 0
     if not 1 <= min_cell <= 1000:
         raise UploadRefused("The minimum cell is a whole number from 1 to 1000 (11 is usual).")
-    return quarter, clinic, min_cell
+    chosen = [str(f) for f in form.getlist("format")]
+    if not chosen and not form.get("formats_shown"):  # (a post without the form's boxes)
+        chosen = ["html", "pdf", "xlsx"]
+    formats = [f for f in ("html", "pdf", "xlsx") if f in chosen]
+    if not formats:
+        raise UploadRefused("Choose at least one kind of file: HTML, PDF or Excel.")
+    return quarter, clinic, min_cell, formats
 
 
 async def report_post(request: Request) -> Response:
@@ -412,7 +418,7 @@ async def report_post(request: Request) -> Response:
         return _go(space, "problems")
     form = await request.form(max_files=0, max_fields=20)
     try:
-        quarter, clinic, min_cell = _report_form(form, space)
+        quarter, clinic, min_cell, formats = _report_form(form, space)
     except UploadRefused as exc:
         available = reports.quarters(space.data)
         return _page(
@@ -430,14 +436,12 @@ async def report_post(request: Request) -> Response:
 
         def release(progress: Progress) -> Path:
             space.built.update({"quarter": quarter, "min_cell": min_cell})
-            return reports.build_release(
-                space, quarter, min_cell, ["html", "pdf", "xlsx"], progress
-            )
+            return reports.build_release(space, quarter, min_cell, formats, progress)
 
         return _start(space, "Building every clinic's report", "report/view", release)
 
     def single(progress: Progress) -> dict[str, Path]:
-        return reports.build_report(space, quarter, clinic, min_cell, progress)
+        return reports.build_report(space, quarter, clinic, min_cell, formats, progress)
 
     return _start(space, "Building the report", "report/view", single)
 
