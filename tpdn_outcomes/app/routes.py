@@ -406,7 +406,7 @@ def _report_form(form: Any, space: Workspace) -> tuple[str, str | None, int, lis
     chosen = [str(f) for f in form.getlist("format")]
     if not chosen and not form.get("formats_shown"):  # (a post without the form's boxes)
         chosen = ["html", "pdf", "xlsx"]
-    formats = [f for f in ("html", "pdf", "xlsx") if f in chosen]
+    formats: list[str] = [f for f in ("html", "pdf", "xlsx") if f in chosen]
     if not formats:
         raise UploadRefused("Choose at least one kind of file: HTML, PDF or Excel.")
     return quarter, clinic, min_cell, formats
