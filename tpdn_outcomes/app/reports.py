@@ -192,9 +192,11 @@ def column_plan(space: Workspace) -> dict[str, Any]:
     recognised += [
         (file_col, f"{measure} ({timing})") for file_col, measure, timing in plan.measures
     ]
-    choices = targets()
-    unknown = [(c, suggestions(c, choices)) for c in plan.unknown]
     flagged = identifier_columns(space)
+    claimed = set(plan.session) | {f"{m}_{t}" for _, m, t in plan.measures}
+    choices = targets()
+    free = [c for c in choices if c not in claimed]  # (a target already taken is no suggestion)
+    unknown = [(c, suggestions(c, free)) for c in plan.unknown]
     mapped = {f: c for c, f in plan.session.items()}
     mapped.update({f: f"{m}_{t}" for f, m, t in plan.measures})
     preview = first[[c for c in first.columns if c in mapped]].copy()
@@ -208,6 +210,7 @@ def column_plan(space: Workspace) -> dict[str, Any]:
         "duplicates": plan.duplicates,
         "choices": choices,
         "preview": preview,
+        "flagged": flagged,
     }
 
 

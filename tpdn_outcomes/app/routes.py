@@ -510,6 +510,7 @@ def routes() -> list[Route]:
     w = "/w/{wid:str}"
     return [
         Route("/", home),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route(f"{w}/", file_page),
         Route(f"{w}/upload", upload, methods=["POST"]),
         Route(f"{w}/sample", sample, methods=["POST"]),

@@ -9,6 +9,7 @@ job progress. Nothing is loaded from the internet.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import sys
 import threading
@@ -59,7 +60,7 @@ class _Headers:
                     b"content-security-policy": CSP.encode(),
                     b"x-frame-options": b"DENY",
                     b"x-content-type-options": b"nosniff",
-                    b"referrer-policy": b"no-referrer",
+                    b"referrer-policy": b"same-origin",
                     b"cache-control": b"no-store",
                 }
                 headers += [(k, v) for k, v in extra.items() if k not in names]
@@ -141,7 +142,9 @@ def run(
     security = (
         Security(max_upload_mb=max_upload_mb) if token is None else Security(token, max_upload_mb)
     )
-    app = create_app(security)
+    spaces = Workspaces()
+    atexit.register(spaces.close)  # (also when the server stops without its shutdown)
+    app = create_app(security, spaces)
     url = f"http://127.0.0.1:{port}/?token={security.token}"
     print(
         f"tpdn-outcomes app: open {url}\n(only this computer can reach it; stop it with Ctrl-C)",
