@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -108,7 +108,9 @@ def _cookie(header: str | None, name: str) -> str | None:
     return None
 
 
-async def _page(send: Send, status: int, title: str, text: str, extra: list[Any] = ()) -> None:  # type: ignore[assignment]
+async def _page(
+    send: Send, status: int, title: str, text: str, extra: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
     body = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
