@@ -442,3 +442,34 @@ def test_app_subcommand_options() -> None:
         ["app", "--port", "9000", "--no-browser", "--max-upload-mb", "5"]
     )
     assert (args.port, args.no_browser, args.max_upload_mb) == (9000, True, 5.0)
+
+
+def test_redcap_export_with_its_dictionary(client: TestClient) -> None:
+    wid = _workspace(client)
+    r = _upload(
+        client,
+        wid,
+        "redcap_records.csv",
+        sample_path("redcap_records.csv").read_bytes(),
+        dictionary=("redcap_dictionary.csv", sample_path("redcap_dictionary.csv").read_bytes()),
+    )
+    assert r.status_code == 200
+    assert _wait(client, wid)["state"] == "done"
+    assert "no columns to map" in client.get(f"/w/{wid}/columns").text
+    assert "Continue to the report" in client.get(f"/w/{wid}/problems").text
+
+
+def test_fhir_bundle(tmp_path: Path, sample) -> None:  # type: ignore[no-untyped-def]
+    from tpdn_outcomes.interop import write_fhir
+
+    path = write_fhir(sample, tmp_path / "bundle.json")
+    # (the bundle is larger than the 1 MB limit of this client: a client with a larger one)
+    app = create_app(Security(token=TOKEN, max_upload_mb=200))
+    with TestClient(app, base_url=BASE) as c:
+        c.get(f"/?token={TOKEN}")
+        wid = _workspace(c)
+        r = _upload(c, wid, "bundle.json", Path(path).read_bytes())
+        assert r.status_code == 200
+        assert _wait(c, wid)["state"] == "done"
+        assert "FHIR bundle" in c.get(f"/w/{wid}/columns").text
+        assert "Continue to the report" in c.get(f"/w/{wid}/problems").text
