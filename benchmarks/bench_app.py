@@ -134,7 +134,6 @@ def main(argv: list[str] | None = None) -> int:
 
     matplotlib.use("Agg")
     import pandas as pd
-
     from app_server import running_app
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
