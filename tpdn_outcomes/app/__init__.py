@@ -6,10 +6,10 @@ take a first look at the outcomes. It binds to 127.0.0.1 only, asks for a per-la
 secret token (as Jupyter does), keeps every upload in a private temporary folder removed
 on exit, and computes nothing itself: every statistic comes from the library.
 
-Modules: :mod:`.server` (the application and ``run``), :mod:`.security` (token, Host and
-Origin checks, upload limit), :mod:`.workspace` (one private folder per tab),
-:mod:`.jobs` (long steps in a background thread with progress and cancel),
-:mod:`.routes` (the pages), :mod:`.reports` (the library's report and release calls).
+Modules: ``server`` (the application and ``run``), ``security`` (token, Host and
+Origin checks, upload limit), ``workspace`` (one private folder per tab),
+``jobs`` (long steps in a background thread with progress and cancel),
+``routes`` (the pages), ``reports`` (the library's report and release calls).
 """
 
 from __future__ import annotations

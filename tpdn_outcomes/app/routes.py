@@ -506,7 +506,7 @@ async def explore_page(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    """The app's routes (the static files are mounted by :func:`server.create_app`)."""
+    """The app's routes (the static files are mounted by ``server.create_app``)."""
     w = "/w/{wid:str}"
     return [
         Route("/", home),
