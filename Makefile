@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint format notebooks bench docs screenshots clean help
+.PHONY: demo test lint format notebooks bench docs screenshots app-screenshots clean help
 
 help:
 	@echo "make demo   - install and write the quarterly report of the bundled sample data"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench  - run the benchmarks in benchmarks/"
 	@echo "make docs   - build the documentation site into site/ (warnings are errors)"
 	@echo "make screenshots - re-take the report pictures of the clinic guide (docs/img/; needs chromium, poppler-utils)"
+	@echo "make app-screenshots - re-take the pictures of the clinic app (docs/img/app_*.png; needs chromium)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,10 @@ docs: $(VENV)/.installed-docs
 # the pictures of the sample report in docs/guide/clinic.md; re-take them when the report changes
 screenshots: $(VENV)/.installed
 	$(BIN)/python docs/scripts/screenshots.py
+
+# the pictures of the clinic app in docs/app.md, the README and the clinic guide
+app-screenshots: $(VENV)/.installed-test
+	$(BIN)/python docs/scripts/app_screenshots.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_load.py

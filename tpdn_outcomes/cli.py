@@ -513,8 +513,20 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--measure", default="pain", help="pain, rom:<site> or function:<instrument>")
     m.add_argument("--by", default="condition", help="grouping column(s), comma-separated")
     m.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    a = sub.add_parser(
+        "app",
+        help="open the clinic web app in the browser (needs the app extra)",
+        description="Serve the clinic web app on 127.0.0.1 (this computer only) and open it "
+        "in the browser: choose a file, map its columns, fix its problems, write the "
+        "report. Install it with pip install 'tpdn_outcomes[app]'.",
+    )
+    a.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    a.add_argument("--no-browser", action="store_true", help="print the address, do not open it")
+    a.add_argument(
+        "--max-upload-mb", type=float, default=200.0, help="largest file accepted (default 200)"
+    )
     for command, subparser in (("validate", v), ("sample", s), ("demo", d), ("report", r),
-                               ("convert", c), ("summary", m)):  # fmt: skip
+                               ("convert", c), ("summary", m), ("app", a)):  # fmt: skip
         subparser.set_defaults(_parser=subparser)
         assert subparser.prog.endswith(command)
     return parser
@@ -1005,6 +1017,20 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    if not 1 <= args.port <= 65535:
+        raise _UsageError(f"--port must be from 1 to 65535, not {args.port}")
+    if args.max_upload_mb <= 0:
+        raise _UsageError(f"--max-upload-mb must be above 0, not {args.max_upload_mb:g}")
+    try:
+        from tpdn_outcomes.app.server import run
+    except ImportError as exc:
+        _say(f"tpdn-outcomes: the app needs its extra: pip install 'tpdn_outcomes[app]' ({exc})")
+        return EXIT_USAGE
+    run(args.port, open_browser=not args.no_browser, max_upload_mb=args.max_upload_mb)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
@@ -1029,6 +1055,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": _cmd_report,
         "summary": _cmd_summary,
         "convert": _cmd_convert,
+        "app": _cmd_app,
     }
     try:
         with sigterm_as_exit():
