@@ -45,7 +45,7 @@ SIZE_EXEMPT: dict[str, str] = {
 #: ceiling). Shrink-only: split one, then delete its entry.
 STILL_TOO_LONG: dict[str, int] = {
     "tpdn_outcomes/cli.py:_cmd_report": 86,
-    "tpdn_outcomes/cli.py:build_parser": 117,
+    "tpdn_outcomes/cli.py:build_parser": 96,
     "tpdn_outcomes/datasets.py:_readme": 126,
     "tpdn_outcomes/datasets.py:_simulate": 268,
     "tpdn_outcomes/datasets.py:make_messy": 107,

@@ -42,6 +42,7 @@ from typing import Any
 import pandas as pd
 
 from tpdn_outcomes import schema
+from tpdn_outcomes._cli_parsers import add_app_parser, add_summary_parser, add_validate_parser
 from tpdn_outcomes._version import __version__
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 
@@ -411,20 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    v = sub.add_parser(
-        "validate",
-        help="check a session file and list every problem with its fix",
-        description="Check a session file against the data contract. Exit 0 when there is no "
-        "error, 1 when there are errors (or warnings with --strict), 2 on usage errors.",
-    )
-    _add_load_arguments(v)
-    v.add_argument(
-        "--format", choices=["text", "json", "csv"], default="text", help="output format"
-    )
-    v.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    v.add_argument(
-        "--max-rows", type=int, default=20, help="problems listed in text output (default 20)"
-    )
+    v = add_validate_parser(sub, _add_load_arguments)
 
     s = sub.add_parser(
         "sample",
@@ -503,28 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--export-date", metavar="YYYY-MM-DD", help="dates after it are errors")
     _add_load_arguments(c, convert=True)
 
-    m = sub.add_parser(
-        "summary",
-        help="print the change of a measure by group",
-        description="Load a session file and print change_summary: n, mean change with its "
-        "95% CI, median, paired t and Holm-adjusted p per group.",
-    )
-    _add_load_arguments(m)
-    m.add_argument("--measure", default="pain", help="pain, rom:<site> or function:<instrument>")
-    m.add_argument("--by", default="condition", help="grouping column(s), comma-separated")
-    m.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    a = sub.add_parser(
-        "app",
-        help="open the clinic web app in the browser (needs the app extra)",
-        description="Serve the clinic web app on 127.0.0.1 (this computer only) and open it "
-        "in the browser: choose a file, map its columns, fix its problems, write the "
-        "report. Install it with pip install 'tpdn_outcomes[app]'.",
-    )
-    a.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
-    a.add_argument("--no-browser", action="store_true", help="print the address, do not open it")
-    a.add_argument(
-        "--max-upload-mb", type=float, default=200.0, help="largest file accepted (default 200)"
-    )
+    m = add_summary_parser(sub, _add_load_arguments)
+    a = add_app_parser(sub)
     for command, subparser in (("validate", v), ("sample", s), ("demo", d), ("report", r),
                                ("convert", c), ("summary", m), ("app", a)):  # fmt: skip
         subparser.set_defaults(_parser=subparser)

@@ -1,0 +1,65 @@
+"""Some subcommands' parsers of the command line (kept apart to keep :mod:`cli` short)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+
+def add_validate_parser(
+    sub: Any, add_load_arguments: Callable[[Any], None]
+) -> argparse.ArgumentParser:
+    """The ``validate`` subcommand: every problem of a file with its fix."""
+    v: argparse.ArgumentParser = sub.add_parser(
+        "validate",
+        help="check a session file and list every problem with its fix",
+        description="Check a session file against the data contract. Exit 0 when there is no "
+        "error, 1 when there are errors (or warnings with --strict), 2 on usage errors.",
+    )
+    add_load_arguments(v)
+    v.add_argument(
+        "--format", choices=["text", "json", "csv"], default="text", help="output format"
+    )
+    v.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    v.add_argument(
+        "--max-rows", type=int, default=20, help="problems listed in text output (default 20)"
+    )
+    return v
+
+
+def add_summary_parser(
+    sub: Any, add_load_arguments: Callable[[Any], None]
+) -> argparse.ArgumentParser:
+    """The ``summary`` subcommand: change_summary printed."""
+    m: argparse.ArgumentParser = sub.add_parser(
+        "summary",
+        help="print the change of a measure by group",
+        description="Load a session file and print change_summary: n, mean change with its "
+        "95% CI, median, paired t and Holm-adjusted p per group.",
+    )
+    add_load_arguments(m)
+    m.add_argument("--measure", default="pain", help="pain, rom:<site> or function:<instrument>")
+    m.add_argument("--by", default="condition", help="grouping column(s), comma-separated")
+    m.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    return m
+
+
+def add_app_parser(sub: Any) -> argparse.ArgumentParser:
+    """The ``app`` subcommand: the clinic web app."""
+    a: argparse.ArgumentParser = sub.add_parser(
+        "app",
+        help="open the clinic web app in the browser (needs the app extra)",
+        description="Serve the clinic web app on 127.0.0.1 (this computer only) and open it "
+        "in the browser: choose a file, map its columns, fix its problems, write the "
+        "report. Install it with pip install 'tpdn_outcomes[app]'.",
+    )
+    a.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    a.add_argument("--no-browser", action="store_true", help="print the address, do not open it")
+    a.add_argument(
+        "--max-upload-mb", type=float, default=200.0, help="largest file accepted (default 200)"
+    )
+    return a
+
+
+__all__ = ["add_app_parser", "add_summary_parser", "add_validate_parser"]
