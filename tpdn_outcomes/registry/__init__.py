@@ -13,11 +13,14 @@ Examples
 >>> from tpdn_outcomes.registry import open_registry, write_registry
 >>> folder = pathlib.Path(tempfile.mkdtemp()) / "registry"
 >>> _ = write_registry([synthesize(n_patients=200, seed=1)], folder)
->>> reg = open_registry(folder)
+>>> reg = open_registry(folder, export_date="2026-07-01")
 >>> reg.validate().ok
 True
->>> int(reg.change_summary(by=None)["n_episodes"].iloc[0])
-227
+>>> import warnings, tpdn_outcomes as tpdn
+>>> warnings.simplefilter("ignore", tpdn.DataQualityWarning)
+>>> whole = tpdn.load_sessions(synthesize(n_patients=200, seed=1), export_date="2026-07-01")
+>>> reg.change_summary().equals(tpdn.outcomes.change_summary(whole))
+True
 """
 
 from tpdn_outcomes.registry.core import Registry, open_registry, write_registry
