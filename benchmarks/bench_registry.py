@@ -45,6 +45,7 @@ EXPORT_DATE = "2030-01-01"
 DUCKDB_EPISODES = """
 WITH s AS (
     SELECT patient_id, condition, CAST(session_date AS DATE) AS d, session_number,
+           date_diff('day', DATE '1970-01-01', CAST(session_date AS DATE)) AS epoch_days,
            pain_pre, pain_post
     FROM sessions
 ), g AS (
@@ -57,9 +58,9 @@ WITH s AS (
     FROM g
 ), episodes AS (
     SELECT condition, patient_id, ep,
-           arg_min(pain_pre, d * 1000 + session_number) FILTER (WHERE pain_pre IS NOT NULL)
+           arg_min(pain_pre, epoch_days * 1000 + session_number) FILTER (WHERE pain_pre IS NOT NULL)
                AS baseline,
-           arg_max(pain_post, d * 1000 + session_number) FILTER (WHERE pain_post IS NOT NULL)
+           arg_max(pain_post, epoch_days * 1000 + session_number) FILTER (WHERE pain_post IS NOT NULL)
                AS final
     FROM e GROUP BY ALL
 )

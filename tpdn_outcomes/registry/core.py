@@ -109,6 +109,10 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         dtypes = [p.dtype for p in parts]
         if isinstance(dtypes[0], pd.CategoricalDtype) and not all(d == dtypes[0] for d in dtypes):
             cats = [p.cat.categories for p in parts]
+            fast = _union_disjoint(parts)
+            if fast is not None:
+                out[col] = fast
+                continue
             ordered_each = all(c.is_monotonic_increasing for c in cats)
             union = pd.api.types.union_categoricals(
                 [p.array for p in parts], sort_categories=ordered_each, ignore_order=True
@@ -124,6 +128,50 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         else:
             out[col] = pd.concat(parts, ignore_index=True)
     return pd.DataFrame(out)
+
+
+def _union_disjoint(parts: list[pd.Series]) -> pd.Series | None:
+    """The union of categoricals with sorted categories that no two share (patient and
+    episode ids: a patient is in one file), sorted, in one Arrow sort; None otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cats = [p.cat.categories for p in parts]
+    if any(c.dtype != cats[0].dtype or not c.is_monotonic_increasing for c in cats):
+        return None
+    if bool(dtypes_ordered := parts[0].cat.ordered) or not all(
+        pd.api.types.is_string_dtype(c.dtype) for c in cats
+    ):
+        return None
+    try:
+        texts = pa.chunked_array([pa.array(np.asarray(c, dtype=object), pa.string()) for c in cats])
+    except (pa.ArrowException, TypeError):
+        return None
+    order = pc.sort_indices(texts).to_numpy()
+    ordered = texts.take(pa.array(order))
+    if (
+        len(ordered) > 1
+        and pc.any(pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))).as_py()
+    ):
+        return None  # shared categories: the general union
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    offsets = np.cumsum([0, *[len(c) for c in cats]])
+    codes = np.concatenate(
+        [
+            np.where(
+                np.asarray(p.cat.codes) >= 0,
+                rank[offsets[i] + np.maximum(np.asarray(p.cat.codes), 0)],
+                -1,
+            )
+            for i, p in enumerate(parts)
+        ]
+    )
+    categories = pd.Index(ordered.to_numpy(), dtype=cats[0].dtype)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories, ordered=dtypes_ordered),
+        copy=False,
+    )
 
 
 class _EpisodeData:
@@ -239,6 +287,7 @@ class Registry:
         con = duckdb.connect()
         con.execute(f"SET memory_limit = '{self.memory_limit}'")
         con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET enable_progress_bar = {'true' if self.progress else 'false'}")
         paths = ", ".join("'" + str(p.path).replace("'", "''") + "'" for p in self._parts)
         hive = "true" if self._parts[0].keys else "false"
         con.execute(
