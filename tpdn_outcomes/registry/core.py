@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tpdn_outcomes import schema
 from tpdn_outcomes.data import SessionData
@@ -391,6 +392,7 @@ class Registry:
         end: pd.Timestamp | None = None
         names: set[str] = set()
         bar = None
+        pool = pa.default_memory_pool()
         if self.progress:
             from tqdm.auto import tqdm
 
@@ -408,6 +410,9 @@ class Registry:
                         end = last if end is None else max(end, last)
                     names.update(data.measure_names())
                     collect(data)
+                del data
+                # the file's tables are gone: hand the memory Arrow's pool kept back
+                pool.release_unused()
                 if bar is not None:
                     bar.update(1)
         finally:
