@@ -7,7 +7,9 @@ prefixed by the chunk number, so the dataset is never in memory as a whole.
 
 Then, each in a fresh process (its peak RSS is its own, from ``getrusage``):
 
-* ``duckdb``: the baseline: DuckDB's own plain aggregate of the same episodes (episodes
+* ``duckdb plain``: DuckDB's plainest aggregate (a patient's sessions of one condition as
+  one episode, no gaps): n, mean and SD of last post - first pre pain by condition;
+* ``duckdb``: the baseline: DuckDB's own aggregate of the same episodes (episodes
   found with window functions: a patient's sessions of one condition, a new episode after
   a gap of more than 90 days; change = last post pain - first pre pain), n, mean and SD of
   the change by condition, under a 1 GB memory limit;
@@ -20,7 +22,7 @@ Then, each in a fresh process (its peak RSS is its own, from ``getrusage``):
   ``load_sessions``) and the largest difference of every numeric column of
   ``change_summary`` and ``responder_rates`` against the registry's (target: <= 1e-12).
 
-Prints seconds, the ratio to the DuckDB aggregate and peak RSS. A benchmark reports; it
+Prints seconds, the ratio to the DuckDB aggregate and peak RSS (VmHWM of each step's process). A benchmark reports; it
 never fails on a ratio.
 
 Usage: python benchmarks/bench_registry.py [--sessions 1000000] [--chunk 200000] [--check]
@@ -70,6 +72,29 @@ FROM episodes GROUP BY condition ORDER BY condition
 """
 
 
+DUCKDB_PLAIN = """
+WITH episodes AS (
+    SELECT condition, patient_id,
+           arg_min(pain_pre, session_number) FILTER (WHERE pain_pre IS NOT NULL) AS baseline,
+           arg_max(pain_post, session_number) FILTER (WHERE pain_post IS NOT NULL) AS final
+    FROM sessions GROUP BY ALL
+)
+SELECT condition, count(final - baseline) AS n, avg(final - baseline) AS mean,
+       stddev_samp(final - baseline) AS sd
+FROM episodes GROUP BY condition ORDER BY condition
+"""
+
+
+def peak_mib() -> float:
+    """This process's own peak RSS (VmHWM: unlike getrusage's maxrss it does not carry
+    the parent's peak over fork and exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
 def make_dataset(n_sessions: int, chunk: int) -> Path:
     """The hive-partitioned dataset of ``n_sessions``, written chunk by chunk (reused)."""
     from tpdn_outcomes.datasets import synthesize
@@ -103,16 +128,16 @@ def make_dataset(n_sessions: int, chunk: int) -> Path:
     return folder
 
 
-def step_duckdb(folder: Path) -> tuple[float, list[tuple[object, ...]]]:
+def step_duckdb(folder: Path, query: str) -> tuple[float, list[tuple[object, ...]], float]:
     from tpdn_outcomes.registry import open_registry
 
     con = open_registry(folder, check_patients=False).connect()
     start = time.perf_counter()
-    rows = con.execute(DUCKDB_EPISODES).fetchall()
-    return time.perf_counter() - start, rows
+    rows = con.execute(query).fetchall()
+    return time.perf_counter() - start, rows, peak_mib()
 
 
-def step_registry(folder: Path) -> tuple[float, dict[str, float], object]:
+def step_registry(folder: Path) -> tuple[float, dict[str, float], object, float]:
     from tpdn_outcomes.errors import DataQualityWarning
     from tpdn_outcomes.registry import open_registry
 
@@ -129,19 +154,19 @@ def step_registry(folder: Path) -> tuple[float, dict[str, float], object]:
     rates = reg.responder_rates(by="condition")
     times["statistics"] = time.perf_counter() - t
     assert reg.report.ok
-    return time.perf_counter() - start, times, (summary, rates)
+    return time.perf_counter() - start, times, (summary, rates), peak_mib()
 
 
-def step_validate(folder: Path) -> tuple[float, int]:
+def step_validate(folder: Path) -> tuple[float, int, float]:
     from tpdn_outcomes.registry import open_registry
 
     reg = open_registry(folder, export_date=EXPORT_DATE, check_patients=False)
     start = time.perf_counter()
     report = reg.validate()
-    return time.perf_counter() - start, len(report.table)
+    return time.perf_counter() - start, len(report.table), peak_mib()
 
 
-def step_memory(folder: Path) -> tuple[float, object]:
+def step_memory(folder: Path) -> tuple[float, object, float]:
     """The in-memory path on the same data: the files concatenated and loaded whole."""
     import pandas as pd
 
@@ -162,7 +187,7 @@ def step_memory(folder: Path) -> tuple[float, object]:
     start = time.perf_counter()
     data = load_sessions(wide, export_date=EXPORT_DATE)
     out = (change_summary(data, by="condition"), responder_rates(data, by="condition"))
-    return time.perf_counter() - start, out
+    return time.perf_counter() - start, out, peak_mib()
 
 
 def max_difference(a: object, b: object) -> float:
@@ -195,11 +220,24 @@ def main() -> None:
     parser.add_argument("--skip-validate", action="store_true")
     args = parser.parse_args()
     print(machine())
-    folder = make_dataset(args.sessions, args.chunk)
-    (base, duck_rows), base_mib = in_child(step_duckdb, folder)
-    (total, parts, (summary, rates)), reg_mib = in_child(step_registry, folder)
+    # (made in a child: the parent stays small, so the children start small)
+    folder, _ = in_child(make_dataset, args.sessions, args.chunk)
+    plain, _plain_rows, plain_mib = in_child(step_duckdb, folder, DUCKDB_PLAIN)[0]
+    base, duck_rows, base_mib = in_child(step_duckdb, folder, DUCKDB_EPISODES)[0]
+    total, parts, (summary, rates), reg_mib = in_child(step_registry, folder)[0]
     rows = [
-        {"step": "duckdb aggregate (baseline)", "s": base, "ratio": 1.0, "peak MiB": base_mib},
+        {
+            "step": "duckdb plain aggregate: (patient, condition) as episode",
+            "s": plain,
+            "ratio": plain / base,
+            "peak MiB": plain_mib,
+        },
+        {
+            "step": "duckdb aggregate, episodes by 90-day gaps (baseline)",
+            "s": base,
+            "ratio": 1.0,
+            "peak MiB": base_mib,
+        },
         {
             "step": "registry: check + change + responders",
             "s": total,
@@ -210,12 +248,12 @@ def main() -> None:
     for name, sec in parts.items():
         rows.append({"step": f"  {name}", "s": sec, "ratio": sec / base, "peak MiB": ""})
     if not args.skip_validate:
-        (sec, _n_rows), mib = in_child(step_validate, folder)
+        sec, _n_rows, mib = in_child(step_validate, folder)[0]
         rows.append(
             {"step": "registry: validate()", "s": sec, "ratio": sec / base, "peak MiB": mib}
         )
     if args.check:
-        (sec, (m_summary, m_rates)), mib = in_child(step_memory, folder)
+        sec, (m_summary, m_rates), mib = in_child(step_memory, folder)[0]
         rows.append(
             {
                 "step": "in memory: load + change + responders",
@@ -224,6 +262,7 @@ def main() -> None:
                 "peak MiB": mib,
             }
         )
+    print(f"registry vs the plain DuckDB aggregate: {total / plain:.2f}x")
     print(
         f"{args.sessions:,} sessions; peak RSS per session: "
         f"{reg_mib * 2**20 / args.sessions:.0f} B (registry)"
