@@ -285,7 +285,6 @@ def _read_parquet(path: Path, magic: str | None = "parquet", head: bytes = b"") 
     does.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     name = path.name
@@ -317,7 +316,22 @@ def _read_parquet(path: Path, magic: str | None = "parquet", head: bytes = b"") 
         "parquet",
     )
     _refuse_repeated_names(pq.read_schema(path).names, name)
-    table = pq.read_table(path)
+    return arrow_frame(pq.read_table(path))
+
+
+def arrow_frame(table: Any) -> pd.DataFrame:
+    """An Arrow table as the loader takes it: text columns as pandas categoricals, numbers
+    as Arrow-backed columns, the rest converted by pandas (see :func:`_read_parquet`).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_frame(pa.table({"id": ["a", "b", "a"], "x": [1, None, 3]})).dtypes.astype(str).tolist()
+    ['category', 'int64[pyarrow]']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     meta = table.schema.pandas_metadata or {}
     index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
     encoded: dict[str, Any] = {}

@@ -98,12 +98,29 @@ def adverse_event_rates(
     2  fainting  session  2726       2  0.001
     3  fainting  patient   600       2  0.003
     """
+    keys, wanted = adverse_plan(by, events)
+    counts = adverse_counts(data, keys, wanted)
+    return adverse_table(counts, keys, wanted, confidence=confidence, method=method)
+
+
+def adverse_plan(
+    by: str | Sequence[str] | None, events: Sequence[str] | None
+) -> tuple[list[str], list[str]]:
+    """The grouping keys and the events of :func:`adverse_event_rates` (checked)."""
     keys = grouping_keys(by)
     vocabulary = [e for e in schema.ADVERSE_EVENTS if e != "none"]
     wanted = ["any", *vocabulary] if events is None else list(events)
     unknown = [e for e in wanted if e != "any" and e not in schema.ADVERSE_EVENTS]
     if unknown:
         raise ValueError(f"unknown adverse event(s) {unknown}; use 'any' or {vocabulary}")
+    return keys, wanted
+
+
+def adverse_counts(data: SessionData, keys: list[str], wanted: list[str]) -> pd.DataFrame:
+    """The counts behind :func:`adverse_event_rates`: per group, event and unit (session,
+    patient) ``n``, ``events`` and ``n_not_recorded``. Counts of datasets that share no
+    patient add up (a patient's sessions are counted in one of them)."""
+    vocabulary = [e for e in schema.ADVERSE_EVENTS if e != "none"]
     s = data.sessions
     if "adverse_events" not in s or s["adverse_events"].isna().all():
         raise ValueError("the data has no adverse_events column (or it is empty)")
@@ -162,7 +179,19 @@ def adverse_event_rates(
                 index = n.index.to_frame(index=False)
                 part = pd.concat([index.reset_index(drop=True), part], axis=1)
             rows.append(part)
-    out = pd.concat(rows, ignore_index=True)
+    return pd.concat(rows, ignore_index=True)
+
+
+def adverse_table(
+    counts: pd.DataFrame,
+    keys: list[str],
+    wanted: list[str],
+    *,
+    confidence: float = 0.95,
+    method: str = "clopper-pearson",
+) -> pd.DataFrame:
+    """:func:`adverse_event_rates` from its counts (see :func:`adverse_counts`)."""
+    out = counts.copy()
     ci = proportion_ci(out["events"], out["n"], confidence=confidence, method=method)
     out["rate"] = ci["proportion"].to_numpy()
     out["ci_low"] = ci["ci_low"].to_numpy()

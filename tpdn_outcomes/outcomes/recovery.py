@@ -240,6 +240,28 @@ def time_to_response(
     episodes, rule = response_times(
         data, measure=measure, threshold=threshold, kind=kind, time=time, registry=registry
     )
+    return time_to_response_of(
+        episodes,
+        rule,
+        keys,
+        measure=measure,
+        time=time,
+        confidence=confidence,
+        conf_type=conf_type,
+    )
+
+
+def time_to_response_of(
+    episodes: pd.DataFrame,
+    rule: str,
+    keys: list[str],
+    *,
+    measure: str,
+    time: str,
+    confidence: float = 0.95,
+    conf_type: Literal["log", "log-log", "plain"] = "log",
+) -> TimeToResponse:
+    """:func:`time_to_response` from the episode table of :func:`response_times`."""
     if "quarter" in keys:
         episodes = with_quarter(episodes)
     used = episodes[episodes["note"] == ""]

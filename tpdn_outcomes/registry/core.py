@@ -1,0 +1,733 @@
+"""The registry: a Parquet dataset checked and analysed one file at a time.
+
+Memory model: one file's sessions are in memory at a time (the loader's tables of that
+file); what is kept across files is episode-level only (one row per episode and measure,
+plus per-group counts of adverse events). The statistics run on the kept episode tables
+with the very code of the in-memory path, so their results are the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import functools
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from tpdn_outcomes import schema
+from tpdn_outcomes.data import SessionData
+from tpdn_outcomes.errors import DataQualityWarning, SchemaError, format_count
+from tpdn_outcomes.io import arrow_frame, atomic_write, read_table
+from tpdn_outcomes.outcomes.adverse import adverse_counts, adverse_plan, adverse_table
+from tpdn_outcomes.outcomes.benchmark import clinic_benchmark as _clinic_benchmark
+from tpdn_outcomes.outcomes.change import change_summary as _change_summary
+from tpdn_outcomes.outcomes.recovery import TimeToResponse, response_times, time_to_response_of
+from tpdn_outcomes.outcomes.responders import responder_rates as _responder_rates
+from tpdn_outcomes.outcomes.rom import rom_change as _rom_change
+
+# the loader's own steps, run on one file at a time (see tpdn_outcomes.validate)
+from tpdn_outcomes.validate import (
+    STRUCTURAL_CHECKS,
+    ValidationReport,
+    _Build,
+    _prepare,
+    _refusal,
+    _unreadable_report,
+)
+
+_HIVE = re.compile(r"^([^=/\\]+)=(.*)$")
+
+#: Columns of a kept episode table that the statistics never read.
+_UNUSED_EPISODE_COLUMNS = ("pct_change",)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Part:
+    """One Parquet file of the dataset: its path, its label in reports and its hive keys."""
+
+    path: Path
+    label: str
+    keys: tuple[tuple[str, str], ...]
+
+
+def _parts(source: Path) -> list[_Part]:
+    if source.is_file():
+        return [_Part(source, source.name, ())]
+    if not source.is_dir():
+        raise FileNotFoundError(
+            f"{source}: no such file or folder; give a Parquet file or a folder of Parquet files"
+        )
+    files = sorted(
+        p
+        for p in source.rglob("*")
+        if p.is_file() and p.suffix in (".parquet", ".pq") and not p.name.startswith((".", "_"))
+    )
+    if not files:
+        raise SchemaError(
+            f"{source}: holds no Parquet files (*.parquet). Fix: give the folder of the dataset"
+        )
+    parts = []
+    for f in files:
+        rel = f.relative_to(source)
+        keys = []
+        for piece in rel.parts[:-1]:
+            m = _HIVE.match(piece)
+            if m:
+                keys.append((m.group(1), m.group(2)))
+        parts.append(_Part(f, rel.as_posix(), tuple(keys)))
+    names = {tuple(k for k, _ in p.keys) for p in parts}
+    if len(names) > 1:
+        raise SchemaError(
+            f"{source}: its files are partitioned by different keys ({sorted(names)}). "
+            "Fix: write every file of the dataset under the same key=value folders"
+        )
+    return parts
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate per-file tables, keeping categorical columns categorical.
+
+    Columns whose categories differ between files get the union of the categories,
+    sorted when every file's were sorted (ids and the loader's sorted vocabularies), so
+    that group order is that of one table loaded whole.
+    """
+    frames = [f for f in frames if len(f.columns)]
+    if not frames:
+        return pd.DataFrame()
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out: dict[str, Any] = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        dtypes = [p.dtype for p in parts]
+        if isinstance(dtypes[0], pd.CategoricalDtype) and not all(d == dtypes[0] for d in dtypes):
+            cats = [p.cat.categories for p in parts]
+            fast = _union_disjoint(parts)
+            if fast is not None:
+                out[col] = fast
+                continue
+            ordered_each = all(c.is_monotonic_increasing for c in cats)
+            union = pd.api.types.union_categoricals(
+                [p.array for p in parts], sort_categories=ordered_each, ignore_order=True
+            )
+            # (the categories keep the dtype of one file's, as a whole load makes them)
+            categories = pd.Index(union.categories, dtype=cats[0].dtype)
+            out[col] = pd.Series(
+                pd.Categorical.from_codes(
+                    union.codes, categories=categories, ordered=bool(dtypes[0].ordered)
+                ),
+                copy=False,
+            )
+        else:
+            out[col] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out)
+
+
+def _union_disjoint(parts: list[pd.Series]) -> pd.Series | None:
+    """The union of categoricals with sorted categories that no two share (patient and
+    episode ids: a patient is in one file), sorted, in one Arrow sort; None otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cats = [p.cat.categories for p in parts]
+    if any(c.dtype != cats[0].dtype or not c.is_monotonic_increasing for c in cats):
+        return None
+    if bool(dtypes_ordered := parts[0].cat.ordered) or not all(
+        pd.api.types.is_string_dtype(c.dtype) for c in cats
+    ):
+        return None
+    try:
+        texts = pa.chunked_array([pa.array(np.asarray(c, dtype=object), pa.string()) for c in cats])
+    except (pa.ArrowException, TypeError):
+        return None
+    order = pc.sort_indices(texts).to_numpy()
+    ordered = texts.take(pa.array(order))
+    if (
+        len(ordered) > 1
+        and pc.any(pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))).as_py()
+    ):
+        return None  # shared categories: the general union
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    offsets = np.cumsum([0, *[len(c) for c in cats]])
+    codes = np.concatenate(
+        [
+            np.where(
+                np.asarray(p.cat.codes) >= 0,
+                rank[offsets[i] + np.maximum(np.asarray(p.cat.codes), 0)],
+                -1,
+            )
+            for i, p in enumerate(parts)
+        ]
+    )
+    categories = pd.Index(ordered.to_numpy(), dtype=cats[0].dtype)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories, ordered=dtypes_ordered),
+        copy=False,
+    )
+
+
+class _EpisodeData:
+    """What the episode-level statistics read of a :class:`SessionData`, from kept tables."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self.metadata = registry.metadata
+
+    def episodes(self, measure: str = "pain", *, final: str = "post") -> pd.DataFrame:
+        return self._registry.episodes(measure, final=final)
+
+    def measure_names(self) -> list[str]:
+        return self._registry.measure_names()
+
+
+class Registry:
+    """A Parquet session dataset, checked and analysed out of core (see :func:`open_registry`).
+
+    Attributes
+    ----------
+    source : Path
+        The file or folder.
+    files : list of str
+        The Parquet files, as named in reports (relative to the folder).
+    metadata : dict
+        ``source``, ``n_files``, ``export_date``, ``episode_gap_days``,
+        ``open_after_days`` and, after the first pass, ``data_end`` (last session date),
+        ``n_sessions``, ``n_patients``, ``rows_read`` and ``rows_excluded``.
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        *,
+        mapping: Mapping[str, str] | None = None,
+        pain_scale: Literal["nprs", "vas100"] = "nprs",
+        conditions: Mapping[str, str] | None = None,
+        errors: Literal["raise", "coerce"] = "raise",
+        allow_columns: Iterable[str] = (),
+        date_format: str | None = None,
+        export_date: str | _dt.date | None = None,
+        episode_gap_days: int = schema.EPISODE_GAP_DAYS,
+        open_after_days: int = schema.OPEN_AFTER_DAYS,
+        progress: bool = False,
+        check_patients: bool = True,
+        memory_limit: str = "1GB",
+    ) -> None:
+        self.source = Path(source)
+        self._parts = _parts(self.source)
+        self.files = [p.label for p in self._parts]
+        allow_columns = list(allow_columns)
+        # every argument checked as load_sessions checks it (on an empty table)
+        _, _, stamp = _prepare(
+            pd.DataFrame(),
+            None,
+            pain_scale=pain_scale,
+            errors=errors,
+            export_date=export_date,
+            sheet=None,
+            encoding="utf-8-sig",
+            column_map=mapping,
+            allow_columns=allow_columns,
+            conditions=conditions,
+            episode_gap_days=episode_gap_days,
+            open_after_days=open_after_days,
+            date_format=date_format,
+        )
+        self._options: dict[str, Any] = {
+            "column_map": mapping,
+            "pain_scale": pain_scale,
+            "conditions": conditions,
+            "allow_columns": allow_columns,
+            "date_format": date_format,
+            "export_date": stamp,
+            "episode_gap_days": episode_gap_days,
+            "open_after_days": open_after_days,
+        }
+        self.errors = errors
+        self.progress = progress
+        self.memory_limit = memory_limit
+        self.metadata: dict[str, Any] = {
+            "source": str(self.source),
+            "n_files": len(self._parts),
+            "export_date": stamp.date().isoformat(),
+            "episode_gap_days": episode_gap_days,
+            "open_after_days": open_after_days,
+        }
+        self._report: ValidationReport | None = None
+        self._checked: ValidationReport | None = None
+        self._episodes: dict[tuple[str, str], pd.DataFrame] = {}
+        self._measures: list[str] | None = None
+        self._warned = False
+        if check_patients and len(self._parts) > 1:
+            self._check_patients()
+
+    # -- DuckDB ----------------------------------------------------------------
+    def connect(self) -> Any:
+        """A DuckDB connection with the dataset as the view ``sessions`` (its raw cells).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from tpdn_outcomes.datasets import synthesize
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = write_registry([synthesize(n_patients=30, seed=2)], folder)
+        >>> con = open_registry(folder).connect()
+        >>> con.execute("SELECT count(DISTINCT patient_id) FROM sessions").fetchone()[0]
+        30
+        """
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET enable_progress_bar = {'true' if self.progress else 'false'}")
+        paths = ", ".join("'" + str(p.path).replace("'", "''") + "'" for p in self._parts)
+        hive = "true" if self._parts[0].keys else "false"
+        con.execute(
+            f"CREATE VIEW sessions AS SELECT * FROM read_parquet([{paths}], "
+            f"hive_partitioning = {hive}, filename = true, union_by_name = true)"
+        )
+        return con
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run a DuckDB query over the raw dataset (the view ``sessions``) into a DataFrame."""
+        con = self.connect()
+        try:
+            return con.execute(query).df()
+        finally:
+            con.close()
+
+    def _check_patients(self) -> None:
+        """Refuse a dataset in which a patient's rows lie in more than one file: the
+        checks across rows (duplicates, session order, episodes) run within a file."""
+        con = self.connect()
+        try:
+            names = con.execute("SELECT * FROM sessions LIMIT 0").df().columns
+            pid = next(
+                (c for c in names if str(c).strip().lower() in ("patient_id", "patient")), None
+            )
+            if pid is None:
+                return  # the checks of each file report the missing column
+            found = con.execute(
+                f'SELECT count(*) FROM (SELECT "{pid}" FROM sessions GROUP BY 1 '
+                "HAVING min(filename) <> max(filename))"
+            ).fetchone()
+        finally:
+            con.close()
+        n = int(found[0]) if found else 0
+        if n:
+            raise SchemaError(
+                f"{self.source}: {format_count(n, 'patient')} have sessions in more than one "
+                "file; the checks across a patient's sessions (duplicates, session order, "
+                "episodes) need all of them in one file. Fix: write the dataset partitioned "
+                "by patient (write_registry, or DuckDB's COPY ... PARTITION_BY on a hash of "
+                "patient_id), or pass check_patients=False to accept per-file episodes"
+            )
+
+    # -- one pass over the files ---------------------------------------------------
+    def _file_data(
+        self, part: _Part, *, checking_only: bool
+    ) -> tuple[ValidationReport, SessionData | None, bool]:
+        """Check and load one file as load_sessions (or validate) does."""
+        try:
+            raw = read_table(part.path)
+        except SchemaError as exc:
+            exc.file = part.label  # type: ignore[attr-defined]
+            return _unreadable_report(exc), None, True
+        if part.keys:
+            import pyarrow as pa
+
+            frame = raw.frame.copy(deep=False)
+            keys = arrow_frame(
+                pa.table({k: pa.array([v] * len(frame), pa.string()) for k, v in part.keys})
+            )
+            for k in keys.columns:
+                if k not in frame.columns:
+                    frame[k] = keys[k].to_numpy() if len(frame) == 0 else keys[k].array
+            raw = dataclasses.replace(raw, frame=frame, file=part.label)
+        elif part.label != raw.file:
+            raw = dataclasses.replace(raw, file=part.label)
+        build = _Build(
+            raw,
+            None,
+            coerce=not checking_only and self.errors == "coerce",
+            raise_identifiers=not checking_only,
+            **self._options,
+        )
+        report, sessions, measures, meta = build.run()
+        structural = bool(set(report.errors["check"]) & STRUCTURAL_CHECKS)
+        refused = (
+            sessions is None
+            or measures is None
+            or structural
+            or (self.errors == "raise" and not report.ok)
+        )
+        if checking_only or refused or sessions is None or measures is None:
+            return report, None, refused
+        data = SessionData(
+            sessions,
+            measures,
+            metadata=meta,
+            report=report,
+            exclusions=build.exclusions,
+            check=False,
+        )
+        return report, data, False
+
+    def _pass(
+        self, collect: Callable[[SessionData], None], *, desc: str, checking_only: bool = False
+    ) -> ValidationReport:
+        """Run ``collect`` on every file's loaded data; return the combined report."""
+        reports: list[pd.DataFrame] = []
+        refused = False
+        totals = {"rows_read": 0, "rows_excluded": 0, "n_sessions": 0, "n_patients": 0}
+        end: pd.Timestamp | None = None
+        names: set[str] = set()
+        bar = None
+        pool = pa.default_memory_pool()
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(self._parts), desc=desc, unit="file", leave=False)
+        try:
+            for part in self._parts:
+                report, data, bad = self._file_data(part, checking_only=checking_only)
+                reports.append(report.table)
+                refused |= bad
+                if data is not None and not refused:
+                    for k in totals:
+                        totals[k] += int(data.metadata.get(k, 0))
+                    last = data.sessions["session_date"].max()
+                    if pd.notna(last):
+                        end = last if end is None else max(end, last)
+                    names.update(data.measure_names())
+                    collect(data)
+                del data
+                # the file's tables are gone: hand the memory Arrow's pool kept back
+                pool.release_unused()
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+        combined = _combine_reports(reports, self.files)
+        if checking_only:
+            return combined
+        self._report = combined
+        if refused:
+            raise _refusal(combined)
+        self.metadata.update(totals)
+        self.metadata["data_end"] = None if end is None else str(end.date())
+        rank = {"pain": 0, "rom": 1, "function": 2}
+        self._measures = sorted(names, key=lambda n: (rank.get(n.split(":")[0], 3), n))
+        if len(combined.warnings) and not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"{self.source.name}: {format_count(len(combined.warnings), 'data-quality warning')} "
+                "(implausible values, long gaps, one-session episodes); see registry.report",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+        return combined
+
+    # -- checks ------------------------------------------------------------------
+    def validate(self) -> ValidationReport:
+        """Check every file and report every problem, as :func:`tpdn_outcomes.validate`
+        reports them file by file; never raises for problems in the data."""
+        if self._checked is None:
+            self._checked = self._pass(lambda d: None, desc="validate", checking_only=True)
+        return self._checked
+
+    @property
+    def report(self) -> ValidationReport:
+        """The report of loading every file (as ``SessionData.report``; raises
+        :class:`SchemaError` as :func:`tpdn_outcomes.load_sessions` does)."""
+        if self._report is None:
+            self.load(["pain"])
+        assert self._report is not None
+        return self._report
+
+    # -- episodes --------------------------------------------------------------------
+    def load(self, measures: Sequence[str] = ("pain",), *, final: str = "post") -> Registry:
+        """One pass over the files, keeping the episode tables of ``measures``.
+
+        Returns ``self``. Later calls for measures already kept cost nothing.
+        """
+        wanted = [m for m in dict.fromkeys(measures) if (m, final) not in self._episodes]
+        if not wanted and self._report is not None:
+            return self
+        kept: dict[str, list[pd.DataFrame]] = {m: [] for m in wanted}
+
+        def collect(data: SessionData) -> None:
+            for m in wanted:
+                ep = data.episodes(m, final=final)
+                kept[m].append(ep.drop(columns=list(_UNUSED_EPISODE_COLUMNS)))
+
+        self._pass(collect, desc="episodes")
+        for m, frames in kept.items():
+            self._episodes[(m, final)] = self._finish(frames)
+        return self
+
+    def _finish(self, frames: list[pd.DataFrame]) -> pd.DataFrame:
+        """The episodes of all files, in the order of one table loaded whole, with ``open``
+        judged against the whole dataset's end."""
+        ep = _concat(frames)
+        if len(ep) == 0:
+            return ep
+        codes = np.asarray(ep["patient_id"].array.codes)
+        if not bool(np.all(codes[1:] >= codes[:-1])):
+            ep = ep.take(np.argsort(codes, kind="stable")).reset_index(drop=True)
+        end = self.metadata.get("data_end")
+        after = int(self.metadata["open_after_days"])
+        if end is not None:
+            is_open = ep["last_date"] >= pd.Timestamp(end) - pd.Timedelta(days=after)
+            ep["open"] = pd.arrays.BooleanArray(
+                is_open.to_numpy(bool), ep["last_date"].isna().to_numpy()
+            )
+        return ep
+
+    def episodes(self, measure: str = "pain", *, final: str = "post") -> pd.DataFrame:
+        """One row per episode, as :meth:`SessionData.episodes` (without ``pct_change``)."""
+        if (measure, final) not in self._episodes:
+            self.load([measure], final=final)
+        return self._episodes[(measure, final)].copy(deep=False)
+
+    def measure_names(self) -> list[str]:
+        """The measures present, in the order of :meth:`SessionData.measure_names`."""
+        if self._measures is None:
+            self.load(["pain"])
+        assert self._measures is not None
+        return list(self._measures)
+
+    # -- statistics ------------------------------------------------------------------
+    def change_summary(self, **options: Any) -> pd.DataFrame:
+        """:func:`tpdn_outcomes.outcomes.change_summary` of the registry."""
+        self.load([options.get("measure", "pain")], final=options.get("final", "post"))
+        return _change_summary(_EpisodeData(self), **options)  # type: ignore[arg-type]
+
+    def responder_rates(self, **options: Any) -> pd.DataFrame:
+        """:func:`tpdn_outcomes.outcomes.responder_rates` of the registry."""
+        self.load([options.get("measure", "pain")])
+        return _responder_rates(_EpisodeData(self), **options)  # type: ignore[arg-type]
+
+    def clinic_benchmark(self, **options: Any) -> pd.DataFrame:
+        """:func:`tpdn_outcomes.outcomes.clinic_benchmark` of the registry."""
+        self.load([options.get("measure", "pain")])
+        return _clinic_benchmark(_EpisodeData(self), **options)  # type: ignore[arg-type]
+
+    def rom_change(self, **options: Any) -> pd.DataFrame:
+        """:func:`tpdn_outcomes.outcomes.rom_change` of the registry."""
+        names = options.get("measures")
+        if names is None:
+            names = [m for m in self.measure_names() if m.startswith("rom:")]
+        self.load(list(names), final=options.get("final", "post"))
+        return _rom_change(_EpisodeData(self), **options)  # type: ignore[arg-type]
+
+    def adverse_event_rates(
+        self,
+        *,
+        by: str | Sequence[str] | None = "condition",
+        events: Sequence[str] | None = None,
+        confidence: float = 0.95,
+        method: Literal["clopper-pearson", "wilson", "agresti-coull"] = "clopper-pearson",
+    ) -> pd.DataFrame:
+        """:func:`tpdn_outcomes.outcomes.adverse_event_rates` of the registry: counts
+        per file added up (a patient's sessions lie in one file), then the intervals."""
+        keys, wanted = adverse_plan(by, events)
+        if "open" in keys:
+            raise ValueError("by='open' is not available on a registry; group by other keys")
+        parts: list[pd.DataFrame] = []
+        self._pass(lambda d: parts.append(adverse_counts(d, keys, wanted)), desc="adverse events")
+        counts = _concat(parts)
+        group = [*keys, "event", "unit"]
+        summed = (
+            counts.groupby(group, observed=True, dropna=False, sort=False)[
+                ["n", "events", "n_not_recorded"]
+            ]
+            .sum()
+            .reset_index()
+        )
+        if keys:
+            summed = summed.sort_values(keys, kind="stable").reset_index(drop=True)
+        return adverse_table(summed, keys, wanted, confidence=confidence, method=method)
+
+    def time_to_response(
+        self,
+        *,
+        measure: str = "pain",
+        threshold: float | None = None,
+        kind: Literal["absolute", "percent"] = "absolute",
+        time: Literal["days", "sessions"] = "days",
+        by: str | Sequence[str] | None = "condition",
+        confidence: float = 0.95,
+        conf_type: Literal["log", "log-log", "plain"] = "log",
+        registry: pd.DataFrame | None = None,
+    ) -> TimeToResponse:
+        """:func:`tpdn_outcomes.outcomes.time_to_response` of the registry: each episode's
+        time to response found file by file, the Kaplan-Meier curves on the episodes."""
+        from tpdn_outcomes.outcomes._common import grouping_keys
+
+        keys = grouping_keys(by)
+        parts: list[pd.DataFrame] = []
+        rules: list[str] = []
+
+        def collect(data: SessionData) -> None:
+            ep, rule = response_times(
+                data, measure=measure, threshold=threshold, kind=kind, time=time, registry=registry
+            )
+            parts.append(ep)
+            rules.append(rule)
+
+        self._pass(collect, desc="time to response")
+        episodes = self._finish(parts)
+        rule = (
+            rules[0]
+            if rules
+            else response_times(
+                _empty_data(), measure=measure, threshold=threshold, kind=kind, registry=registry
+            )[1]
+        )
+        return time_to_response_of(
+            episodes,
+            rule,
+            keys,
+            measure=measure,
+            time=time,
+            confidence=confidence,
+            conf_type=conf_type,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Registry: {len(self._parts)} Parquet file(s) in {self.source}>"
+
+
+def _empty_data() -> SessionData:  # pragma: no cover - a dataset with no file loaded
+    raise SchemaError("the registry has no loadable file")
+
+
+def _combine_reports(tables: list[pd.DataFrame], files: list[str]) -> ValidationReport:
+    """One report from the files' reports, ordered as the loader orders one file's."""
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return ValidationReport(files=files)
+    table = pd.concat(tables, ignore_index=True)
+    sev = (table["severity"] != "error").astype(int)
+    order = np.lexsort((table.index.to_numpy(), sev.to_numpy()))
+    # (each file's report is already sorted by file, row and column within a severity)
+    return ValidationReport(table.take(order).reset_index(drop=True), files=files)
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False)
+
+
+def open_registry(
+    path_or_glob: str | os.PathLike[str],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Registry:
+    """Open a Parquet file or a hive-partitioned Parquet dataset as a :class:`Registry`.
+
+    Parameters
+    ----------
+    path_or_glob : path
+        A ``.parquet`` file, or a folder of them (hive ``key=value`` sub-folders become
+        columns, as DuckDB and Arrow read them).
+    mapping : mapping, optional
+        Your column name -> canonical name (``column_map=`` of ``load_sessions``).
+    **options
+        The other arguments of :func:`tpdn_outcomes.load_sessions` (``export_date``,
+        ``errors``, ``pain_scale``, ``conditions``, ``allow_columns``, ``date_format``,
+        ``episode_gap_days``, ``open_after_days``), and ``progress`` (progress bars),
+        ``check_patients`` (refuse a patient spread over files; default True) and
+        ``memory_limit`` (DuckDB's, default ``"1GB"``).
+
+    Returns
+    -------
+    Registry
+
+    Raises
+    ------
+    FileNotFoundError
+        When the path does not exist.
+    SchemaError
+        When a folder holds no Parquet file, or a patient's sessions lie in more than one
+        file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from tpdn_outcomes.datasets import sample_path
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> wide = pd.read_csv(sample_path("sessions.csv"))
+    >>> _ = write_registry([wide], folder / "sample")
+    >>> reg = open_registry(folder / "sample", export_date="2026-11-24")
+    >>> reg.files[:1]
+    ['clinic_id=CLN-01/part-00000.parquet']
+    """
+    if isinstance(path_or_glob, str) and any(ch in path_or_glob for ch in "*?["):
+        base = path_or_glob.split("*")[0].split("?")[0].split("[")[0]
+        path_or_glob = base.rstrip("/") or "."
+    return Registry(path_or_glob, mapping=mapping, **options)
+
+
+def write_registry(
+    chunks: Iterable[pd.DataFrame],
+    folder: str | os.PathLike[str],
+    *,
+    partition_by: str = "clinic_id",
+    progress: bool = False,
+) -> list[Path]:
+    """Write session tables, chunk by chunk, as a hive-partitioned Parquet dataset.
+
+    Each chunk is written as one file per value of ``partition_by``
+    (``folder/clinic_id=CLN-01/part-00000.parquet``), atomically; the chunks are never
+    held together. A patient's sessions must all be in one chunk (and one partition),
+    as :func:`open_registry` checks.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from tpdn_outcomes.datasets import synthesize
+    >>> out = write_registry([synthesize(n_patients=20, seed=1)], pathlib.Path(tempfile.mkdtemp()))
+    >>> out[0].parent.name
+    'clinic_id=CLN-01'
+    """
+    folder = Path(folder)
+    written: list[Path] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc="write", unit="chunk", leave=False)
+    for k, chunk in enumerate(chunks):
+        if partition_by not in chunk.columns:
+            raise ValueError(
+                f"partition_by={partition_by!r} is not a column of chunk {k}; "
+                f"use one of {list(chunk.columns)[:8]}"
+            )
+        values = chunk[partition_by].astype("string")
+        for value in sorted(values.dropna().unique()):
+            part = chunk.loc[(values == value).to_numpy(dtype=bool)].drop(columns=partition_by)
+            target = folder / f"{partition_by}={value}" / f"part-{k:05d}.parquet"
+            written.append(atomic_write(target, functools.partial(_to_parquet, part)))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return written
