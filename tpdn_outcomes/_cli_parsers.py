@@ -1,4 +1,4 @@
-"""Some subcommands' parsers of the command line (kept apart to keep :mod:`cli` short)."""
+"""Some subcommands' parsers of the command line (kept apart to keep ``cli.py`` short)."""
 
 from __future__ import annotations
 
