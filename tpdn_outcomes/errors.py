@@ -35,6 +35,17 @@ class SchemaError(ValueError):
         self.report = report
 
 
+class Cancelled(Exception):
+    """Work stopped because a ``progress`` callback raised it (the user cancelled).
+
+    Raise it from the callback given as ``progress=`` to
+    :func:`~tpdn_outcomes.validate.load_sessions` or
+    :func:`~tpdn_outcomes.report.quarterly_release` (see :mod:`tpdn_outcomes.progress`):
+    the call stops at the step it was telling, and the exception reaches the caller
+    unchanged. Nothing is returned and nothing is written.
+    """
+
+
 class DataQualityWarning(UserWarning):
     """Data loaded, but some values are implausible or worth a second look."""
 
@@ -54,4 +65,4 @@ def format_count(n: int, word: str) -> str:
     return _plural(n, word)
 
 
-__all__: list[Any] = ["DataQualityWarning", "SchemaError", "format_count"]
+__all__: list[Any] = ["Cancelled", "DataQualityWarning", "SchemaError", "format_count"]

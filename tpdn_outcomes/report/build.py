@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 
 from tpdn_outcomes import __version__
 from tpdn_outcomes.data import SessionData, parse_quarter, quarter_bounds
+from tpdn_outcomes.progress import Progress, Tracker, check_progress
 from tpdn_outcomes.report.context import (
     HIDDEN,
     MIN_CELL,
@@ -105,36 +105,6 @@ class Report:
         return render_html(self, fragment=True)
 
 
-@contextmanager
-def _steps(
-    names: list[str], enabled: bool, timings: dict[str, float]
-) -> Iterator[Callable[[str], None]]:
-    """Progress bar on stderr (when enabled) and seconds per step in ``timings``."""
-    import time
-
-    bar = None
-    if enabled:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(names), desc="report", unit="step", leave=False)
-    last = time.perf_counter()
-
-    def step(name: str) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        timings[name] = round(now - last, 3)
-        last = now
-        if bar is not None:
-            bar.set_postfix_str(name)
-            bar.update(1)
-
-    try:
-        yield step
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def _data_end(data: SessionData) -> pd.Timestamp:
     end = data.metadata.get("data_end")
     return pd.Timestamp(end) if end is not None else data.sessions["session_date"].max()
@@ -164,10 +134,11 @@ def _report(
     sections: list[Section],
     title: str | None,
     audit: pd.DataFrame,
-    timings: dict[str, float],
+    track: Tracker,
 ) -> Report:
     start, end = quarter_bounds(ctx.quarter)
     figures: dict[str, Any] = {}
+    track.step(f"{ctx.name}: figures")
     for request in ctx.figure_requests:
         fig = request.draw(ctx)
         if fig is not None:
@@ -182,7 +153,7 @@ def _report(
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "min_cell": ctx.min_cell,
         "data_end": str(pd.Timestamp(ctx.data_end).date()) if pd.notna(ctx.data_end) else "",
-        "seconds_per_step": timings,  # of the whole run (every report of the release)
+        "seconds_per_step": track.timings,  # of the whole run (every report of the release)
     }
     return Report(
         title=title or f"Dry needling outcomes, {ctx.quarter}",
@@ -209,7 +180,7 @@ def quarterly_release(
     clinics: Sequence[str | None] = (None,),
     min_cell: int = MIN_CELL,
     title: str | None = None,
-    progress: bool = False,
+    progress: Progress = False,
 ) -> list[Report]:
     """Build the reports of one run together, with disclosure control over all of them.
 
@@ -228,8 +199,13 @@ def quarterly_release(
         and the result is audited (see :mod:`tpdn_outcomes.report.disclosure`).
     title : str, optional
         The reports' title.
-    progress : bool, default False
-        Show a progress bar on stderr.
+    progress : bool or ProgressCallback, default False
+        ``True``: a progress bar on stderr. A callable ``progress(step, done, total)``
+        (:class:`~tpdn_outcomes.progress.ProgressCallback`) is told each step as it starts:
+        every section of every report, the stages of disclosure control, every report's
+        figures, and last ``("done", total, total)``. It may raise
+        :class:`~tpdn_outcomes.errors.Cancelled` to stop the release at that step: the
+        exception reaches the caller and no report is returned.
 
     Returns
     -------
@@ -246,34 +222,46 @@ def quarterly_release(
     >>> bool(reports[0].disclosure_audit()["passes"].all())
     True
     """
-    import matplotlib.pyplot as plt  # noqa: F401  (backend chosen by the caller)
+    import matplotlib.pyplot as plt  # (backend chosen by the caller)
 
     quarter = parse_quarter(quarter)  # 2026Q3, 2026-Q3, Q3 2026, ... -> 2026Q3
     if isinstance(min_cell, bool) or int(min_cell) < 1:
         raise ValueError(f"min_cell must be a whole number of at least 1, not {min_cell!r}")
+    check_progress(progress)
     ledger = Ledger(min_cell)
     data_end = _data_end(data)
     contexts = [_context(data, quarter, c, min_cell, ledger, data_end) for c in clinics]
-    names = [f"{ctx.name}: {f.__name__}" for ctx in contexts for f in SECTIONS]
-    timings: dict[str, float] = {}
+    # units: a section of a report, a report's figures, and disclosure control, which
+    # takes most of the time (about five times the sections on the sample)
+    n_sections = len(contexts) * len(SECTIONS)
+    track = Tracker(progress, 6 * n_sections + len(contexts), desc="report")
     built: list[list[Section]] = []
-    with warnings.catch_warnings(), _steps([*names, "disclosure audit"], progress, timings) as step:
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for ctx in contexts:
-            sections = []
-            for make in SECTIONS:
-                section = make(ctx)
-                if section is not None:
-                    sections.append(section)
-                step(f"{ctx.name}: {make.__name__}")
-            built.append(sections)
-        protection = protect(ledger)
-        step("disclosure audit")
-    reports = []
-    for ctx, sections in zip(contexts, built, strict=True):
-        ctx.status = dict(enumerate(protection.status))
-        ctx.apply()
-        reports.append(_report(ctx, sections, title, protection.audit, timings))
+    reports: list[Report] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for ctx in contexts:
+                sections = []
+                for make in SECTIONS:
+                    track.step(f"{ctx.name}: {make.__name__}")
+                    section = make(ctx)
+                    if section is not None:
+                        sections.append(section)
+                built.append(sections)
+            track.step("disclosure control", units=5 * n_sections)
+            protection = protect(ledger, progress=track.within)
+        for ctx, sections in zip(contexts, built, strict=True):
+            ctx.status = dict(enumerate(protection.status))
+            ctx.apply()
+            reports.append(_report(ctx, sections, title, protection.audit, track))
+        track.finish()
+    except BaseException:  # (Cancelled from the callback, or a failure: close the figures)
+        for report in reports:
+            for fig in report.figures.values():
+                plt.close(fig)
+        raise
+    finally:
+        track.close()
     return reports
 
 
@@ -284,7 +272,7 @@ def quarterly_report(
     clinic: str | None = None,
     min_cell: int = MIN_CELL,
     title: str | None = None,
-    progress: bool = False,
+    progress: Progress = False,
 ) -> Report:
     """Build the quarterly outcome report of one clinic (or all clinics together).
 
@@ -305,8 +293,10 @@ def quarterly_report(
         complementary suppression (``"‡"``); groups whose count is hidden are not drawn.
     title : str, optional
         The report's title.
-    progress : bool, default False
-        Show a progress bar on stderr.
+    progress : bool or ProgressCallback, default False
+        ``True``: a progress bar on stderr; a callable ``progress(step, done, total)`` is
+        told each step, and may raise :class:`~tpdn_outcomes.errors.Cancelled` to stop
+        (see :func:`quarterly_release`).
 
     Returns
     -------

@@ -67,7 +67,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -595,7 +595,13 @@ def _withhold(ledger: Ledger, status: list[str], base: list[str]) -> None:
             status[c.id] = base[c.id]
 
 
-def protect(ledger: Ledger, *, max_rounds: int = 200, max_prune: int = 200) -> Protection:
+def protect(
+    ledger: Ledger,
+    *,
+    max_rounds: int = 200,
+    max_prune: int = 200,
+    progress: Callable[[str, float], None] | None = None,
+) -> Protection:
     """Choose primary and secondary suppressions so that every hidden count passes the audit.
 
     Parameters
@@ -609,6 +615,10 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, max_prune: int = 200) -> P
         audit does not need them; 0 keeps every secondary cell. A count, not a time, so
         that the same data give the same pattern on every machine and every run: two
         runs with different patterns could be combined by an intruder.
+    progress : callable, optional
+        ``progress(stage, fraction)``, told as each round of suppression, each secondary
+        cell tried for publishing again and the final audit start (``fraction`` of the
+        work, roughly). It may raise (to cancel): nothing is kept.
 
     Returns
     -------
@@ -620,6 +630,7 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, max_prune: int = 200) -> P
         When no pattern passes (nothing may then be published).
     """
     m = ledger.min_cell
+    tell = progress if progress is not None else (lambda stage, fraction: None)
     base: list[str] = []
     for c in ledger.cells:
         if not c.published:
@@ -635,7 +646,8 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, max_prune: int = 200) -> P
     witnesses: Witnesses = {}
     # hiding more only widens intervals: each round re-audits the counts that failed
     todo = [c.id for c in ledger.cells if _sensitive(c, m)]
-    for _ in range(max_rounds):
+    for round_ in range(max_rounds):
+        tell(f"disclosure control: suppression, round {round_ + 1}", 0.02 * min(round_, 10))
         failing = _failing(ledger, status, todo, witnesses)
         if not failing:
             break
@@ -668,8 +680,12 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, max_prune: int = 200) -> P
     sensitive = [
         c.id for c in ledger.cells if _sensitive(c, m) and status[c.id] != "published"
     ]  # fmt: skip
-    by_size = sorted(added, key=lambda c: (-ledger.cells[c].value, c))
-    for cid in by_size[:max_prune]:
+    by_size = sorted(added, key=lambda c: (-ledger.cells[c].value, c))[:max_prune]
+    for i, cid in enumerate(by_size):
+        tell(
+            f"disclosure control: hidden cell {i + 1} of {len(by_size)}",
+            0.2 + 0.75 * i / len(by_size),
+        )
         for twin in ledger.twins(cid):
             status[twin] = "published"
         _withhold(ledger, status, base)
@@ -679,6 +695,7 @@ def protect(ledger: Ledger, *, max_rounds: int = 200, max_prune: int = 200) -> P
             for twin in ledger.twins(cid):
                 status[twin] = "secondary"
             _withhold(ledger, status, base)
+    tell("disclosure control: audit", 0.95)
     final = audit(ledger, status)
     if not bool(final["passes"].all()):  # pragma: no cover - guarded by the loop above
         raise RuntimeError("disclosure control: the audit failed")
