@@ -93,7 +93,7 @@ def load(space: Workspace, progress: Progress) -> None:
     assert space.file is not None
     space.data, space.report, space.load_error, space.identifier_error = None, None, "", ""
     options = _load_options(space)
-    progress(0.1, f"Reading and checking {space.display_name}")
+    progress(0.02, f"Reading and checking {space.display_name}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
@@ -104,11 +104,11 @@ def load(space: Workspace, progress: Progress) -> None:
             elif space.kind == "fhir":
                 options.pop("column_map")
                 data = from_fhir(space.file, **options)
-            else:
-                data = load_sessions(space.file, **options)
+            else:  # (its steps, on most of the bar: reading, the checks, the episodes)
+                data = load_sessions(space.file, **options, progress=progress.part(0.02, 0.98))
     except IdentifierError as exc:
         space.identifier_error = app_words(str(exc))
-        progress(0.6, "Listing every problem")
+        progress(0.5, "Listing every problem")
         if space.kind == "table":
             options.pop("errors")
             space.report = validate(space.file, **options)
@@ -120,7 +120,7 @@ def load(space: Workspace, progress: Progress) -> None:
     except (ValueError, OSError) as exc:
         space.load_error = app_words(str(exc))
         return
-    progress(0.9, "Checked")
+    progress(0.99, "Checked")
     space.data, space.report = data, data.report
 
 
@@ -294,8 +294,14 @@ def build_report(
     from tpdn_outcomes.report import PdfEngineMissing, quarterly_release
     from tpdn_outcomes.report.files import report_stem, write_report_files
 
-    progress(0.05, "Building the report")
-    (report,) = quarterly_release(space.data, quarter=quarter, clinics=[clinic], min_cell=min_cell)
+    progress(0.02, "Building the report")
+    (report,) = quarterly_release(
+        space.data,
+        quarter=quarter,
+        clinics=[clinic],
+        min_cell=min_cell,
+        progress=progress.part(0.02, 0.6),
+    )
     out = space.output_folder() / "single"
     out.mkdir(exist_ok=True)
     stem = report_stem(quarter, clinic)
@@ -329,14 +335,11 @@ def build_release(
     quiet = sorted(set(s["clinic_id"].dropna().astype(str)) - set(names))
     chosen: list[str | None] = [None, *names]
     check_distinct_names(quarter, chosen)
-    progress(0.05, f"Building {len(chosen)} reports together")
-    reports = dict(
-        zip(
-            chosen,
-            quarterly_release(data, quarter=quarter, clinics=chosen, min_cell=min_cell),
-            strict=True,
-        )
+    progress(0.02, f"Building {len(chosen)} reports together")
+    built = quarterly_release(
+        data, quarter=quarter, clinics=chosen, min_cell=min_cell, progress=progress.part(0.02, 0.6)
     )
+    reports = dict(zip(chosen, built, strict=True))
     progress(0.6, "Writing the files")
     out = space.output_folder() / "release"
     result = write_report_set(
@@ -350,7 +353,7 @@ def build_release(
         clinics_without_sessions=quiet,
         skip=(PdfEngineMissing,),
     )
-    progress(0.9, "Packing the zip")
+    progress(0.9, "Packing the zip")  # (a cancel here: discard() removes the .partial)
     target = space.output_folder() / f"{result.folder.name}.zip"
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -359,6 +362,21 @@ def build_release(
     partial.replace(target)
     space.built["release"] = target
     return target
+
+
+def discard(space: Workspace, which: str) -> None:
+    """Remove what a cancelled report job left: its folder and any half-written zip.
+
+    ``which`` is ``"single"`` or ``"release"``.
+    """
+    import shutil
+
+    out = space.output_folder()
+    shutil.rmtree(out / which, ignore_errors=True)
+    if which == "release":
+        for path in out.glob("*.zip*"):
+            path.unlink(missing_ok=True)
+    space.built = {}
 
 
 # ---------------------------------------------------------------------------

@@ -67,11 +67,19 @@ def _go(space: Workspace, where: str) -> RedirectResponse:
     return RedirectResponse(f"/w/{space.id}/{where}", status_code=303)
 
 
-def _start(space: Workspace, name: str, done: str, work: Any) -> RedirectResponse:
-    if space.job is not None and space.job.state == "running":
-        space.job.cancel()
+def _start(
+    space: Workspace, name: str, done: str, work: Any, cleanup: Any = None
+) -> RedirectResponse:
+    before = space.job
+    if before is not None and before.state == "running":
+        before.cancel()  # (it stops at its next step; the new job starts after it)
     space.job = Job.start(
-        name, f"/w/{space.id}/{done}", work, on_error=lambda e: reports.app_words(str(e))
+        name,
+        f"/w/{space.id}/{done}",
+        work,
+        on_error=lambda e: reports.app_words(str(e)),
+        cleanup=cleanup,
+        after=before,
     )
     return _go(space, "job")
 
@@ -438,12 +446,24 @@ async def report_post(request: Request) -> Response:
             space.built.update({"quarter": quarter, "min_cell": min_cell})
             return reports.build_release(space, quarter, min_cell, formats, progress)
 
-        return _start(space, "Building every clinic's report", "report/view", release)
+        return _start(
+            space,
+            "Building every clinic's report",
+            "report/view",
+            release,
+            cleanup=lambda: reports.discard(space, "release"),
+        )
 
     def single(progress: Progress) -> dict[str, Path]:
         return reports.build_report(space, quarter, clinic, min_cell, formats, progress)
 
-    return _start(space, "Building the report", "report/view", single)
+    return _start(
+        space,
+        "Building the report",
+        "report/view",
+        single,
+        cleanup=lambda: reports.discard(space, "single"),
+    )
 
 
 async def report_view(request: Request) -> Response:

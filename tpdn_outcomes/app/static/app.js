@@ -59,9 +59,12 @@ function uploadWithProgress(form) {
 }
 
 function followJob(box) {
+  // the server's job state: the library's real step and the fraction of the whole job
   const url = box.getAttribute("data-job");
   const bar = box.querySelector("progress");
   const message = box.querySelector("[data-job-message]");
+  const percent = box.querySelector("[data-job-percent]");
+  const seconds = box.querySelector("[data-job-seconds]");
   if (!bar) return;
   const tick = () => {
     fetch(url, { credentials: "same-origin" })
@@ -69,9 +72,12 @@ function followJob(box) {
       .then((job) => {
         if (job.state === "done") { window.location.assign(job.done_url); return; }
         if (job.state !== "running") { window.location.reload(); return; }
-        bar.value = Math.round(job.fraction * 100);
-        bar.textContent = bar.value + "%";
-        message.textContent = job.message + " (" + job.seconds + " s)";
+        bar.value = job.percent;
+        bar.textContent = job.percent + "%";
+        percent.textContent = job.percent;
+        seconds.textContent = ", " + job.seconds + " s";
+        // (a live region: changed only when the step does, so it is read once)
+        if (message.textContent !== job.message) message.textContent = job.message;
         setTimeout(tick, 300);
       })
       .catch(() => setTimeout(tick, 1000));
