@@ -424,17 +424,154 @@ def test_explore_shows_the_librarys_tables(client: TestClient, sample) -> None: 
         assert f"<td>{condition}</td><td>{n}</td>" in page
 
 
-def test_cancel_stops_a_job(client: TestClient, spaces: Workspaces) -> None:
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Hold a job's library call at a chosen step until the test lets it go.
+
+    ``gate.at = predicate`` (of the library's step); the job's callback then waits at the
+    first such step (inside load_sessions or quarterly_release) until ``gate.go.set()``.
+    """
+    import threading
+
+    from tpdn_outcomes.app import jobs
+
+    class Gate:
+        at = staticmethod(lambda step: False)
+        reached = threading.Event()
+        go = threading.Event()
+
+    part = jobs.JobProgress.part
+
+    def gated(self, start, end):  # type: ignore[no-untyped-def]
+        callback = part(self, start, end)
+
+        def wrapper(step: str, done: int, total: int) -> None:
+            if Gate.at(step) and not Gate.reached.is_set():
+                callback(step, done, total)  # (shown on the page first)
+                Gate.reached.set()
+                assert Gate.go.wait(120)
+            callback(step, done, total)  # (raises Cancelled once the job was cancelled)
+
+        return wrapper
+
+    call = jobs.JobProgress.__call__
+
+    def gated_call(self, fraction: float, message: str) -> None:  # type: ignore[no-untyped-def]
+        if Gate.at(message) and not Gate.reached.is_set():
+            Gate.reached.set()
+            assert Gate.go.wait(120)
+        call(self, fraction, message)
+
+    monkeypatch.setattr(jobs.JobProgress, "part", gated)
+    monkeypatch.setattr(jobs.JobProgress, "__call__", gated_call)
+    yield Gate
+    Gate.go.set()
+
+
+def _start_report(client: TestClient, wid: str, what: str = "one") -> None:
+    r = client.post(
+        f"/w/{wid}/report",
+        data={"quarter": "2026Q1", "clinic": "CLN-02", "min_cell": "5", "what": what,
+              "formats_shown": "1", "format": ["html", "xlsx"]},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == f"/w/{wid}/job"
+
+
+def test_job_progress_reports_the_librarys_steps(client: TestClient, gate) -> None:  # type: ignore[no-untyped-def]
     wid = _workspace(client)
     client.post(f"/w/{wid}/sample", data={"which": "clean"}, headers=ORIGIN)
-    client.post(f"/w/{wid}/job/cancel", headers=ORIGIN)
-    job = _wait(client, wid)
+    assert _wait(client, wid)["state"] == "done"
+    gate.at = lambda step: step.startswith("disclosure control: suppression")
+    _start_report(client, wid)
+    assert gate.reached.wait(300)
+    job = client.get(f"/w/{wid}/job.json").json()
+    # the library's own step, with its count, and the fraction of the whole job
+    assert job["state"] == "running"
+    assert job["step"] == "disclosure control: suppression, round 1"
+    assert job["message"] == "Disclosure control: suppression, round 1"
+    assert 0 < job["done"] < job["total"]
+    assert 0.02 < job["fraction"] < 0.6 and job["percent"] == int(job["fraction"] * 100)
+    page = client.get(f"/w/{wid}/job").text
+    assert '<progress id="job-progress" max="100" value="' in page
+    assert '<label for="job-progress">' in page and 'aria-live="polite"' in page
+    assert "Disclosure control: suppression, round 1" in page
+    gate.go.set()
+    done = _wait(client, wid)
+    assert done["state"] == "done" and done["fraction"] == 1.0
+    assert client.get(f"/w/{wid}/download/html").status_code == 200
+
+
+@pytest.mark.parametrize("what", ["one", "release"])
+def test_cancel_stops_a_running_report_inside_the_library(
+    client: TestClient,
+    spaces: Workspaces,
+    gate,
+    what: str,  # type: ignore[no-untyped-def]
+) -> None:
+    wid = _workspace(client)
+    client.post(f"/w/{wid}/sample", data={"which": "clean"}, headers=ORIGIN)
+    assert _wait(client, wid)["state"] == "done"
     space = spaces.get(wid)
     assert space is not None
-    # the cancel lands at the next step, or the job had ended already
-    assert job["state"] in ("cancelled", "done")
-    if job["state"] == "cancelled":
-        assert "Cancelled" in client.get(f"/w/{wid}/job").text
+    gate.at = lambda step: step.startswith("disclosure control: suppression")
+    _start_report(client, wid, what)
+    assert gate.reached.wait(300)
+    r = client.post(f"/w/{wid}/job/cancel", headers=ORIGIN, follow_redirects=False)
+    assert r.status_code == 303
+    gate.go.set()  # the library goes on to its next step, and its callback stops it
+    job = _wait(client, wid)
+    assert job["state"] == "cancelled" and job["message"] == "Cancelled"
+    assert job["step"].startswith("disclosure control")  # (it never reached the figures)
+    assert "Cancelled" in client.get(f"/w/{wid}/job").text
+    # nothing of it is kept: no files, no report to view or download
+    out = space.folder / "output"
+    assert not out.exists() or list(out.iterdir()) == []
+    assert space.built == {}
+    assert client.get(f"/w/{wid}/download/html").status_code == 404
+    r = client.get(f"/w/{wid}/report/view", follow_redirects=False)
+    assert r.headers["location"] == f"/w/{wid}/report"
+    # the data stays loaded: the report can be built again
+    _start_report(client, wid)
+    assert _wait(client, wid)["state"] == "done"
+
+
+def test_cancel_while_writing_removes_the_files_written(
+    client: TestClient,
+    spaces: Workspaces,
+    gate,  # type: ignore[no-untyped-def]
+) -> None:
+    wid = _workspace(client)
+    client.post(f"/w/{wid}/sample", data={"which": "clean"}, headers=ORIGIN)
+    assert _wait(client, wid)["state"] == "done"
+    space = spaces.get(wid)
+    assert space is not None
+    gate.at = lambda message: message == "Writing the XLSX file"
+    _start_report(client, wid)
+    assert gate.reached.wait(300)
+    written = list((space.folder / "output" / "single").iterdir())
+    assert [p.suffix for p in written] == [".html"]  # the HTML file was written already
+    client.post(f"/w/{wid}/job/cancel", headers=ORIGIN)
+    gate.go.set()
+    assert _wait(client, wid)["state"] == "cancelled"
+    assert list((space.folder / "output").iterdir()) == []
+    assert client.get(f"/w/{wid}/download/html").status_code == 404
+
+
+def test_cancel_stops_a_running_load(client: TestClient, spaces: Workspaces, gate) -> None:  # type: ignore[no-untyped-def]
+    wid = _workspace(client)
+    gate.at = lambda step: step == "checking the sessions"
+    client.post(f"/w/{wid}/sample", data={"which": "clean"}, headers=ORIGIN)
+    assert gate.reached.wait(300)
+    assert client.get(f"/w/{wid}/job.json").json()["message"] == "Checking the sessions"
+    client.post(f"/w/{wid}/job/cancel", headers=ORIGIN)
+    gate.go.set()
+    job = _wait(client, wid)
+    assert job["state"] == "cancelled"
+    space = spaces.get(wid)
+    assert space is not None and space.data is None
+    assert "Cancelled" in client.get(f"/w/{wid}/job").text
 
 
 def test_app_subcommand_options() -> None:
