@@ -186,15 +186,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _json_option(text: str | None, flag: str, example: str) -> dict[str, str] | None:
-    """Parse a JSON mapping given on the command line, or explain the expected form."""
+    """Parse a JSON mapping (or a .json file of it) from the command line, or explain why not."""
     if not text:
         return None
+    where = f" (in {Path(text).name})" if text.lower().endswith(".json") else ""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _UsageError(f"{flag} must be JSON such as '{example}' ({exc.msg})") from exc
+        value = json.loads(Path(text).read_text(encoding="utf-8-sig") if where else text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else exc
+        raise _UsageError(
+            f"{flag} must be JSON such as '{example}' or a .json file{where} ({why})"
+        ) from exc
     if not isinstance(value, dict):
-        raise _UsageError(f"{flag} must be a JSON object such as '{example}'")
+        raise _UsageError(f"{flag} must be a JSON object such as '{example}'{where}")
     return value
 
 
@@ -355,10 +359,10 @@ def _add_load_arguments(p: argparse.ArgumentParser, *, convert: bool = False) ->
             "--export-date", metavar="YYYY-MM-DD", help="dates after it are errors (default today)"
         )
     p.add_argument(
-        "--column-map", metavar="JSON", help="your column names -> canonical names, as JSON"
+        "--column-map", metavar="JSON", help="your column names -> canonical names: JSON or .json"
     )
     p.add_argument(
-        "--condition-map", metavar="JSON", help="extra condition labels -> conditions, as JSON"
+        "--condition-map", metavar="JSON", help="condition labels -> conditions: JSON or .json"
     )
     p.add_argument(
         "--allow-column",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bz2
 import codecs
-import contextlib
 import csv
 import errno
 import gzip
@@ -38,6 +37,7 @@ import pandas as pd
 
 from tpdn_outcomes import schema
 from tpdn_outcomes.errors import SchemaError
+from tpdn_outcomes.progress import counted
 
 #: Cell texts read as missing in CSV/TSV files (and nothing else is).
 MISSING_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null")
@@ -363,48 +363,12 @@ def arrow_frame(table: Any) -> pd.DataFrame:
     return pd.DataFrame(columns, index=rest.index, copy=False)
 
 
-#: ``progress(what, fraction)`` while a file is read (see :func:`read_table`).
-Reading = Callable[[str, float], None]
-
-
-class _Counted(io.RawIOBase):
-    """A binary stream that tells how much of it was read (for a progress callback)."""
-
-    def __init__(self, inner: Any, size: int, tell: Callable[[int], None]) -> None:
-        self._inner, self._size, self._tell, self._at = inner, size, tell, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = self._inner.readinto(buffer)
-        self._at += n or 0
-        self._tell(self._at)
-        return n
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
-
-
-def _counted(source: Any, size: int, name: str, tell: Reading) -> io.BufferedReader:
-    """``source`` (a path or a binary stream) read through :class:`_Counted`, told to
-    ``tell`` as the fraction 0.2 to 1 of reading ``name`` (0 to 0.2 is its byte check)."""
-    inner = open(source, "rb") if isinstance(source, Path) else source
-    total = max(size, 1)
-
-    def at(n: int) -> None:
-        tell(f"reading {name}", 0.2 + 0.8 * min(n, total) / total)
-
-    return io.BufferedReader(_Counted(inner, total, at), buffer_size=1 << 20)
-
-
 def read_table(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
     sheet: str | int | None = None,
     encoding: str = "utf-8-sig",
-    progress: Reading | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> RawTable:
     """Read a session or measures table from a file or take a DataFrame as it is.
 
@@ -427,9 +391,7 @@ def read_table(
     encoding : str, default "utf-8-sig"
         Text encoding of CSV/TSV files (a UTF-8 byte-order mark is accepted).
     progress : callable, optional
-        ``progress(what, fraction)``, told as a text file is read (its bytes checked,
-        then parsed, about every MiB); other kinds are read in one step. It may raise
-        (:class:`~tpdn_outcomes.errors.Cancelled`): the exception goes through.
+        ``progress(what, fraction)`` as a CSV/TSV file is parsed; it may raise to stop.
 
     Returns
     -------
@@ -506,9 +468,8 @@ def read_table(
         chosen: str | None = None
         first_row = 2
         if kind in ("csv", "tsv"):
-            frame, first_row, digest = _read_text(
-                path, st, kind, compression, head, encoding, progress
-            )
+            text = _read_text(path, st, kind, compression, head, encoding, progress)
+            frame, first_row, digest = text
         elif kind == "excel":
             frame, sheets, chosen = _read_excel(path, sheet, magic, head)
             digest = sha256_file(path)
@@ -706,17 +667,13 @@ def _nul_error(name: str, at: int, line: int, head: bytes) -> SchemaError:
     )
 
 
-def _sha256_and_nul(
-    path: Path, tell: Callable[[int], None] = lambda at: None
-) -> tuple[str, int, int]:
+def _sha256_and_nul(path: Path) -> tuple[str, int, int]:
     """SHA-256 of a file's bytes, and the offset and line of its first NUL byte (-1, 0 if
-    none). One pass; it stops at the first NUL (the digest is then of no use). ``tell``
-    is told the bytes read before each MiB."""
+    none). One pass; it stops at the first NUL (the digest is then of no use)."""
     digest = hashlib.sha256()
     at, lines = 0, 1
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
-            tell(at)
             nul = chunk.find(b"\0")
             if nul >= 0:
                 return "", at + nul, lines + chunk.count(b"\n", 0, nul)
@@ -744,11 +701,10 @@ def _read_text(
     compression: str | None,
     head: bytes,
     encoding: str,
-    progress: Reading | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> tuple[pd.DataFrame, int, str]:
     """A CSV/TSV file's cells as text, the file row of its first data row, its SHA-256."""
     name = path.name
-    tell = progress if progress is not None else (lambda what, fraction: None)
     magic = _magic(head)
     if compression is not None and magic != compression:
         if magic is None:
@@ -777,24 +733,17 @@ def _read_text(
         def source() -> Any:
             return io.BytesIO(data)
 
-        size = len(data)
-
     else:
         _check_memory(name, "the file", st.st_size, kind)
         if wide:
             digest, nul = sha256_file(path), -1
         else:
-            whole = max(st.st_size, 1)
-            digest, nul, line = _sha256_and_nul(
-                path, lambda at: tell(f"checking the bytes of {name}", 0.2 * at / whole)
-            )
+            digest, nul, line = _sha256_and_nul(path)
             if nul >= 0:
                 raise _nul_error(name, nul, line, head)
 
         def source() -> Any:
             return path
-
-        size = st.st_size
 
     sep = "," if kind == "csv" else "\t"
     skip, sep, header, later = _layout(source, encoding, sep, name)
@@ -813,16 +762,13 @@ def _read_text(
             "there are title or note lines above the header, delete them so that the header "
             "is the first line"
         )
-    counted = None if progress is None else _counted(source(), size, name, tell)
-    with warnings.catch_warnings(), contextlib.ExitStack() as stack:
-        if counted is not None:
-            stack.callback(counted.close)  # (pandas does not close a stream it was given)
+    with warnings.catch_warnings(), counted(source(), progress, f"reading {name}") as src:
         # a first data row longer than the header is an error, not an index
         # (pandas' reading) and not cut to the header's length (index_col=False)
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(
-                source() if counted is None else counted,
+                src,
                 index_col=False,
                 skip_blank_lines=False,  # (rows keep their numbers in the file)
                 keep_default_na=False,

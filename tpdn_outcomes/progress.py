@@ -30,8 +30,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeAlias
 
 from tpdn_outcomes.errors import Cancelled
@@ -93,6 +96,55 @@ def check_progress(progress: object) -> None:
     raise TypeError(
         f"progress= must be True, False or a callable progress(step, done, total), not {progress!r}"
     )
+
+
+class _Counted(io.RawIOBase):
+    """A binary stream that tells the fraction of it read so far."""
+
+    def __init__(self, inner: Any, size: int, tell: Callable[[float], None]) -> None:
+        self._inner, self._size, self._tell, self._at = inner, max(size, 1), tell, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._inner.readinto(buffer)
+        self._at += n or 0
+        self._tell(min(self._at / self._size, 1.0))
+        return int(n or 0)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+@contextlib.contextmanager
+def counted(source: Any, progress: Callable[[str, float], None] | None, what: str) -> Iterator[Any]:
+    """``source`` (a path or a binary stream) to read, telling ``progress(what, fraction)``
+    about every MiB; ``source`` itself when ``progress`` is None. Closed on leaving.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with counted(io.BytesIO(b"a,b"), lambda w, f: seen.append((w, f)), "x") as f:
+    ...     f.read()
+    b'a,b'
+    >>> seen[-1]
+    ('x', 1.0)
+    """
+    if progress is None:
+        yield source
+        return
+    if isinstance(source, str | os.PathLike):
+        inner: Any = open(source, "rb")  # (closed with the stream below)
+        size = os.fstat(inner.fileno()).st_size
+    else:
+        inner, size = source, len(source.getbuffer())
+    stream = io.BufferedReader(_Counted(inner, size, lambda f: progress(what, f)), 1 << 20)
+    try:
+        yield stream
+    finally:
+        stream.close()
 
 
 class Tracker:
@@ -170,4 +222,12 @@ class Tracker:
         self._close()
 
 
-__all__ = ["Cancelled", "Progress", "ProgressCallback", "Tracker", "check_progress", "stderr_bar"]
+__all__ = [
+    "Cancelled",
+    "Progress",
+    "ProgressCallback",
+    "Tracker",
+    "check_progress",
+    "counted",
+    "stderr_bar",
+]
