@@ -335,6 +335,49 @@ def test_column_mapping_with_suggestions_saved_and_loaded(client: TestClient) ->
     assert bad.status_code == 400 and "JSON object" in bad.text
 
 
+def test_saved_mapping_file_is_what_the_cli_and_python_take(
+    client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tpdn_outcomes.cli import main
+    from tpdn_outcomes.validate import load_sessions
+
+    frame = pd.read_csv(sample_path("sessions.csv")).rename(
+        columns={"patient_id": "Pateint Ident", "clinic_id": "Praxis Nr."}
+    )
+    export = tmp_path / "renamed.csv"
+    frame.to_csv(export, index=False)
+    wid = _workspace(client)
+    _upload(client, wid, "renamed.csv", export.read_bytes())
+    _wait(client, wid)
+    form = {"col_1": "Pateint Ident", "map_1": "patient_id", "col_2": "Praxis Nr.",
+            "map_2": "clinic_id", "pain_scale": "nprs"}  # fmt: skip
+    client.post(f"/w/{wid}/columns", data=form, headers=ORIGIN)
+    assert _wait(client, wid)["state"] == "done"
+    r = client.get(f"/w/{wid}/mapping.json")
+    assert 'filename="column_map.json"' in r.headers["content-disposition"]
+    saved = tmp_path / "column_map.json"
+    saved.write_bytes(r.content)  # the file as the browser saves it
+    export_date = ["--export-date", "2026-11-24"]
+    # without the mapping the CLI refuses the file (two required columns are missing) ...
+    assert main(["validate", str(export), *export_date]) == 1
+    capsys.readouterr()
+    # ... with the saved file, as a path or as its text, it takes it
+    assert main(["validate", str(export), *export_date, "--column-map", str(saved)]) == 0
+    assert main(["validate", str(export), *export_date, "--column-map", saved.read_text()]) == 0
+    capsys.readouterr()
+    # and Python's column_map= takes the same file, read with json
+    mapping = json.loads(saved.read_text(encoding="utf-8"))
+    data = load_sessions(export, column_map=mapping, export_date="2026-11-24")
+    assert data.metadata["n_patients"] == frame["Pateint Ident"].nunique()
+    # a file that is not a mapping is refused with the flag's words
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", str(export), "--column-map", str(bad)])
+    assert exit_.value.code == 2
+    assert "--column-map must be a JSON object" in capsys.readouterr().err
+
+
 def test_report_and_release_are_the_librarys(client: TestClient) -> None:
     from tpdn_outcomes.report import quarterly_release
 
