@@ -23,9 +23,15 @@ pytest.importorskip("dask.dataframe")
 
 import distributed
 
+from tpdn_outcomes import load_sessions, outcomes
 from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
-from tpdn_outcomes.registry import Registry, open_registry, write_registry
+from tpdn_outcomes.registry import (
+    Registry,
+    open_registry,
+    repartition_by_patient,
+    write_registry,
+)
 
 EXPORT = "2026-07-01"
 TOL = {"check_exact": False, "rtol": 1e-12, "atol": 1e-12}
@@ -52,7 +58,7 @@ def client() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def wide() -> pd.DataFrame:
-    return synthesize(n_patients=600, seed=23)
+    return synthesize(n_patients=400, seed=23)
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +166,19 @@ def test_bad_file_reported_as_embedded(wide: pd.DataFrame, tmp_path: Path, clien
 def test_cluster_argument_checked(folder: Path) -> None:
     with pytest.raises(TypeError, match="cluster= must be a scheduler address"):
         open_registry(folder, cluster=3)
+
+
+def test_repartition_by_patient_makes_a_straddling_dataset_loadable(
+    wide: pd.DataFrame, tmp_path: Path, client: object
+) -> None:
+    write_registry([wide.iloc[:1000], wide.iloc[1000:]], tmp_path / "s")  # patients straddle
+    files = repartition_by_patient(tmp_path / "s", tmp_path / "t", cluster=client, npartitions=3)
+    assert len(files) == 3
+    reg = open_registry(tmp_path / "t", export_date=EXPORT, cluster=client)  # the check passes
+    memory = load_sessions(wide, export_date=EXPORT)
+    for name in ("change_summary", "responder_rates", "adverse_event_rates"):
+        expected = getattr(outcomes, name)(memory)
+        pd.testing.assert_frame_equal(getattr(reg, name)(), expected, **TOL)  # type: ignore[arg-type]
+    assert reg.metadata["n_sessions"] == len(memory.sessions)
+    with pytest.raises(FileExistsError, match="exists and is not empty"):
+        repartition_by_patient(tmp_path / "s", tmp_path / "t", cluster=client)

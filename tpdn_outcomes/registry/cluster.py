@@ -143,3 +143,71 @@ def shared_patients(runner: DaskRunner, paths: Sequence[Path]) -> int:
     shuffled = ids.shuffle(on="patient_id", npartitions=max(1, min(len(paths), 64)))
     counts = shuffled.map_partitions(_n_shared, meta=("n", "int64"))
     return int(runner.client.compute(counts.sum()).result())
+
+
+def repartition_by_patient(
+    source: str | Path,
+    target: str | Path,
+    *,
+    cluster: Any,
+    npartitions: int | None = None,
+    patient_column: str = "patient_id",
+) -> list[Path]:
+    """Re-write a Parquet dataset so that each patient's sessions lie in one file, on a
+    Dask cluster: the sessions are shuffled on the patient id.
+
+    The fix that :func:`~tpdn_outcomes.registry.open_registry` names for a dataset whose
+    patients straddle files. Every row and column is kept (hive ``key=value`` folders
+    become columns); ``target`` then holds ``part.K.parquet`` files that
+    :func:`~tpdn_outcomes.registry.open_registry` accepts, and whose rows its reports name.
+
+    Parameters
+    ----------
+    source : path
+        A Parquet file or folder (hive-partitioned or not).
+    target : path
+        A new folder (refused when it exists and is not empty).
+    cluster : str, distributed.Client or distributed.LocalCluster
+        Where to run, as ``open_registry(cluster=...)``.
+    npartitions : int, optional
+        Files to write; default: as many as ``source`` has.
+    patient_column : str
+        The patient id column of the files.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise FileExistsError(f"{target}: exists and is not empty. Fix: give a new folder")
+    runner = DaskRunner(cluster)
+    try:
+        sessions = dd.read_parquet(str(source))
+        if patient_column not in sessions.columns:
+            raise ValueError(
+                f"{source}: has no column {patient_column!r}. Fix: pass patient_column= "
+                f"(one of {list(sessions.columns)[:8]})"
+            )
+        n = npartitions or max(1, sessions.npartitions)
+        shuffled = sessions.shuffle(on=patient_column, npartitions=n)
+        writes = [
+            dask.delayed(_write_part)(piece, target / f"part-{k:05d}.parquet")
+            for k, piece in enumerate(shuffled.to_delayed())
+        ]
+        written = runner.client.compute(writes, sync=True)
+    finally:
+        runner.close()
+    return [Path(w) for w in written]
+
+
+def _write_part(frame: pd.DataFrame, path: Path) -> str:
+    """Write one shuffled partition as a Parquet file, atomically (each file's own schema:
+    categories differ between partitions)."""
+    from tpdn_outcomes.io import atomic_write
+
+    return str(atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False)))
