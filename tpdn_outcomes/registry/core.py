@@ -436,7 +436,7 @@ class Registry:
                 "sessions in more than one "
                 "file; the checks across a patient's sessions (duplicates, session order, "
                 "episodes) need all of them in one file. Fix: write the dataset partitioned "
-                "by patient (write_registry, or DuckDB's COPY ... PARTITION_BY on a hash of "
+                "by patient (write_registry, repartition_by_patient on a Dask cluster, or DuckDB's COPY ... PARTITION_BY on a hash of "
                 "patient_id), or pass check_patients=False to accept per-file episodes"
             )
 
