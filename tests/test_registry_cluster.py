@@ -58,7 +58,7 @@ def client() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def wide() -> pd.DataFrame:
-    return synthesize(n_patients=400, seed=23)
+    return synthesize(n_patients=300, seed=23)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,6 @@ def test_report_and_episodes_equal_embedded(on_cluster: Registry, embedded: Regi
         ("responder_rates", {"by": ["condition", "open"]}),
         ("clinic_benchmark", {}),
         ("rom_change", {}),
-        ("adverse_event_rates", {}),
         ("adverse_event_rates", {"by": ["clinic_id", "quarter"], "method": "wilson"}),
     ],
 )
