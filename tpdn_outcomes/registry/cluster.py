@@ -178,6 +178,24 @@ def repartition_by_patient(
     -------
     list of Path
         The files written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from distributed import Client, LocalCluster
+    >>> from tpdn_outcomes.datasets import synthesize
+    >>> from tpdn_outcomes.registry import open_registry, write_registry
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> wide = synthesize(n_patients=40, seed=3)
+    >>> _ = write_registry([wide.iloc[:100], wide.iloc[100:]], folder / "raw")  # split mid-patient
+    >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+    ...     with Client(cluster) as client:
+    ...         files = repartition_by_patient(
+    ...             folder / "raw", folder / "by_patient", cluster=client, npartitions=2
+    ...         )
+    ...         reg = open_registry(folder / "by_patient", cluster=client)  # accepted
+    >>> [f.name for f in files]
+    ['part-00000.parquet', 'part-00001.parquet']
     """
     import dask
     import dask.dataframe as dd
