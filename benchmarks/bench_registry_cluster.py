@@ -36,14 +36,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import in_child, machine, print_table
 from bench_registry import DUCKDB_PLAIN, EXPORT_DATE, make_dataset, max_difference, step_duckdb
 
+#: Keep Dask's default worker environment (``MALLOC_TRIM_THRESHOLD_=65536``, set by the
+#: nanny), which doubles the CPU time of the loader's pandas code (see docs/registry.md).
+DASK_DEFAULT_ENV = "--dask-default-env" in sys.argv
+
 
 def _start_cluster() -> tuple[Any, Any, float]:
+    import dask
     import distributed
 
+    env = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    if not DASK_DEFAULT_ENV:
+        env.pop("MALLOC_TRIM_THRESHOLD_", None)
     start = time.perf_counter()
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
     client = distributed.Client(cluster)
     client.wait_for_workers(2)
     return cluster, client, time.perf_counter() - start
@@ -123,9 +132,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=200_000, help="patients per chunk")
+    parser.add_argument(
+        "--dask-default-env",
+        action="store_true",
+        help="keep the nanny's MALLOC_TRIM_THRESHOLD_=65536 in the workers (Dask's default)",
+    )
     args = parser.parse_args()
     print(machine())
     print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f}")
+    print(
+        "workers' environment: "
+        + ("Dask's default" if DASK_DEFAULT_ENV else "without MALLOC_TRIM_THRESHOLD_")
+    )
     folder, _ = in_child(make_dataset, args.sessions, args.chunk)
     n_files = sum(1 for _ in folder.rglob("*.parquet"))
     duck, _duck_rows, _duck_mib = in_child(step_duckdb, folder, DUCKDB_PLAIN)[0]
