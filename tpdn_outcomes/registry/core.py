@@ -175,6 +175,100 @@ def _union_disjoint(parts: list[pd.Series]) -> pd.Series | None:
     )
 
 
+_TOTALS = ("rows_read", "rows_excluded", "n_sessions", "n_patients")
+
+
+@dataclasses.dataclass
+class _PartResult:
+    """What one file's task hands back: its report rows, whether it refuses the load, its
+    counts, last session date and measures, and the value computed on its data (small:
+    episode-level tables, never sessions)."""
+
+    table: pd.DataFrame
+    refused: bool
+    totals: dict[str, int]
+    end: pd.Timestamp | None
+    names: list[str]
+    value: Any
+
+
+def _part_data(
+    part: _Part, options: Mapping[str, Any], errors: str, checking_only: bool
+) -> tuple[ValidationReport, SessionData | None, bool]:
+    """Check and load one file as load_sessions (or validate) does."""
+    try:
+        raw = read_table(part.path)
+    except SchemaError as exc:
+        exc.file = part.label  # type: ignore[attr-defined]
+        return _unreadable_report(exc), None, True
+    if part.keys:
+        frame = raw.frame.copy(deep=False)
+        keys = arrow_frame(
+            pa.table({k: pa.array([v] * len(frame), pa.string()) for k, v in part.keys})
+        )
+        for k in keys.columns:
+            if k not in frame.columns:
+                frame[k] = keys[k].to_numpy() if len(frame) == 0 else keys[k].array
+        raw = dataclasses.replace(raw, frame=frame, file=part.label)
+    elif part.label != raw.file:
+        raw = dataclasses.replace(raw, file=part.label)
+    build = _Build(
+        raw,
+        None,
+        coerce=not checking_only and errors == "coerce",
+        raise_identifiers=not checking_only,
+        **options,
+    )
+    report, sessions, measures, meta = build.run()
+    structural = bool(set(report.errors["check"]) & STRUCTURAL_CHECKS)
+    refused = (
+        sessions is None or measures is None or structural or (errors == "raise" and not report.ok)
+    )
+    if checking_only or refused or sessions is None or measures is None:
+        return report, None, refused
+    data = SessionData(
+        sessions, measures, metadata=meta, report=report, exclusions=build.exclusions, check=False
+    )
+    return report, data, False
+
+
+def run_part(
+    part: _Part,
+    *,
+    options: Mapping[str, Any],
+    errors: str,
+    checking_only: bool,
+    compute: Callable[[SessionData], Any] | None,
+) -> _PartResult:
+    """Check and load one file, and run ``compute`` on its data (the task of one file, in
+    this process or on a cluster's worker)."""
+    report, data, refused = _part_data(part, options, errors, checking_only)
+    try:
+        if data is None or refused:
+            return _PartResult(report.table, refused, {}, None, [], None)
+        totals = {k: int(data.metadata.get(k, 0)) for k in _TOTALS}
+        last = data.sessions["session_date"].max()
+        value = None if compute is None else compute(data)
+        end = None if pd.isna(last) else pd.Timestamp(last)
+        return _PartResult(report.table, False, totals, end, list(data.measure_names()), value)
+    finally:
+        del data
+        # the file's tables are gone: hand the memory Arrow's pool kept back
+        pa.default_memory_pool().release_unused()
+
+
+def _kept_episodes(data: SessionData, *, measures: Sequence[str], final: str) -> dict[str, Any]:
+    """One file's episode tables of ``measures`` (what the registry keeps)."""
+    return {
+        m: data.episodes(m, final=final).drop(columns=list(_UNUSED_EPISODE_COLUMNS))
+        for m in measures
+    }
+
+
+def _response_times(data: SessionData, **options: Any) -> tuple[pd.DataFrame, str]:
+    return response_times(data, **options)
+
+
 class _EpisodeData:
     """What the episode-level statistics read of a :class:`SessionData`, from kept tables."""
 
@@ -220,6 +314,7 @@ class Registry:
         progress: bool = False,
         check_patients: bool = True,
         memory_limit: str = "1GB",
+        cluster: Any = None,
     ) -> None:
         self.source = Path(source)
         self._parts = _parts(self.source)
@@ -266,6 +361,11 @@ class Registry:
         self._episodes: dict[tuple[str, str], pd.DataFrame] = {}
         self._measures: list[str] | None = None
         self._warned = False
+        self._runner: Any = None
+        if cluster is not None:
+            from tpdn_outcomes.registry.cluster import DaskRunner
+
+            self._runner = DaskRunner(cluster)
         if check_patients and len(self._parts) > 1:
             self._check_patients()
 
@@ -308,6 +408,11 @@ class Registry:
     def _check_patients(self) -> None:
         """Refuse a dataset in which a patient's rows lie in more than one file: the
         checks across rows (duplicates, session order, episodes) run within a file."""
+        if self._runner is not None:
+            from tpdn_outcomes.registry.cluster import shared_patients
+
+            self._refuse_shared(shared_patients(self._runner, [p.path for p in self._parts]))
+            return
         con = self.connect()
         try:
             names = con.execute("SELECT * FROM sessions LIMIT 0").df().columns
@@ -322,105 +427,76 @@ class Registry:
             ).fetchone()
         finally:
             con.close()
-        n = int(found[0]) if found else 0
+        self._refuse_shared(int(found[0]) if found else 0)
+
+    def _refuse_shared(self, n: int) -> None:
         if n:
             raise SchemaError(
-                f"{self.source}: {format_count(n, 'patient')} have sessions in more than one "
+                f"{self.source}: {format_count(n, 'patient')} {'has' if n == 1 else 'have'} "
+                "sessions in more than one "
                 "file; the checks across a patient's sessions (duplicates, session order, "
                 "episodes) need all of them in one file. Fix: write the dataset partitioned "
-                "by patient (write_registry, or DuckDB's COPY ... PARTITION_BY on a hash of "
+                "by patient (write_registry, repartition_by_patient on a Dask cluster, or DuckDB's COPY ... PARTITION_BY on a hash of "
                 "patient_id), or pass check_patients=False to accept per-file episodes"
             )
 
     # -- one pass over the files ---------------------------------------------------
-    def _file_data(
-        self, part: _Part, *, checking_only: bool
-    ) -> tuple[ValidationReport, SessionData | None, bool]:
-        """Check and load one file as load_sessions (or validate) does."""
-        try:
-            raw = read_table(part.path)
-        except SchemaError as exc:
-            exc.file = part.label  # type: ignore[attr-defined]
-            return _unreadable_report(exc), None, True
-        if part.keys:
-            import pyarrow as pa
-
-            frame = raw.frame.copy(deep=False)
-            keys = arrow_frame(
-                pa.table({k: pa.array([v] * len(frame), pa.string()) for k, v in part.keys})
-            )
-            for k in keys.columns:
-                if k not in frame.columns:
-                    frame[k] = keys[k].to_numpy() if len(frame) == 0 else keys[k].array
-            raw = dataclasses.replace(raw, frame=frame, file=part.label)
-        elif part.label != raw.file:
-            raw = dataclasses.replace(raw, file=part.label)
-        build = _Build(
-            raw,
-            None,
-            coerce=not checking_only and self.errors == "coerce",
-            raise_identifiers=not checking_only,
-            **self._options,
-        )
-        report, sessions, measures, meta = build.run()
-        structural = bool(set(report.errors["check"]) & STRUCTURAL_CHECKS)
-        refused = (
-            sessions is None
-            or measures is None
-            or structural
-            or (self.errors == "raise" and not report.ok)
-        )
-        if checking_only or refused or sessions is None or measures is None:
-            return report, None, refused
-        data = SessionData(
-            sessions,
-            measures,
-            metadata=meta,
-            report=report,
-            exclusions=build.exclusions,
-            check=False,
-        )
-        return report, data, False
-
-    def _pass(
-        self, collect: Callable[[SessionData], None], *, desc: str, checking_only: bool = False
-    ) -> ValidationReport:
-        """Run ``collect`` on every file's loaded data; return the combined report."""
-        reports: list[pd.DataFrame] = []
-        refused = False
-        totals = {"rows_read": 0, "rows_excluded": 0, "n_sessions": 0, "n_patients": 0}
-        end: pd.Timestamp | None = None
-        names: set[str] = set()
+    def _map(self, task: Callable[[_Part], _PartResult], desc: str) -> Iterable[_PartResult]:
+        """``task`` of every file, in the files' order (here one after the other; with
+        ``cluster=``, on the cluster's workers)."""
+        if self._runner is not None:
+            yield from self._runner.map(task, self._parts, desc=desc, progress=self.progress)
+            return
         bar = None
-        pool = pa.default_memory_pool()
         if self.progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(self._parts), desc=desc, unit="file", leave=False)
         try:
             for part in self._parts:
-                report, data, bad = self._file_data(part, checking_only=checking_only)
-                reports.append(report.table)
-                refused |= bad
-                if data is not None and not refused:
-                    for k in totals:
-                        totals[k] += int(data.metadata.get(k, 0))
-                    last = data.sessions["session_date"].max()
-                    if pd.notna(last):
-                        end = last if end is None else max(end, last)
-                    names.update(data.measure_names())
-                    collect(data)
-                del data
-                # the file's tables are gone: hand the memory Arrow's pool kept back
-                pool.release_unused()
+                yield task(part)
                 if bar is not None:
                     bar.update(1)
         finally:
             if bar is not None:
                 bar.close()
+
+    def _pass(
+        self,
+        compute: Callable[[SessionData], Any] | None,
+        *,
+        desc: str,
+        checking_only: bool = False,
+    ) -> tuple[ValidationReport, list[Any]]:
+        """Check and load every file, run ``compute`` on each file's loaded data; return
+        the combined report and the values of ``compute``, in the files' order."""
+        task = functools.partial(
+            run_part,
+            options=self._options,
+            errors=self.errors,
+            checking_only=checking_only,
+            compute=compute,
+        )
+        reports: list[pd.DataFrame] = []
+        values: list[Any] = []
+        refused = False
+        totals = dict.fromkeys(_TOTALS, 0)
+        end: pd.Timestamp | None = None
+        names: set[str] = set()
+        for result in self._map(task, desc):
+            reports.append(result.table)
+            refused |= result.refused
+            if result.refused or refused:
+                continue
+            for k in totals:
+                totals[k] += result.totals.get(k, 0)
+            if result.end is not None:
+                end = result.end if end is None else max(end, result.end)
+            names.update(result.names)
+            values.append(result.value)
         combined = _combine_reports(reports, self.files)
         if checking_only:
-            return combined
+            return combined, values
         self._report = combined
         if refused:
             raise _refusal(combined)
@@ -436,14 +512,14 @@ class Registry:
                 DataQualityWarning,
                 stacklevel=3,
             )
-        return combined
+        return combined, values
 
     # -- checks ------------------------------------------------------------------
     def validate(self) -> ValidationReport:
         """Check every file and report every problem, as :func:`tpdn_outcomes.validate`
         reports them file by file; never raises for problems in the data."""
         if self._checked is None:
-            self._checked = self._pass(lambda d: None, desc="validate", checking_only=True)
+            self._checked = self._pass(None, desc="validate", checking_only=True)[0]
         return self._checked
 
     @property
@@ -464,16 +540,10 @@ class Registry:
         wanted = [m for m in dict.fromkeys(measures) if (m, final) not in self._episodes]
         if not wanted and self._report is not None:
             return self
-        kept: dict[str, list[pd.DataFrame]] = {m: [] for m in wanted}
-
-        def collect(data: SessionData) -> None:
-            for m in wanted:
-                ep = data.episodes(m, final=final)
-                kept[m].append(ep.drop(columns=list(_UNUSED_EPISODE_COLUMNS)))
-
-        self._pass(collect, desc="episodes")
-        for m, frames in kept.items():
-            self._episodes[(m, final)] = self._finish(frames)
+        compute = functools.partial(_kept_episodes, measures=wanted, final=final)
+        _, values = self._pass(compute, desc="episodes")
+        for m in wanted:
+            self._episodes[(m, final)] = self._finish([v[m] for v in values])
         return self
 
     def _finish(self, frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -544,9 +614,8 @@ class Registry:
         keys, wanted = adverse_plan(by, events)
         if "open" in keys:
             raise ValueError("by='open' is not available on a registry; group by other keys")
-        parts: list[pd.DataFrame] = []
-        self._pass(lambda d: parts.append(adverse_counts(d, keys, wanted)), desc="adverse events")
-        counts = _concat(parts)
+        compute = functools.partial(adverse_counts, keys=keys, wanted=wanted)
+        counts = _concat(self._pass(compute, desc="adverse events")[1])
         group = [*keys, "event", "unit"]
         summed = (
             counts.groupby(group, observed=True, dropna=False, sort=False)[
@@ -576,18 +645,17 @@ class Registry:
         from tpdn_outcomes.outcomes._common import grouping_keys
 
         keys = grouping_keys(by)
-        parts: list[pd.DataFrame] = []
-        rules: list[str] = []
-
-        def collect(data: SessionData) -> None:
-            ep, rule = response_times(
-                data, measure=measure, threshold=threshold, kind=kind, time=time, registry=registry
-            )
-            parts.append(ep)
-            rules.append(rule)
-
-        self._pass(collect, desc="time to response")
-        episodes = self._finish(parts)
+        compute = functools.partial(
+            _response_times,
+            measure=measure,
+            threshold=threshold,
+            kind=kind,
+            time=time,
+            registry=registry,
+        )
+        _, values = self._pass(compute, desc="time to response")
+        episodes = self._finish([ep for ep, _ in values])
+        rules = [rule for _, rule in values]
         rule = (
             rules[0]
             if rules
@@ -605,8 +673,19 @@ class Registry:
             conf_type=conf_type,
         )
 
+    def close(self) -> None:
+        """Close the cluster client that ``open_registry(cluster="tcp://...")`` opened
+        (a client or cluster passed in stays open); nothing to do embedded."""
+        if self._runner is not None:
+            self._runner.close()
+
     def __repr__(self) -> str:
-        return f"<Registry: {len(self._parts)} Parquet file(s) in {self.source}>"
+        where = (
+            ""
+            if self._runner is None
+            else f" on the Dask cluster {self._runner.client.scheduler.address}"
+        )
+        return f"<Registry: {len(self._parts)} Parquet file(s) in {self.source}{where}>"
 
 
 def _empty_data() -> SessionData:  # pragma: no cover - a dataset with no file loaded
@@ -648,8 +727,12 @@ def open_registry(
         The other arguments of :func:`tpdn_outcomes.load_sessions` (``export_date``,
         ``errors``, ``pain_scale``, ``conditions``, ``allow_columns``, ``date_format``,
         ``episode_gap_days``, ``open_after_days``), and ``progress`` (progress bars),
-        ``check_patients`` (refuse a patient spread over files; default True) and
-        ``memory_limit`` (DuckDB's, default ``"1GB"``).
+        ``check_patients`` (refuse a patient spread over files; default True),
+        ``memory_limit`` (DuckDB's, default ``"1GB"``) and ``cluster`` (run the passes
+        over the files on a Dask cluster: a scheduler address such as
+        ``"tcp://scheduler:8786"``, a ``distributed.Client`` or a
+        ``distributed.LocalCluster``; see :mod:`tpdn_outcomes.registry.cluster`. The
+        files must be at the same path on the workers).
 
     Returns
     -------
