@@ -36,11 +36,11 @@ from tpdn_outcomes.outcomes.rom import rom_change as _rom_change
 # the loader's own steps, run on one file at a time (see tpdn_outcomes.validate)
 from tpdn_outcomes.validate import (
     STRUCTURAL_CHECKS,
+    Build,
     ValidationReport,
-    _Build,
-    _prepare,
-    _refusal,
-    _unreadable_report,
+    prepare,
+    refusal,
+    unreadable_report,
 )
 
 _HIVE = re.compile(r"^([^=/\\]+)=(.*)$")
@@ -226,7 +226,7 @@ class Registry:
         self.files = [p.label for p in self._parts]
         allow_columns = list(allow_columns)
         # every argument checked as load_sessions checks it (on an empty table)
-        _, _, stamp = _prepare(
+        _, _, stamp = prepare(
             pd.DataFrame(),
             None,
             pain_scale=pain_scale,
@@ -341,7 +341,7 @@ class Registry:
             raw = read_table(part.path)
         except SchemaError as exc:
             exc.file = part.label  # type: ignore[attr-defined]
-            return _unreadable_report(exc), None, True
+            return unreadable_report(exc), None, True
         if part.keys:
             import pyarrow as pa
 
@@ -355,7 +355,7 @@ class Registry:
             raw = dataclasses.replace(raw, frame=frame, file=part.label)
         elif part.label != raw.file:
             raw = dataclasses.replace(raw, file=part.label)
-        build = _Build(
+        build = Build(
             raw,
             None,
             coerce=not checking_only and self.errors == "coerce",
@@ -423,7 +423,7 @@ class Registry:
             return combined
         self._report = combined
         if refused:
-            raise _refusal(combined)
+            raise refusal(combined)
         self.metadata.update(totals)
         self.metadata["data_end"] = None if end is None else str(end.date())
         rank = {"pain": 0, "rom": 1, "function": 2}
