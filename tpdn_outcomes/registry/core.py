@@ -446,6 +446,38 @@ class Registry:
             self._checked = self._pass(lambda d: None, desc="validate", checking_only=True)
         return self._checked
 
+    def validate_cells(self) -> ValidationReport:
+        """The per-cell checks of every file, run by DuckDB where the files lie.
+
+        The declared checks of :mod:`tpdn_outcomes.validate.checks` that the SQL engine
+        runs (``tpdn_outcomes.validate.sql.IN_SQL``: blank keys, unknown conditions,
+        dates, whole numbers, categories, measure values) as SQL over each Parquet file:
+        only the flagged cells are read into memory. Its rows equal :meth:`validate`'s
+        rows of the same checks; the rules across rows and the identifier guard need
+        :meth:`validate`.
+        """
+        from tpdn_outcomes.validate.sql import sql_report
+
+        options = self._options
+        con = self.connect()
+        try:
+            tables = [
+                sql_report(
+                    part.path,
+                    file=part.label,
+                    con=con,
+                    column_map=options["column_map"],
+                    pain_scale=options["pain_scale"],
+                    conditions=options["conditions"],
+                    export_date=options["export_date"].date(),
+                    date_format=options["date_format"],
+                ).table
+                for part in self._parts
+            ]
+        finally:
+            con.close()
+        return _combine_reports(tables, self.files)
+
     @property
     def report(self) -> ValidationReport:
         """The report of loading every file (as ``SessionData.report``; raises

@@ -17,6 +17,7 @@ from tpdn_outcomes.io import (
     RawTable,
     plan_columns,
 )
+from tpdn_outcomes.validate.checks import CHECKS
 from tpdn_outcomes.validate.collect import Collector
 from tpdn_outcomes.validation_report import ValidationReport
 
@@ -25,17 +26,6 @@ ALIAS_HINT = {
     "condition": "Condition, Diagnosis, Dx",
     "session_date": "Date, Visit date, Treatment date",
     "session_number": "Session, Session No, Visit number",
-}
-
-FIXES = {
-    "condition": "use one of {allowed}, or map the label with conditions={{'{value}': 'a_condition'}}",
-    "practitioner_role": "use one of " + ", ".join(schema.PRACTITIONER_ROLES),
-    "sex": "use one of " + ", ".join(schema.SEXES),
-    "adverse_events": (
-        "use ';'-separated events from " + ", ".join(schema.ADVERSE_EVENTS) + " ('none' alone)"
-    ),
-    "age_band": "use a band such as 30-39 (upper bound at most 89) or 90+; exact ages are not accepted",
-    "twitch_response": "use yes/no, true/false or 1/0",
 }
 
 
@@ -110,6 +100,27 @@ class BuildState:
             problem=problem,
             fix=fix,
             severity=severity,
+        )
+
+    def _flag(
+        self,
+        name: str,
+        mask: np.ndarray,
+        column: str,
+        raw: pd.Series,
+        canonical: str | None = None,
+        *,
+        file: str | None = None,
+        rows: np.ndarray | None = None,
+        **settings: Any,
+    ) -> None:
+        """Report the cells of ``mask`` as the declared check ``name`` says
+        (:data:`~tpdn_outcomes.validate.checks.CHECKS`; ``settings`` fill in its text)."""
+        check = CHECKS[name]
+        message, fix = check.text(**settings)
+        canonical = check.columns[0] if canonical is None else canonical
+        self._add(
+            mask, column, canonical, raw, check.check, message, fix, check.severity, file, rows
         )
 
     def _header(

@@ -12,6 +12,7 @@ from tpdn_outcomes.io import (
     MEASURE_TABLE_ALIASES,
     plan_columns,
 )
+from tpdn_outcomes.validate.checks import measure_range
 from tpdn_outcomes.validate.memory_base import BuildState
 from tpdn_outcomes.validate.memory_parse import (
     alias_lookup,
@@ -82,31 +83,8 @@ class MeasureChecks(BuildState):
                 cells = np.zeros(len(raw), dtype=bool)
                 cells[at[mask]] = True
                 mask = cells
-            spec = schema.measure_spec(name)
-            top = schema.PAIN_SCALES[self.pain_scale][0] if spec.kind == "pain" else spec.high
-            unit = schema.UNITS[spec.unit].words
-            if spec.kind == "pain" and self.pain_scale == "vas100":
-                unit = "mm"
-            if spec.kind == "pain" and self.pain_scale == "nprs":
-                fix = (
-                    "pain is NPRS 0-10; correct the value, or if this file records VAS 0-100 mm, "
-                    "pass pain_scale='vas100'"
-                )
-            elif spec.kind == "pain":
-                fix = "VAS is 0-100 mm; correct the value"
-            else:
-                fix = f"{spec.label} must lie in {spec.low:g}-{top:g} {unit}; correct the value"
-            self._add(
-                mask,
-                column,
-                name,
-                raw,
-                "out_of_range",
-                f"is outside {spec.low:g}-{top:g} {unit} for {name}",
-                fix,
-                file=file,
-                rows=rows,
-            )
+            check, settings = measure_range(name, self.pain_scale)
+            self._flag(check, mask, column, raw, name, file=file, rows=rows, **settings)
         return out
 
     def _present_numbers(
@@ -137,15 +115,7 @@ class MeasureChecks(BuildState):
                 values = np.asarray(array, dtype=np.float64)[keep]
         else:
             full, bad = parse_numbers(raw)
-            self._add(
-                bad,
-                col,
-                measure,
-                raw,
-                "invalid_number",
-                "is not a number",
-                "write a number with a point as decimal separator, or leave the cell blank",
-            )
+            self._flag("measure.not_number", bad, col, raw, measure)
             keep = np.flatnonzero(~np.isnan(full))
             values = full[keep]
         # a float NaN that the column does not count as missing is left out; an infinite
@@ -156,15 +126,7 @@ class MeasureChecks(BuildState):
             if infinite.any():
                 cells = np.zeros(len(raw), dtype=bool)
                 cells[keep[infinite]] = True
-                self._add(
-                    cells,
-                    col,
-                    measure,
-                    raw,
-                    "invalid_number",
-                    "is not a finite number",
-                    "write the measured value, or leave the cell blank",
-                )
+                self._flag("measure.not_finite", cells, col, raw, measure)
             keep, values = keep[number], values[number]
         return keep, values
 
@@ -261,39 +223,30 @@ class MeasureChecks(BuildState):
             mlabel, lambda t: (schema.canonical_measure(t), schema.canonical_measure(t) is not None)
         )
         blank_m = is_blank(mlabel)  # (a blank measure is no measure: reported as timing is)
-        self._add(
+        self._flag(
+            "long.unknown_measure",
             bad_m | blank_m,
             cols["measure"],
-            "measure",
             mlabel,
-            "unknown_measure",
-            "is not a known measure",
-            "use pain, rom:<site>[_left|_right] or function:<instrument> (see the data dictionary)",
             file=file,
             rows=rows,
         )
         timing, bad_t = map_labels(frame[cols["timing"]], schema.TIMING_ALIASES)
         blank_t = is_blank(frame[cols["timing"]])
-        self._add(
+        self._flag(
+            "long.unknown_timing",
             bad_t | blank_t,
             cols["timing"],
-            "timing",
             frame[cols["timing"]],
-            "unknown_timing",
-            "is not a timing",
-            "use pre, post or followup",
             file=file,
             rows=rows,
         )
         values, bad_v = parse_numbers(frame[cols["value"]])
-        self._add(
+        self._flag(
+            "long.value_not_number",
             bad_v,
             cols["value"],
-            "value",
             frame[cols["value"]],
-            "invalid_number",
-            "is not a number",
-            "write a number with a point as decimal separator",
             file=file,
             rows=rows,
         )
@@ -319,17 +272,14 @@ class MeasureChecks(BuildState):
             canon = self._units_vectorised(unit_norm, spec_units)
             expect = np.where(spec_units == "nprs", pain_unit, spec_units)
             mismatch = ok & pd.notna(unit_norm).to_numpy() & (canon != expect)
-            self._add(
+            self._flag(
+                "long.unit_mismatch",
                 mismatch,
                 cols["unit"],
-                "unit",
                 unit_raw,
-                "unit_mismatch",
-                "does not match the measure's unit",
-                f"pain values are on the declared scale ({pain_unit}); ROM in deg (mouth opening in mm); "
-                "function in points. Convert the value or correct the unit",
                 file=file,
                 rows=rows,
+                pain_unit=pain_unit,
             )
             ok &= ~mismatch
         pain = ok & (measure_s == "pain")
@@ -363,14 +313,11 @@ class MeasureChecks(BuildState):
             pos = key_frame.merge(skeys, on=on, how="left")["_pos"].to_numpy(dtype=np.float64)
             key_col = cols["patient_id"]
         unmatched = np.isnan(pos)
-        self._add(
+        self._flag(
+            "long.unknown_session",
             unmatched & ok,
             key_col,
-            "session_id",
             frame[key_col],
-            "unknown_session",
-            "matches no valid session in the session table",
-            "check the session key, or fix the session row it refers to",
             file=file,
             rows=rows,
         )
@@ -394,14 +341,11 @@ class MeasureChecks(BuildState):
             n_rows=len(sessions),
         )
         dup = result.duplicated(["_pos", "measure", "timing"], keep="first").to_numpy()
-        self._add(
+        self._flag(
+            "long.duplicate_measure",
             dup,
             cols["measure"],
-            "measure",
             pd.Series(result["measure"].to_numpy()),
-            "duplicate_measure",
-            "is recorded twice for the same session and timing",
-            "keep one value per session, measure and timing",
             file=file,
             rows=result["source_row"].to_numpy(),
         )

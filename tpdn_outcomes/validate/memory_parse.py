@@ -376,17 +376,6 @@ def parse_numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, bad
 
 
-#: The largest whole number a float64 holds exactly (2**53); whole-number columns
-#: (session numbers, needle counts) refuse larger values rather than round or wrap them.
-MAX_WHOLE = float(2**53)
-
-
-def too_large(num: np.ndarray, frac: np.ndarray) -> np.ndarray:
-    """Whole numbers beyond ``MAX_WHOLE`` (not already flagged by ``frac``)."""
-    with np.errstate(invalid="ignore"):  # (NaN compares False)
-        return ~frac & (num > MAX_WHOLE)
-
-
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 

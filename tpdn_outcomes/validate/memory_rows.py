@@ -16,6 +16,7 @@ from tpdn_outcomes.derive import assign_episodes
 from tpdn_outcomes.io import (
     plan_columns,
 )
+from tpdn_outcomes.validate.checks import CHECKS
 from tpdn_outcomes.validate.collect import as_text
 from tpdn_outcomes.validate.memory_base import BuildState
 from tpdn_outcomes.validate.memory_parse import drop_unused, from_codes, private_copy
@@ -61,17 +62,8 @@ class CrossRowChecks(BuildState):
                 on_rows(vs["session_number"].to_numpy(dtype=np.float64, na_value=np.nan), np.nan),
                 valid,
             )
-            self._add(
-                bad,
-                key_col["session_date"],
-                "session_date",
-                self.raw.frame[key_col["session_date"]],
-                "session_order",
-                "puts this session out of order: within its episode it has a lower session "
-                "number than an earlier-dated session, or an earlier date than a "
-                "lower-numbered one",
-                "correct the session's date or its session number",
-            )
+            c = key_col["session_date"]
+            self._flag("session.order", bad, c, self.raw.frame[c])
             if self.coerce and bad.any():
                 # the date is set missing; the session then takes its place by its number
                 sessions.loc[bad, "session_date"] = pd.NaT
@@ -90,30 +82,19 @@ class CrossRowChecks(BuildState):
             dup = dup | (sessions["session_id"].duplicated(keep="first").to_numpy() & valid)
         # duplicates are defined by the session number when the file gives one, else by the date
         shown = key_col.get("session_number", key_col.get("session_date", key_col["patient_id"]))
-        self._add(
-            dup,
-            shown,
-            "session_id",
-            self.raw.frame[shown],
-            "duplicate_session",
-            "repeats a session already in the file (same patient, episode and session)",
-            "remove the repeated row, or correct its date or session number",
-        )
+        self._flag("session.duplicate", dup, shown, self.raw.frame[shown])
         self._exclude(dup, "duplicate session")
         keep = valid & ~dup
 
         gap = on_rows(ep["gap_days"].notna().to_numpy(), False)
         if gap.any() and "session_date" in key_col:
-            self._add(
+            c = key_col["session_date"]
+            self._flag(
+                "session.long_gap",
                 gap & keep,
-                key_col["session_date"],
-                "session_date",
-                self.raw.frame[key_col["session_date"]],
-                "long_gap",
-                f"comes more than {self.episode_gap_days} days after the patient's previous "
-                "session for this condition, so a new episode starts here",
-                "nothing to do if this is a new course of treatment; otherwise pass episode_gap_days=",
-                severity="warning",
+                c,
+                self.raw.frame[c],
+                gap_days=self.episode_gap_days,
             )
 
         # within-session rules on measures
@@ -125,16 +106,8 @@ class CrossRowChecks(BuildState):
         # (at least one count: with no valid row there are no episodes, and every code is -1)
         counts = np.bincount(ep_codes[keep], minlength=max(1, len(ep["episode_id"].cat.categories)))
         single = keep & (counts[np.maximum(ep_codes, 0)] == 1)
-        self._add(
-            single,
-            key_col["patient_id"],
-            "episode_id",
-            self.raw.frame[key_col["patient_id"]],
-            "single_session_episode",
-            "has only one session in its episode",
-            "nothing to do if the patient came once; its change is the within-session change",
-            severity="warning",
-        )
+        c = key_col["patient_id"]
+        self._flag("episode.single_session", single, c, self.raw.frame[c])
 
         kept = np.flatnonzero(keep)
         kept = kept[np.argsort(order[kept], kind="stable")]  # episode and session order
@@ -180,7 +153,11 @@ class CrossRowChecks(BuildState):
             is_pain_cat=np.array([n == "pain" for n in names], dtype=bool),
         )
 
-        def report(rows: np.ndarray, check: str, problem: str, fix: str, severity: str) -> None:
+        def report(rows: np.ndarray, name: str) -> None:
+            declared = CHECKS[name]
+            problem, fix = declared.text(
+                pain_rise=schema.PAIN_RISE_WARNING, rom_jump=schema.ROM_JUMP_WARNING
+            )
             sub = m.iloc[rows]
             for (column, file), grp in sub.groupby(["_column", "_file"], sort=False, observed=True):
                 self.issues.add(
@@ -189,38 +166,19 @@ class CrossRowChecks(BuildState):
                     column=str(column),
                     canonical=str(grp["measure"].iloc[0]),
                     values=as_text(grp["value"].reset_index(drop=True)),
-                    check=check,
+                    check=declared.check,
                     problem=problem,
                     fix=fix,
-                    severity=severity,
+                    severity=declared.severity,
                 )
 
-        if len(no_pre):
-            report(
-                no_pre,
-                "post_without_pre",
-                "is a post-needling value without the pre-needling value of the same session",
-                "add the pre value, or remove the post value (a within-session change needs both)",
-                "error",
-            )
-        if len(rise):
-            report(
-                rise,
-                "implausible_change",
-                f"rises by more than {schema.PAIN_RISE_WARNING:g} points within one session "
-                "(possible but unusual)",
-                "check the pre and post values",
-                "warning",
-            )
-        if len(jump):
-            report(
-                jump,
-                "implausible_change",
-                f"changes by more than {schema.ROM_JUMP_WARNING:g} within one session "
-                "(possible but unusual)",
-                "check the pre and post values",
-                "warning",
-            )
+        for rows, name in (
+            (no_pre, "measure.post_without_pre"),
+            (rise, "pain.rise"),
+            (jump, "rom.jump"),
+        ):
+            if len(rows):
+                report(rows, name)
         if len(no_pre):
             keep = np.ones(len(m), dtype=bool)
             keep[no_pre] = False
