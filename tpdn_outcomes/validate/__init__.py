@@ -41,6 +41,9 @@ from tpdn_outcomes.validate.memory import Build
 from tpdn_outcomes.validate.memory_parse import map_labels, parse_dates, parse_numbers
 from tpdn_outcomes.validation_report import ValidationReport
 
+# (documented, and resolved by the docs, as names of the package)
+validate.__module__ = load_sessions.__module__ = __name__
+
 __all__ = [
     "STRUCTURAL_CHECKS",
     "Build",

@@ -32,7 +32,7 @@ from tpdn_outcomes.validate.memory_parse import (
 
 
 class SessionChecks(BuildState):
-    """The checks of the session columns: each declared in :mod:`.checks` and run here
+    """The checks of the session columns: each declared in :mod:`tpdn_outcomes.validate.checks` and run here
     with numpy on the columns as read."""
 
     # -- session columns ---------------------------------------------------
