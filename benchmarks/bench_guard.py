@@ -5,7 +5,7 @@ Uses the Parquet file of ``bench_load.py`` (made once with
 
 * ``read``: ``pandas.read_parquet(path)`` (best of 3), the baseline;
 * ``scan``: ``tpdn_outcomes.privacy.find_identifiers`` on the frame as the loader sees it
-  (text columns as categories: ``validate._categorize``), best of 3 - every column's
+  (text columns as categories: ``validate.memory_parse.categorize``), best of 3 - every column's
   names and distinct values, with the libraries' checks on at most
   ``_detect.MAX_CHECKED`` candidates a column (a sample beyond that, said in a finding);
 * ``scan (raw frame)``: the same on the frame as read (text not yet categorical), once.
@@ -41,12 +41,12 @@ def main() -> None:
     import pandas as pd
 
     from tpdn_outcomes.privacy import find_identifiers
-    from tpdn_outcomes.validate import _categorize
+    from tpdn_outcomes.validate.memory_parse import categorize
 
     read_runs = runs_of(lambda: pd.read_parquet(path), k=3)
     frame = pd.read_parquet(path)
     start = time.perf_counter()
-    categorized = _categorize(frame)
+    categorized = categorize(frame)
     categorize = time.perf_counter() - start
     found = find_identifiers(categorized)  # warm: the gazetteer is read once a process
     scan_runs = runs_of(lambda: find_identifiers(categorized), k=3)

@@ -37,9 +37,7 @@ IN_REWORK: tuple[str, ...] = (
 )
 
 #: Modules exempt from the size limits only (their import rules still hold).
-SIZE_EXEMPT: dict[str, str] = {
-    "tpdn_outcomes/validate.py": "the registry-scale issue turns it into declared checks",
-}
+SIZE_EXEMPT: dict[str, str] = {}
 
 #: Functions still longer than MAX_FUNCTION_LINES: "module.py:qualname" -> lines now (a
 #: ceiling). Shrink-only: split one, then delete its entry.
@@ -67,6 +65,11 @@ STILL_TOO_LONG: dict[str, int] = {
     "tpdn_outcomes/stats/paired.py:_wilcoxon": 98,
     "tpdn_outcomes/stats/paired.py:paired_change_row": 95,
     "tpdn_outcomes/stats/survival.py:kaplan_meier": 93,
+    # the validate package (split from validate.py; its in-memory engine was moved, not rewritten)
+    "tpdn_outcomes/validate/memory.py:Build.run": 105,
+    "tpdn_outcomes/validate/memory_measures.py:MeasureChecks._long_measures": 173,
+    "tpdn_outcomes/validate/memory_rows.py:CrossRowChecks._cross_row": 113,
+    "tpdn_outcomes/validate/memory_rows.py:_within_session_flags": 100,
 }
 
 #: Modules still longer than MAX_MODULE_LINES: path -> lines now (a ceiling). Shrink-only.

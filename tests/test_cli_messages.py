@@ -194,9 +194,10 @@ def _library_messages() -> list[str]:
     """Every ``name=`` a library message tells the user to pass (from the sources)."""
     import re
 
-    root = Path(validate_module.__file__).parent
+    root = Path(validate_module.__file__).parents[1]
     found = set()
-    for module in ("validate.py", "io.py", "privacy.py", "schema.py", "data.py"):
+    validate_files = sorted(str(f.relative_to(root)) for f in (root / "validate").glob("*.py"))
+    for module in (*validate_files, "io.py", "privacy.py", "schema.py", "data.py"):
         text = (root / module).read_text(encoding="utf-8")
         found |= set(re.findall(r"pass ([a-z_]+)=", text))
         found |= set(re.findall(r"with ([a-z_]+)=", text))

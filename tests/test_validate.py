@@ -735,7 +735,7 @@ def test_arrow_filled_cells_are_those_pandas_reads(
     # pandas gives for the same column after dropna (empty, sliced and null-free chunks)
     import pyarrow as pa
 
-    from tpdn_outcomes.validate import _arrow_filled
+    from tpdn_outcomes.validate.memory_parse import arrow_filled
 
     typ = pa.type_for_alias(type_name)
     parts = [pa.array(cells, type=typ).slice(min(cut, len(cells))) for cells, cut in chunks]
@@ -744,7 +744,7 @@ def test_arrow_filled_cells_are_those_pandas_reads(
     out = None
     if into_out:  # written into longer arrays of the loader's types
         out = (np.full(len(arrow) + 3, -7, dtype=np.int32), np.full(len(arrow) + 3, -7.0))
-    keep, values = _arrow_filled(arrow, out)
+    keep, values = arrow_filled(arrow, out)
     assert keep.tolist() == expected.index.tolist()
     assert values.dtype == np.float64
     np.testing.assert_array_equal(values, expected.to_numpy())
@@ -1398,7 +1398,7 @@ def test_session_order_flags_match_the_plain_rule(
     has a higher number or a later date; checked pair by pair in Python against
     ``_out_of_order``, which skips the dates when every one is known."""
     from tpdn_outcomes.derive import assign_episodes
-    from tpdn_outcomes.validate import _out_of_order
+    from tpdn_outcomes.validate.memory_rows import _out_of_order
 
     days = [0 if every_date and r[1] is None else r[1] for r in rows]
     dates = pd.Series(
@@ -1462,7 +1462,7 @@ def test_within_session_flags_match_a_plain_pair_lookup(
 
     from tpdn_outcomes import schema
 
-    v = importlib.import_module("tpdn_outcomes.validate")
+    v = importlib.import_module("tpdn_outcomes.validate.memory_rows")
     if in_runs:  # column by column, sessions ascending, as a wide file is laid out
         rows = sorted(rows, key=lambda r: (r[0], r[1], r[2]))
     m_code = np.array([r[0] for r in rows], dtype=np.int16)
@@ -1524,9 +1524,9 @@ def test_each_measure_keeps_the_session_id_of_its_row(given_ids: bool) -> None:
 
 
 def test_collector_knows_it_has_errors_as_its_report_does() -> None:
-    from tpdn_outcomes.validate import _Collector
+    from tpdn_outcomes.validate.collect import Collector
 
-    issues = _Collector()
+    issues = Collector()
     assert not issues.has_errors and issues.report([]).ok
     for severity, rows in (("warning", [2, 3]), ("error", []), ("warning", [4])):
         issues.add(
@@ -1630,7 +1630,8 @@ def test_pre_post_rules_give_the_same_report_in_any_block_size(
     # with tiny blocks the flagged rows fall in other blocks than with the default size
     expected = validate(path, export_date=EXPORT).table
     assert checks <= set(expected["check"])
-    monkeypatch.setattr(importlib.import_module("tpdn_outcomes.validate"), "_BLOCK", block)
+    for module in ("tpdn_outcomes.validate.memory_parse", "tpdn_outcomes.validate.memory_rows"):
+        monkeypatch.setattr(importlib.import_module(module), "_BLOCK", block)
     pd.testing.assert_frame_equal(validate(path, export_date=EXPORT).table, expected)
 
 
@@ -1640,7 +1641,7 @@ def test_pre_post_rules_give_the_same_report_in_any_block_size(
     block=st.integers(1, 8),
 )
 def test_used_categories_counts_across_blocks(codes: list[int], block: int) -> None:
-    v = importlib.import_module("tpdn_outcomes.validate")
+    v = importlib.import_module("tpdn_outcomes.validate.memory_parse")
     arr = np.array(codes, dtype=np.int8)
     expected = np.isin(np.arange(6), arr)
     saved = v._BLOCK

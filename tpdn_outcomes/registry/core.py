@@ -36,11 +36,11 @@ from tpdn_outcomes.outcomes.rom import rom_change as _rom_change
 # the loader's own steps, run on one file at a time (see tpdn_outcomes.validate)
 from tpdn_outcomes.validate import (
     STRUCTURAL_CHECKS,
+    Build,
     ValidationReport,
-    _Build,
-    _prepare,
-    _refusal,
-    _unreadable_report,
+    prepare,
+    refusal,
+    unreadable_report,
 )
 
 _HIVE = re.compile(r"^([^=/\\]+)=(.*)$")
@@ -200,7 +200,7 @@ def _part_data(
         raw = read_table(part.path)
     except SchemaError as exc:
         exc.file = part.label  # type: ignore[attr-defined]
-        return _unreadable_report(exc), None, True
+        return unreadable_report(exc), None, True
     if part.keys:
         frame = raw.frame.copy(deep=False)
         keys = arrow_frame(
@@ -212,7 +212,7 @@ def _part_data(
         raw = dataclasses.replace(raw, frame=frame, file=part.label)
     elif part.label != raw.file:
         raw = dataclasses.replace(raw, file=part.label)
-    build = _Build(
+    build = Build(
         raw,
         None,
         coerce=not checking_only and errors == "coerce",
@@ -321,7 +321,7 @@ class Registry:
         self.files = [p.label for p in self._parts]
         allow_columns = list(allow_columns)
         # every argument checked as load_sessions checks it (on an empty table)
-        _, _, stamp = _prepare(
+        _, _, stamp = prepare(
             pd.DataFrame(),
             None,
             pain_scale=pain_scale,
@@ -499,7 +499,7 @@ class Registry:
             return combined, values
         self._report = combined
         if refused:
-            raise _refusal(combined)
+            raise refusal(combined)
         self.metadata.update(totals)
         self.metadata["data_end"] = None if end is None else str(end.date())
         rank = {"pain": 0, "rom": 1, "function": 2}
@@ -521,6 +521,38 @@ class Registry:
         if self._checked is None:
             self._checked = self._pass(None, desc="validate", checking_only=True)[0]
         return self._checked
+
+    def validate_cells(self) -> ValidationReport:
+        """The per-cell checks of every file, run by DuckDB where the files lie.
+
+        The declared checks of :mod:`tpdn_outcomes.validate.checks` that the SQL engine
+        runs (``tpdn_outcomes.validate.sql.IN_SQL``: blank keys, unknown conditions,
+        dates, whole numbers, categories, measure values) as SQL over each Parquet file:
+        only the flagged cells are read into memory. Its rows equal :meth:`validate`'s
+        rows of the same checks; the rules across rows and the identifier guard need
+        :meth:`validate`.
+        """
+        from tpdn_outcomes.validate.sql import sql_report
+
+        options = self._options
+        con = self.connect()
+        try:
+            tables = [
+                sql_report(
+                    part.path,
+                    file=part.label,
+                    con=con,
+                    column_map=options["column_map"],
+                    pain_scale=options["pain_scale"],
+                    conditions=options["conditions"],
+                    export_date=options["export_date"].date(),
+                    date_format=options["date_format"],
+                ).table
+                for part in self._parts
+            ]
+        finally:
+            con.close()
+        return _combine_reports(tables, self.files)
 
     @property
     def report(self) -> ValidationReport:
