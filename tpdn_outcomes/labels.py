@@ -115,6 +115,7 @@ VALUE_LABELS: dict[str, str] = {
     "mcid": "MCID",
     "mdc": "MDC",
     "deg": "degrees",
+    "mm": "mm",
     "nprs": "NPRS points",
     "True": "Yes",
     "False": "No",

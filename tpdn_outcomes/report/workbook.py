@@ -173,6 +173,14 @@ class _Sheet:
     indents: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
+def _status(notes: list[str]) -> str:
+    """A row's Status: each hidden count named, the statistics hidden with it summed up."""
+    counts = [n for n in notes if not n.endswith(f"{_HIDDEN}: hidden with its count")]
+    if len(counts) < len(notes):
+        counts.append("the statistics of a hidden count are hidden")
+    return "; ".join(counts)
+
+
 def _label_text(column: str, text: str) -> tuple[str, int]:
     """Text of a label cell (stripped of its indent, which is returned apart)."""
     body = text.lstrip(" ")
@@ -232,7 +240,7 @@ def wide_sheet(
                 extra = cell.values[k] if len(cell.values) > k else None
                 row.append((extra, cell.number_format if extra is not None else "General"))
         if status:
-            row.append(("; ".join(notes), "@"))
+            row.append((_status(notes), "@"))
         sheet.rows.append(row)
     return sheet
 
