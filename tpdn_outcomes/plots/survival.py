@@ -80,10 +80,9 @@ def plot_time_to_response(
     unit = str(result.summary["time_unit"].iloc[0])
     shown_parts = {k: km.table[km.table["n_at_risk"] >= min_at_risk] for k, km in curves.items()}
     horizon = max([float(part["time"].max()) for part in shown_parts.values() if len(part)] + [1.0])
-    ticks = (
-        np.asarray(at, dtype=float)
-        if at is not None
-        else MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10]).tick_values(0, horizon)
+    locator = MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10])
+    ticks: np.ndarray = np.asarray(
+        at if at is not None else locator.tick_values(0, horizon), dtype=float
     )
     ticks = ticks[ticks >= 0]
     right = max(float(ticks.max()), horizon) if len(ticks) else horizon

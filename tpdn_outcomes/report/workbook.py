@@ -130,7 +130,7 @@ def parse_cell(column: str, value: Any, rate: bool = False) -> _Cell:
     >>> c = parse_cell("2026Q1", "38.5 %"); (c.values, c.number_format)
     ((0.385,), '0.0%')
     >>> parse_cell("n", "<11").note
-    'a count from 1 to 10, not shown'
+    '<11: a count from 1 to 10, not shown'
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         note = NOT_REACHED if column in NOT_REACHED_COLUMNS else None
