@@ -19,6 +19,7 @@ from tpdn_outcomes.report.workbook import (
     NOT_REACHED,
     NOT_REACHED_COLUMNS,
     marker_meaning,
+    parse_cell,
     sheet_name,
     table_one_sheet,
     wide_sheet,
@@ -82,7 +83,16 @@ def _display(table: pd.DataFrame, key: str) -> dict[str, Any]:
                 cells.append(_cell(c, v))
         rows.append(cells)
     headings = [column_label(c, key) for c in cols]
-    return {"headings": headings, "rows": rows}
+    text = [i for i, c in enumerate(cols) if i > 0 and _is_text(table[c])]
+    return {"headings": headings, "rows": rows, "text": text}
+
+
+def _is_text(column: pd.Series) -> bool:
+    """A column of words (left-aligned), not of numbers, markers or formatted estimates."""
+    values = [v for v in column.tolist() if _shown(v)]
+    return bool(values) and all(
+        isinstance(v, str) and parse_cell("", v).text is not None for v in values
+    )
 
 
 def _shown(value: Any) -> bool:
