@@ -25,6 +25,8 @@ from tpdn_outcomes.datasets import sample_path
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.report import PdfEngineMissing, Report, quarterly_report
 from tpdn_outcomes.report.build import HIDDEN, SECONDARY
+from tpdn_outcomes.report.render import visible_sections
+from tpdn_outcomes.report.workbook import SHEET_NAMES
 
 MIN = 11
 LABEL = "<11"
@@ -226,13 +228,18 @@ def test_excel_one_sheet_per_table_neutralised(tmp_path: Path, sample: SessionDa
     path = tmp_path / "r.xlsx"
     rep.to_excel(str(path))
     sheets = pd.read_excel(path, sheet_name=None)
-    assert list(sheets) == ["cover", "legend", *rep.tables]
-    assert list(sheets["legend"]["marker"]) == [LABEL, SECONDARY, HIDDEN]
-    cover = sheets["cover"].set_index("item")["value"]
-    assert cover["title"].startswith("'=")
-    pain = sheets["pain"]
-    assert (pain["n"].astype(str) == LABEL).any()
-    numeric = pd.to_numeric(pain["mean_change"], errors="coerce")
+    shown = [k for s in visible_sections(rep) for k in s.tables]
+    assert list(sheets) == ["Cover", "Legend", *[SHEET_NAMES[k] for k in shown]]
+    assert list(sheets["Legend"]["Marker"])[:3] == [LABEL, SECONDARY, HIDDEN]
+    cover = sheets["Cover"].set_index("Item")["Value"]
+    assert cover["Title"] == '=HYPERLINK("http://x")'  # kept as text, never run
+    import openpyxl
+
+    title = openpyxl.load_workbook(path)["Cover"]["B2"]
+    assert title.data_type == "s" and title.quotePrefix  # a string, not a formula
+    pain = sheets["Pain"]
+    assert pain["Status"].astype(str).str.contains(f"n: {LABEL}").any()
+    numeric = pd.to_numeric(pain["Mean change"], errors="coerce")
     assert numeric.notna().any()  # numbers stay numbers
 
 
@@ -263,7 +270,7 @@ def test_existing_report_is_never_half_overwritten(tmp_path: Path, report, monke
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("tpdn_outcomes.report.render.neutralise_formulas", broken)
+    monkeypatch.setattr("tpdn_outcomes.report.render.write_sheet", broken)  # mid-write
     with pytest.raises(RuntimeError, match="disk full"):
         report.to_excel(str(path))
     assert path.read_bytes() == b"previous report"

@@ -148,9 +148,9 @@ def test_workbook_stores_statistics_at_the_precision_shown(run, tmp_path: Path) 
     _, reports = run
     path = tmp_path / "r.xlsx"
     reports[0].to_excel(str(path))
-    pain = pd.read_excel(path, sheet_name="pain")
-    values = pd.to_numeric(pain["mean_change"], errors="coerce").dropna().to_numpy()
+    pain = pd.read_excel(path, sheet_name="Pain")
+    values = pd.to_numeric(pain["Mean change"], errors="coerce").dropna().to_numpy()
     assert len(values)
     assert np.allclose(values, np.round(values, 2), atol=1e-12)
-    legend = pd.read_excel(path, sheet_name="legend")
-    assert list(legend["marker"]) == [LABEL, SECONDARY, HIDDEN]
+    legend = pd.read_excel(path, sheet_name="Legend")
+    assert list(legend["Marker"])[:3] == [LABEL, SECONDARY, HIDDEN]

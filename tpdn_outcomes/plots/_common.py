@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from tpdn_outcomes import schema
+from tpdn_outcomes.labels import value_label
 from tpdn_outcomes.outcomes import GROUPINGS
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -38,17 +39,18 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.5)) -> Axes
     return ax
 
 
-ACRONYMS = {"tmj": "TMJ", "nprs": "NPRS", "rom": "ROM"}
-
-
 def nice_label(value: object) -> str:
-    """A readable label for a group value (``neck_pain`` -> ``Neck pain``, ``tmj`` -> ``TMJ``)."""
-    text = str(value)
-    if not text.islower():
-        return text
-    words = [ACRONYMS.get(w, w) for w in text.split("_")]
-    words[0] = words[0][:1].upper() + words[0][1:]
-    return " ".join(words)
+    """A readable label for a group value (``neck_pain`` -> ``Neck pain``, ``tmj`` -> ``TMJ``).
+
+    The labels of :func:`tpdn_outcomes.labels.value_label`: one name per site, measure and
+    group across tables and figures.
+
+    Examples
+    --------
+    >>> nice_label("tmj_dysfunction"), nice_label("lumbar_flexion")
+    ('TMJ dysfunction', 'Thoracolumbar flexion')
+    """
+    return value_label(value)
 
 
 def group_labels(table: pd.DataFrame, keys: Sequence[str]) -> list[str]:

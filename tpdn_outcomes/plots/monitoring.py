@@ -40,7 +40,9 @@ def plot_control_chart(
     -------
     Axes
         Points joined by a line; signals as vermillion diamonds (legend says which rules
-        fired); the centre line and the limits (steps where they vary).
+        fired); the centre line and the limits (steps where they vary). Monthly charts keep
+        a place for every month: a month without a point (left out for too few episodes)
+        is a shaded gap in the line. The legend sits beside the axes.
 
     Examples
     --------
@@ -53,31 +55,70 @@ def plot_control_chart(
     rate = metric in ("responder_rate", "adverse_event_rate") or chart.attrs.get("kind") == "p"
     scale = 100.0 if (percent if percent is not None else rate) else 1.0
     ax = new_axes(ax, figsize=(8.0, 3.8))
-    x = np.arange(len(chart))
-    value = chart["value"].to_numpy(dtype=float) * scale
-    ax.plot(x, value, color=PALETTE[0], marker="o", ms=4, lw=1.2, label="value")
-    ax.plot(x, chart["centre"].to_numpy(dtype=float) * scale, color=NEUTRAL, lw=1, label="centre")
-    ax.step(x, chart["ucl"].to_numpy(dtype=float) * scale, where="mid", color=PALETTE[3],
-            lw=0.9, ls="--", label="control limits")  # fmt: skip
-    ax.step(x, chart["lcl"].to_numpy(dtype=float) * scale, where="mid", color=PALETTE[3],
-            lw=0.9, ls="--")  # fmt: skip
+    x, labels = _positions(chart)
+    full = np.arange(len(labels))
+
+    def spread(column: str) -> np.ndarray:  # one value per position, NaN where no point
+        out = np.full(len(labels), np.nan)
+        out[x] = chart[column].to_numpy(dtype=float) * scale
+        return out
+
+    value = spread("value")
+    ax.plot(full, value, color=PALETTE[0], marker="o", ms=4, lw=1.2, label="value")
+    # centre and limits come from all the points: drawn across the gaps
+    line = {c: pd.Series(spread(c)).ffill().bfill().to_numpy() for c in ("centre", "ucl", "lcl")}
+    ax.plot(full, line["centre"], color=NEUTRAL, lw=1, label="centre")
+    ax.step(full, line["ucl"], where="mid", color=PALETTE[3], lw=0.9, ls="--",
+            label="control limits")  # fmt: skip
+    ax.step(full, line["lcl"], where="mid", color=PALETTE[3], lw=0.9, ls="--")
+    missing = np.setdiff1d(full, x)
+    for i, m in enumerate(missing):
+        ax.axvspan(m - 0.5, m + 0.5, color=NEUTRAL, alpha=0.12, lw=0,
+                   label="no point (month left out)" if i == 0 else None)  # fmt: skip
     flagged = chart["signal"].to_numpy(dtype=bool) if "signal" in chart else np.zeros(len(x), bool)
     if flagged.any():
         fired = [c.removeprefix("signal_").replace("_", " ") for c in chart.columns
                  if c.startswith("signal_") and chart[c].any()]  # fmt: skip
-        ax.scatter(x[flagged], value[flagged], marker="D", s=45, color=PALETTE[3], zorder=4,
+        ax.scatter(x[flagged], value[x[flagged]], marker="D", s=45, color=PALETTE[3], zorder=4,
                    label="signal: " + ", ".join(fired))  # fmt: skip
-    step = max(1, len(x) // 12)
-    ax.set_xticks(x[::step], [str(v) for v in chart["label"].to_numpy()[::step]], rotation=45,
-                  ha="right")  # fmt: skip
+    step = max(1, len(full) // 12)
+    ax.set_xticks(full[::step], labels[::step], rotation=45, ha="right")
+    ax.set_xlim(-0.6, len(full) - 0.4)
     names = {
         "responder_rate": "Responders (% of completed episodes)",
         "mean_change": "Mean change (final - baseline)",
         "adverse_event_rate": "Sessions with a side effect (%)",
     }
     ax.set_ylabel(ylabel or names.get(metric, "Value"))
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    # the legend beside the axes: never over a point or a limit line
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              borderaxespad=0.0)  # fmt: skip
     return ax
+
+
+def _positions(chart: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Each point's place on the x axis and the axis labels; a month without a point
+    keeps its place (a gap), so that months either side of it are never drawn adjacent.
+
+    Examples
+    --------
+    >>> x, labels = _positions(pd.DataFrame({"label": ["2025-01", "2025-03"]}))
+    >>> x.tolist(), labels
+    ([0, 2], ['2025-01', '2025-02', '2025-03'])
+    >>> _positions(pd.DataFrame({"value": [1.0, 2.0]}))
+    (array([0, 1]), ['1', '2'])
+    """
+    if "label" in chart:
+        text = chart["label"].astype(str)
+        if len(text) and text.str.fullmatch(r"\d{4}-\d{2}").all():
+            months = pd.PeriodIndex(text, freq="M")
+            first = months.min()
+            x = np.asarray([(m - first).n for m in months], dtype=int)
+            if (np.diff(x) > 0).all():
+                span = pd.period_range(first, months.max(), freq="M")
+                return x, [str(p) for p in span]
+        return np.arange(len(chart)), text.tolist()
+    return np.arange(len(chart)), [str(i + 1) for i in range(len(chart))]
 
 
 def plot_adverse_events(

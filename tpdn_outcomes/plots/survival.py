@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from tpdn_outcomes.plots._common import (
     NEUTRAL,
@@ -33,7 +34,8 @@ def plot_time_to_response(
     result : TimeToResponse
         The result of :func:`tpdn_outcomes.outcomes.time_to_response`.
     at : sequence of float, optional
-        Times at which the at-risk table counts episodes (default: 5 evenly spaced).
+        The axis ticks, where the at-risk table counts episodes (default: up to 7 round
+        numbers over the time the curves span).
     ci : bool, default True
         Shade each curve's confidence band.
     min_n : int, default 1
@@ -51,8 +53,10 @@ def plot_time_to_response(
     Returns
     -------
     Axes
-        One step curve per group (legend: group, n, median); under the axes, the number of
-        episodes still at risk at each time in ``at``, one row per group.
+        One step curve per group (legend: group, n, median); the time axis ends at the
+        round tick just past the last step drawn. Under the axes, in a child axes labelled
+        ``"at-risk table"``, the number of episodes still at risk at each tick, one row per
+        curve drawn.
 
     Examples
     --------
@@ -65,22 +69,31 @@ def plot_time_to_response(
     curves = {k: v for k, v in result.curves.items() if v.n >= min_n}
     if not curves:
         raise ValueError("no group to draw")
+    if ax is None and risk_table:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(7.5, 4.5 + 0.25 * len(curves)), layout="constrained")
+        grid = fig.add_gridspec(2, 1, height_ratios=[4.0, 0.25 * (len(curves) + 1)])
+        ax = new_axes(fig.add_subplot(grid[0]))
+        ax._tpdn_risk_axes = fig.add_subplot(grid[1], sharex=ax)  # type: ignore[attr-defined]
     ax = new_axes(ax, figsize=(7.5, 4.5 + 0.25 * len(curves)))
     unit = str(result.summary["time_unit"].iloc[0])
-    horizon = max(float(km.table["time"].max()) for km in curves.values())
-    ticks = (
-        np.asarray(at, dtype=float)
-        if at is not None
-        else np.unique(np.round(np.linspace(0, horizon, 5)))
+    shown_parts = {k: km.table[km.table["n_at_risk"] >= min_at_risk] for k, km in curves.items()}
+    horizon = max([float(part["time"].max()) for part in shown_parts.values() if len(part)] + [1.0])
+    locator = MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10])
+    ticks: np.ndarray = np.asarray(
+        at if at is not None else locator.tick_values(0, horizon), dtype=float
     )
+    ticks = ticks[ticks >= 0]
+    right = max(float(ticks.max()), horizon) if len(ticks) else horizon
     rows = []
     for i, (label, km) in enumerate(curves.items()):
         colour = PALETTE[i % len(PALETTE)]
-        shown = km.table[km.table["n_at_risk"] >= min_at_risk]
+        shown = shown_parts[label]
         t = np.r_[0.0, shown["time"].to_numpy(dtype=float)]
         s = np.r_[1.0, shown["survival"].to_numpy(dtype=float)]
         median = "not reached" if np.isnan(km.median) else f"{km.median:g}"
-        ax.step(t, s, where="post", color=colour, lw=1.8,
+        ax.step(t, s, where="post", color=colour, lw=1.8, ls="-" if i < len(PALETTE) else "--",
                 label=f"{nice_label(label)} (n = {km.n}; median {median})")  # fmt: skip
         if ci:
             low = np.r_[1.0, shown["ci_low"].to_numpy(dtype=float)]
@@ -95,26 +108,46 @@ def plot_time_to_response(
             counts.append(f"<{min_at_risk}" if 0 < count < min_at_risk else str(count))
         rows.append((nice_label(label), colour, counts))
     ax.set_ylim(0, 1.02)
-    ax.set_xlim(left=0)
+    ax.set_xlim(0, right)
     ax.set_xticks(ticks)
     ax.set_ylabel("Share without a response yet")
     ax.set_xlabel("Days since the first session" if unit == "days" else "Session number")
     ax.axhline(0.5, color=NEUTRAL, lw=0.8, ls=":")
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    # the legend beside the axes, off the curves
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(f"Time to response ({result.rule})", fontsize=10)
-    if not risk_table:
-        return ax
-    # at-risk table under the axes, aligned with the ticks
-    ax.text(-0.06, -0.2, "At risk", transform=ax.transAxes, ha="right", fontsize=8,
-            fontweight="bold")  # fmt: skip
-    span = ax.get_xlim()
-    for r, (label, colour, counts) in enumerate(rows):
-        y = -0.28 - 0.07 * r
-        ax.text(-0.06, y, label, transform=ax.transAxes, ha="right", fontsize=8, color=colour)
-        for tick, cell in zip(ticks, counts, strict=True):
-            x = (tick - span[0]) / (span[1] - span[0])
-            ax.text(x, y, cell, transform=ax.transAxes, ha="center", fontsize=8)
+    if risk_table:
+        _risk_table(ax, ticks, rows)
     return ax
+
+
+def _risk_table(ax: Axes, ticks: np.ndarray, rows: list[tuple[str, str, list[str]]]) -> Axes:
+    """The at-risk counts in an axes under ``ax``: one row per curve drawn, at the ticks.
+
+    A figure made here has the table's axes in its grid (so the layout leaves room for its
+    labels); on a caller's axes the table is cut from the bottom of that axes.
+    """
+    table = getattr(ax, "_tpdn_risk_axes", None)
+    if table is None:  # the caller's axes: a table axes cut from its bottom
+        from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+        size = 0.22 * (len(rows) + 1)  # inches: a line of text per row
+        table = make_axes_locatable(ax).append_axes("bottom", size=size, pad=0.55, sharex=ax)
+    table.set_xlim(ax.get_xlim())
+    table.set_ylim(len(rows) - 0.5, -1.5)
+    for side in ("top", "right", "bottom", "left"):
+        table.spines[side].set_visible(False)
+    table.tick_params(axis="x", bottom=False, labelbottom=False)
+    table.set_yticks(range(-1, len(rows)), ["At risk", *[label for label, _, _ in rows]],
+                     fontsize=8)  # fmt: skip
+    table.tick_params(axis="y", length=0, pad=14)
+    table.get_yticklabels()[0].set_fontweight("bold")
+    for r, (_, colour, counts) in enumerate(rows):
+        table.get_yticklabels()[r + 1].set_color(colour)
+        for tick, cell in zip(ticks, counts, strict=True):
+            table.text(tick, r, cell, ha="center", va="center", fontsize=8)
+    table.set_label("at-risk table")
+    return table
 
 
 __all__ = ["plot_time_to_response"]

@@ -464,7 +464,7 @@ def time_to_relief(ctx: Context) -> Section:
                     drawn, min_n=c.min_cell, min_at_risk=c.min_cell, ci=False,
                     risk_table=False, ax=ax,
                 ),
-                height=4.0,
+                width=9.5, height=4.0,
             )  # fmt: skip
 
         ctx.figure("time_to_relief", draw)
