@@ -142,7 +142,7 @@ def _data_end(data: SessionData) -> pd.Timestamp:
 
 def _context(
     data: SessionData, quarter: str, clinic: str | None, min_cell: int, ledger: Ledger,
-    data_end: pd.Timestamp,
+    data_end: pd.Timestamp, benchmark: SessionData | None, shared: dict[str, Any],
 ) -> Context:  # fmt: skip
     meta = dict(data.metadata)
     if pd.notna(data_end):
@@ -156,7 +156,8 @@ def _context(
             known = sorted(data.sessions["clinic_id"].dropna().astype(str).unique())
             raise ValueError(f"no sessions for clinic {clinic!r}; clinics in the data: {known}")
     name = clinic if clinic is not None else "All clinics"
-    return Context(whole, scope_data, clinic, quarter, data_end, min_cell, ledger, name)
+    return Context(whole, scope_data, clinic, quarter, data_end, min_cell, ledger, name,
+                   benchmark=benchmark, shared=shared)  # fmt: skip
 
 
 def _report(
@@ -167,6 +168,8 @@ def _report(
     timings: dict[str, float],
 ) -> Report:
     start, end = quarter_bounds(ctx.quarter)
+    for finish in ctx.finishers:  # text quoting counts, now that their status is known
+        finish(ctx)
     figures: dict[str, Any] = {}
     for request in ctx.figure_requests:
         fig = request.draw(ctx)
@@ -183,6 +186,7 @@ def _report(
         "min_cell": ctx.min_cell,
         "data_end": str(pd.Timestamp(ctx.data_end).date()) if pd.notna(ctx.data_end) else "",
         "seconds_per_step": timings,  # of the whole run (every report of the release)
+        "risk_model_fitted_on": _reference_name(ctx),
     }
     return Report(
         title=title or f"Dry needling outcomes, {ctx.quarter}",
@@ -199,7 +203,15 @@ def _report(
 
 
 #: Sections kept even without a table or figure (their text is the content).
-_ALWAYS = {"methods"}
+_ALWAYS = {"methods", "summary"}
+
+
+def _reference_name(ctx: Context) -> str:
+    """What the risk model of the report was fitted on, in words (for the cover)."""
+    if ctx.benchmark is None:
+        return "this file (all its clinics and quarters)"
+    name = Path(str(ctx.benchmark.metadata.get("source", ""))).name
+    return f"the reference registry {name}" if name else "a reference registry"
 
 
 def quarterly_release(
@@ -210,6 +222,7 @@ def quarterly_release(
     min_cell: int = MIN_CELL,
     title: str | None = None,
     progress: bool = False,
+    benchmark: SessionData | None = None,
 ) -> list[Report]:
     """Build the reports of one run together, with disclosure control over all of them.
 
@@ -230,6 +243,10 @@ def quarterly_release(
         The reports' title.
     progress : bool, default False
         Show a progress bar on stderr.
+    benchmark : SessionData, optional
+        A reference registry: the risk model of the risk-adjusted comparison is fitted on
+        its completed episodes instead of on ``data``'s (``--benchmark FILE``); the reports
+        say which.
 
     Returns
     -------
@@ -253,7 +270,10 @@ def quarterly_release(
         raise ValueError(f"min_cell must be a whole number of at least 1, not {min_cell!r}")
     ledger = Ledger(min_cell)
     data_end = _data_end(data)
-    contexts = [_context(data, quarter, c, min_cell, ledger, data_end) for c in clinics]
+    shared: dict[str, Any] = {}  # results computed once for all the reports of the run
+    contexts = [
+        _context(data, quarter, c, min_cell, ledger, data_end, benchmark, shared) for c in clinics
+    ]
     names = [f"{ctx.name}: {f.__name__}" for ctx in contexts for f in SECTIONS]
     timings: dict[str, float] = {}
     built: list[list[Section]] = []
@@ -285,6 +305,7 @@ def quarterly_report(
     min_cell: int = MIN_CELL,
     title: str | None = None,
     progress: bool = False,
+    benchmark: SessionData | None = None,
 ) -> Report:
     """Build the quarterly outcome report of one clinic (or all clinics together).
 
@@ -307,6 +328,8 @@ def quarterly_report(
         The report's title.
     progress : bool, default False
         Show a progress bar on stderr.
+    benchmark : SessionData, optional
+        A reference registry to fit the risk model on (see :func:`quarterly_release`).
 
     Returns
     -------
@@ -331,7 +354,7 @@ def quarterly_report(
     """
     return quarterly_release(
         data, quarter=quarter, clinics=[clinic], min_cell=min_cell, title=title,
-        progress=progress,
+        progress=progress, benchmark=benchmark,
     )[0]  # fmt: skip
 
 
