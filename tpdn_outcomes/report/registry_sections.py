@@ -133,8 +133,14 @@ def _register_rate(
     the rate and its interval); in ``table`` at ``(row, "value")`` or in the ledger only."""
     if table is None:
         return [
-            ctx.ledger.add(unit, ids, table=f"{ctx.name} / first page", row=row, column=k,
-                           value=len(pd.unique(ids)))  # fmt: skip
+            ctx.ledger.add(
+                unit,
+                ids,
+                table=f"{ctx.name} / first page",
+                row=row,
+                column=k,
+                value=len(pd.unique(ids)),
+            )
             for k, ids in (("numerator", hit), ("complement", miss))
         ]
     cell = ctx.count(table, row, "value", unit, hit, value=len(pd.unique(hit)),
@@ -163,8 +169,14 @@ def first_page(ctx: Context) -> Section:
     cells: dict[int, list[int]] = {}
     if figures["patients"]["value"] >= m and figures["completed_episodes"]["value"] >= m:
         cells[0] = [
-            ctx.ledger.add(unit, pop[k], table=f"{ctx.name} / first page", row=0, column=k,
-                           value=len(pd.unique(pop[k])))  # fmt: skip
+            ctx.ledger.add(
+                unit,
+                pop[k],
+                table=f"{ctx.name} / first page",
+                row=0,
+                column=k,
+                value=len(pd.unique(pop[k])),
+            )
             for unit, k in (("patient", "patients"), ("episode", "completed"))
         ]
     for i, figure, unit, hit, miss in (
@@ -215,8 +227,12 @@ def trends(ctx: Context) -> Section:
         p = pops[row["quarter"]]
         figure = row["figure"]
         if figure in ("patients", "completed_episodes"):
-            unit, key = ("patient", "patients") if figure == "patients" else ("episode", "completed")
-            ctx.count("trends_table", i, "n", unit, p[key], value=int(row["n"]), dependents=["value"])
+            unit, key = (
+                ("patient", "patients") if figure == "patients" else ("episode", "completed")
+            )
+            ctx.count(
+                "trends_table", i, "n", unit, p[key], value=int(row["n"]), dependents=["value"]
+            )
         elif figure == "mean_pain_change":
             ctx.count("trends_table", i, "n", "episode", p["with_change"], value=int(row["n"]),
                       dependents=["value", "ci_low", "ci_high"])  # fmt: skip
@@ -330,9 +346,18 @@ def risk_adjusted(ctx: Context) -> Section:
     _risk_rows(ctx, "risk_clinics", clinics, done, ["clinic_id"])
     _risk_rows(ctx, "risk_conditions", by_cond, done, ["clinic_id", "condition"])
 
+    section = Section("risk", "Risk-adjusted effectiveness", "", ["risk_clinics",
+                      "risk_conditions"], [], notes)  # fmt: skip
+
     def finish(c: Context) -> None:  # per condition: only the rows that can be published
         shown = c.tables["risk_conditions"]
-        c.tables["risk_conditions"] = shown[~_hidden_rows(shown)]
+        shown = shown[~_hidden_rows(shown)]
+        if len(shown):
+            c.tables["risk_conditions"] = shown
+        else:
+            del c.tables["risk_conditions"]
+            section.notes.insert(0, "No condition had enough completed episodes this quarter "
+                                 "to publish its risk-adjusted comparison.")  # fmt: skip
 
     ctx.finish(finish)
     ctx.captions["risk_clinics"] = (
@@ -354,7 +379,8 @@ def risk_adjusted(ctx: Context) -> Section:
         "A rank is a point estimate: clinics whose intervals overlap may not truly differ. "
         "Unmeasured case mix (duration of pain, work status) can still explain a difference."
     )
-    return Section("risk", title, intro, ["risk_clinics", "risk_conditions"], [], notes)
+    section.intro = intro
+    return section
 
 
 # ---------------------------------------------------------------------------
