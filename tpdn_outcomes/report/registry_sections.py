@@ -149,6 +149,28 @@ def _register_rate(
     return [cell]
 
 
+def _publishable_only(ctx: Context, section: Section, key: str, what: str) -> None:
+    """Once suppression is known, keep only the rows of ``tables[key]`` whose count is
+    published (a row of markers says no more than its absence), saying so in a note."""
+
+    def finish(c: Context) -> None:
+        shown = c.tables[key]
+        hidden = _hidden_rows(shown)
+        if not hidden.any():
+            return
+        if hidden.all():
+            del c.tables[key]
+            section.notes.insert(0, f"No condition had enough completed episodes this quarter "
+                                 f"to publish its {what}.")  # fmt: skip
+            return
+        c.tables[key] = shown[~hidden].reset_index(drop=True)
+        section.notes.insert(0, f"Conditions whose {what} cannot be published this quarter "
+                             f"(fewer than {c.min_cell} completed episodes, or hidden so that "
+                             "a small count cannot be worked out) are not listed.")  # fmt: skip
+
+    ctx.finish(finish)
+
+
 # ---------------------------------------------------------------------------
 # first page
 # ---------------------------------------------------------------------------
@@ -348,18 +370,7 @@ def risk_adjusted(ctx: Context) -> Section:
 
     section = Section("risk", "Risk-adjusted effectiveness", "", ["risk_clinics",
                       "risk_conditions"], [], notes)  # fmt: skip
-
-    def finish(c: Context) -> None:  # per condition: only the rows that can be published
-        shown = c.tables["risk_conditions"]
-        shown = shown[~_hidden_rows(shown)]
-        if len(shown):
-            c.tables["risk_conditions"] = shown
-        else:
-            del c.tables["risk_conditions"]
-            section.notes.insert(0, "No condition had enough completed episodes this quarter "
-                                 "to publish its risk-adjusted comparison.")  # fmt: skip
-
-    ctx.finish(finish)
+    _publishable_only(ctx, section, "risk_conditions", "risk-adjusted comparison")
     ctx.captions["risk_clinics"] = (
         "Pain change observed and expected for the case mix (NPRS points; negative = less "
         "pain), observed - expected with its 95% CI, and the rank among clinics (1 = the "
@@ -403,7 +414,7 @@ def efficiency_section(ctx: Context) -> Section:
     if done is None:
         return section
     result = _by_condition(efficiency, done)
-    table = result[["condition", "figure", "unit", "n", "mean", "ci_low", "ci_high"]].copy()
+    table = result[["condition", "figure", "n", "mean", "ci_low", "ci_high"]].copy()
     table["figure"] = table["figure"].map(EFFICIENCY_ROWS)
     ctx.tables["efficiency"] = rounded(table)
     ep = done.episodes("pain")
@@ -417,6 +428,7 @@ def efficiency_section(ctx: Context) -> Section:
         ctx.count("efficiency", i, "n", "episode", _ids(ep, "episode_id", mask),
                   value=int(row["n"]), dependents=["mean", "ci_low", "ci_high"])  # fmt: skip
     ctx.captions["efficiency"] = "Efficiency of the completed episodes: means with 95% CI"
+    _publishable_only(ctx, section, "efficiency", "efficiency")
     return section
 
 
@@ -433,7 +445,9 @@ def completeness_section(ctx: Context) -> Section:
     table["figure"] = table["figure"].map(COMPLETENESS_ROWS)
     for col in ("rate", "ci_low", "ci_high"):
         table[col] = 100 * table[col]
-    ctx.tables["completeness"] = rounded(table.rename(columns={"rate": "percent"}))
+    ctx.tables["completeness"] = rounded(
+        table.rename(columns={"rate": "percent", "count": "of_which"})
+    )
     ep = done.episodes("pain")
     closed = ~ep["open"].fillna(False).to_numpy(dtype=bool) & (ep["n_values"].to_numpy() > 0)
     cond = ep["condition"].astype(str).to_numpy()
@@ -445,16 +459,17 @@ def completeness_section(ctx: Context) -> Section:
         hit = group & (final if row["figure"] == "discharge_capture" else base & ~final)
         n_cell = ctx.count("completeness", i, "n", "episode", _ids(ep, "episode_id", group),
                            value=int(row["n"]), dependents=stats)  # fmt: skip
-        ctx.count("completeness", i, "count", "episode", _ids(ep, "episode_id", hit),
+        ctx.count("completeness", i, "of_which", "episode", _ids(ep, "episode_id", hit),
                   value=int(row["count"]), dependents=stats, parent=n_cell)  # fmt: skip
-        ctx.count("completeness", i, "count", "episode", _ids(ep, "episode_id", group & ~hit),
+        ctx.count("completeness", i, "of_which", "episode", _ids(ep, "episode_id", group & ~hit),
                   published=False)  # fmt: skip
         if row["figure"] == "discharge_capture":  # neither: derivable from the two rows
-            ctx.count("completeness", i, "count", "episode",
+            ctx.count("completeness", i, "of_which", "episode",
                       _ids(ep, "episode_id", group & ~base & ~final), published=False)  # fmt: skip
     ctx.captions["completeness"] = (
         "Completeness of the pain scores of the completed episodes (percent with Wilson 95% CI)"
     )
+    _publishable_only(ctx, section, "completeness", "completeness")
     return section
 
 
