@@ -33,7 +33,7 @@ from tpdn_outcomes.outcomes.risk import (
 )
 from tpdn_outcomes.outcomes.summary import plain_language_summary, summary_figures
 from tpdn_outcomes.outcomes.trends import quarterly_trends
-from tpdn_outcomes.report.context import Context, Section, rounded
+from tpdn_outcomes.report.context import HIDDEN, Context, Section, rounded
 
 #: The all-conditions row (the word of :data:`tpdn_outcomes.report.sections.ALL`).
 ALL = "All conditions"
@@ -255,9 +255,13 @@ def trends(ctx: Context) -> Section:
             ctx.count(
                 "trends_table", i, "n", unit, p[key], value=int(row["n"]), dependents=["value"]
             )
-        elif figure == "mean_pain_change":
-            ctx.count("trends_table", i, "n", "episode", p["with_change"], value=int(row["n"]),
-                      dependents=["value", "ci_low", "ci_high"])  # fmt: skip
+        elif figure == "mean_pain_change":  # a mean does not give its n (as in key figures)
+            table = ctx.tables["trends_table"]
+            table.at[i, "n"] = np.nan  # its n is the responder row's, shown there
+            if 0 < row["n"] < ctx.min_cell:
+                for col in ("value", "ci_low", "ci_high"):
+                    table[col] = table[col].astype(object)
+                    table.at[i, col] = HIDDEN
         else:
             unit, n_key, hit, miss = (
                 ("episode", "with_change", "responders", "non_responders")
@@ -276,7 +280,7 @@ def trends(ctx: Context) -> Section:
         drawn.loc[hidden, ["value", "ci_low", "ci_high"]] = np.nan
         from tpdn_outcomes.plots import plot_quarterly_trends
 
-        return plot_quarterly_trends(drawn, c.quarter)
+        return plot_quarterly_trends(drawn, c.quarter, ncols=len(TREND_ROWS))  # one row
 
     ctx.figure("trends", draw)
     ctx.captions["trends"] = (
