@@ -348,7 +348,7 @@ def quarterly_report(
     >>> from tpdn_outcomes.report import quarterly_report
     >>> report = quarterly_report(load_sample(), quarter="2026Q1")
     >>> list(report.tables)[:3]
-    ['key_figures', 'data_flow', 'table_one']
+    ['key_figures', 'trends_table', 'data_flow']
     >>> report.tables["key_figures"].columns.tolist()
     ['figure', '2026Q1', '2025Q4', '2025Q1']
     """

@@ -10,6 +10,16 @@ tables with the outcome functions (:func:`~tpdn_outcomes.outcomes.risk.observed_
 shows (or that its rates and intervals let a reader work out) with the population it
 counts, and writes text that quotes counts only once their suppression is known
 (:meth:`~tpdn_outcomes.report.context.Context.finish`).
+
+Examples
+--------
+>>> from tpdn_outcomes import load_sample
+>>> from tpdn_outcomes.report import quarterly_report
+>>> report = quarterly_report(load_sample(), quarter="2026Q2", clinic="CLN-01")
+>>> [s.key for s in report.sections][:3]
+['summary', 'key', 'trends']
+>>> report.tables["risk_clinics"]["rank"].str.endswith("of 4").all()
+np.True_
 """
 
 from __future__ import annotations
