@@ -113,10 +113,26 @@ def _hidden_rows(table: pd.DataFrame, column: str = "n") -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+def _by_quarter(ctx: Context) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
+    """The scope's sessions and pain episodes with their quarters (of the session, of the
+    episode's last session), found once per report."""
+
+    def make() -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
+        s = ctx.scope_data.sessions
+        ep = ctx.scope_data.episodes("pain")
+        quarter = lambda d: d.dt.to_period("Q").astype("string").to_numpy(dtype=object)  # noqa: E731
+        return s, quarter(s["session_date"]), ep, quarter(ep["last_date"])
+
+    result: tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray] = ctx.once(
+        f"quarters of {ctx.name}", make
+    )
+    return result
+
+
 def _populations(ctx: Context, quarter: str) -> dict[str, Any]:
     """The units behind each key figure of ``quarter`` in this report's scope."""
-    sc = ctx.scope(quarter)
-    s, ending = sc.sessions_in_quarter, sc.ending
+    sessions, s_q, episodes, e_q = _by_quarter(ctx)
+    s, ending = sessions[s_q == quarter], episodes[e_q == quarter]
     done = ~ending["open"].fillna(False).to_numpy(dtype=bool)
     has = done & ending["change"].notna().to_numpy(dtype=bool)
     hit = has & responder_flags(ending, "pain")
