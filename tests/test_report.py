@@ -62,9 +62,9 @@ def test_key_figures_match_a_direct_count(report) -> None:  # type: ignore[no-un
         rate = ((in_q["adverse_events"] != "none") & recorded).sum() / recorded.sum()
         assert key.loc["Sessions with any side effect", quarter] == f"{100 * rate:.1f} %"
     assert list(report.tables) == [
-        "key_figures", "data_flow", "table_one", "pain", "pain_immediate", "rom",
-        "time_to_relief", "function",
-        "adverse_events", "by_role", "twitch", "monthly_signals", "clinics", "mcid", "mdc",
+        "key_figures", "trends_table", "data_flow", "table_one", "pain", "pain_immediate", "rom",
+        "time_to_relief", "function", "adverse_events", "risk_clinics", "efficiency",
+        "completeness", "by_role", "twitch", "monthly_signals", "clinics", "mcid", "mdc",
         "data_quality",
     ]  # fmt: skip
 
@@ -99,7 +99,8 @@ def test_pain_table_is_change_summary_of_completed_episodes(
 
 def test_sections_and_captions(report) -> None:  # type: ignore[no-untyped-def]
     titles = [s.title for s in report.sections]
-    assert titles[:4] == ["Key figures", "Data flow", "Who was treated", "Pain"]
+    assert titles[0] == "2026Q1 in brief"  # the plain-language first page
+    assert titles[1:5] == ["Key figures", "Trends", "Data flow", "Who was treated"]
     for s in report.sections:
         for key in s.tables + s.figures:
             assert report.captions[key]

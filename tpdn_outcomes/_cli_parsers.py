@@ -62,4 +62,39 @@ def add_app_parser(sub: Any) -> argparse.ArgumentParser:
     return a
 
 
-__all__ = ["add_app_parser", "add_summary_parser", "add_validate_parser"]
+def add_report_options(r: argparse.ArgumentParser) -> None:
+    """The ``report`` subcommand's title, settings file, progress and benchmark options."""
+    r.add_argument("--title", metavar="TEXT", help="report title")
+    r.add_argument("--config", metavar="TOML", help="settings file (keys as the long options)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--benchmark",
+        metavar="FILE",
+        help="a reference registry's session file (read with the same options as FILE): the "
+        "risk model of the risk-adjusted comparison is fitted on it instead of on FILE",
+    )
+
+
+def release_options(
+    args: argparse.Namespace, settings: dict[str, Any], load: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """The keywords of :func:`~tpdn_outcomes.report.quarterly_release` from the settings:
+    ``min_cell``, ``title`` and ``benchmark``, the reference file loaded by ``load`` (the
+    CLI's loader of the main file) with the main file's options, its own measures and
+    problems file aside."""
+    options: dict[str, Any] = {"min_cell": settings["min_cell"], "title": settings.get("title")}
+    if settings.get("benchmark"):
+        reference = argparse.Namespace(
+            **{**vars(args), "file": str(settings["benchmark"]), "measures": None, "problems": None}
+        )
+        options["benchmark"] = load(reference)
+    return options
+
+
+__all__ = [
+    "add_app_parser",
+    "add_report_options",
+    "add_summary_parser",
+    "add_validate_parser",
+    "release_options",
+]

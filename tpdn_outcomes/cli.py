@@ -42,7 +42,13 @@ from typing import Any
 import pandas as pd
 
 from tpdn_outcomes import schema
-from tpdn_outcomes._cli_parsers import add_app_parser, add_summary_parser, add_validate_parser
+from tpdn_outcomes._cli_parsers import (
+    add_app_parser,
+    add_report_options,
+    add_summary_parser,
+    add_validate_parser,
+    release_options,
+)
 from tpdn_outcomes._version import __version__
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 
@@ -469,9 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"smallest count shown (default {schema.MIN_CELL})",
     )
-    r.add_argument("--title", metavar="TEXT", help="report title")
-    r.add_argument("--config", metavar="TOML", help="settings file (keys as the long options)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_report_options(r)
 
     c = sub.add_parser(
         "convert",
@@ -688,7 +692,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_REPORT_KEYS = {"quarter", "clinic", "all_clinics", "out", "format", "min_cell", "title", "quiet"}
+_REPORT_KEYS = {"quarter", "clinic", "all_clinics", "out", "format", "min_cell", "title", "quiet",
+                "benchmark"}  # fmt: skip
 
 
 def _report_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -807,9 +812,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             data,
             quarter=quarter,
             clinics=clinics,
-            min_cell=settings["min_cell"],
-            title=settings.get("title"),
             progress=progress,
+            **release_options(args, settings, _load),
         )
         return dict(zip(clinics, reports, strict=True))
 

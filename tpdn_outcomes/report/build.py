@@ -112,7 +112,7 @@ def _data_end(data: SessionData) -> pd.Timestamp:
 
 def _context(
     data: SessionData, quarter: str, clinic: str | None, min_cell: int, ledger: Ledger,
-    data_end: pd.Timestamp,
+    data_end: pd.Timestamp, benchmark: SessionData | None, shared: dict[str, Any],
 ) -> Context:  # fmt: skip
     meta = dict(data.metadata)
     if pd.notna(data_end):
@@ -126,7 +126,8 @@ def _context(
             known = sorted(data.sessions["clinic_id"].dropna().astype(str).unique())
             raise ValueError(f"no sessions for clinic {clinic!r}; clinics in the data: {known}")
     name = clinic if clinic is not None else "All clinics"
-    return Context(whole, scope_data, clinic, quarter, data_end, min_cell, ledger, name)
+    return Context(whole, scope_data, clinic, quarter, data_end, min_cell, ledger, name,
+                   benchmark=benchmark, shared=shared)  # fmt: skip
 
 
 def _report(
@@ -137,6 +138,8 @@ def _report(
     track: Tracker,
 ) -> Report:
     start, end = quarter_bounds(ctx.quarter)
+    for finish in ctx.finishers:  # text quoting counts, now that their status is known
+        finish(ctx)
     figures: dict[str, Any] = {}
     track.step(f"{ctx.name}: figures")
     for request in ctx.figure_requests:
@@ -154,6 +157,7 @@ def _report(
         "min_cell": ctx.min_cell,
         "data_end": str(pd.Timestamp(ctx.data_end).date()) if pd.notna(ctx.data_end) else "",
         "seconds_per_step": track.timings,  # of the whole run (every report of the release)
+        "risk_model_fitted_on": _reference_name(ctx),
     }
     return Report(
         title=title or f"Dry needling outcomes, {ctx.quarter}",
@@ -170,7 +174,15 @@ def _report(
 
 
 #: Sections kept even without a table or figure (their text is the content).
-_ALWAYS = {"methods"}
+_ALWAYS = {"methods", "summary"}
+
+
+def _reference_name(ctx: Context) -> str:
+    """What the risk model of the report was fitted on, in words (for the cover)."""
+    if ctx.benchmark is None:
+        return "this file (all its clinics and quarters)"
+    name = Path(str(ctx.benchmark.metadata.get("source", ""))).name
+    return f"the reference registry {name}" if name else "a reference registry"
 
 
 def quarterly_release(
@@ -181,6 +193,7 @@ def quarterly_release(
     min_cell: int = MIN_CELL,
     title: str | None = None,
     progress: Progress = False,
+    benchmark: SessionData | None = None,
 ) -> list[Report]:
     """Build the reports of one run together, with disclosure control over all of them.
 
@@ -206,6 +219,10 @@ def quarterly_release(
         figures, and last ``("done", total, total)``. It may raise
         :class:`~tpdn_outcomes.errors.Cancelled` to stop the release at that step: the
         exception reaches the caller and no report is returned.
+    benchmark : SessionData, optional
+        A reference registry: the risk model of the risk-adjusted comparison is fitted on
+        its completed episodes instead of on ``data``'s (``--benchmark FILE``); the reports
+        say which.
 
     Returns
     -------
@@ -230,7 +247,10 @@ def quarterly_release(
     check_progress(progress)
     ledger = Ledger(min_cell)
     data_end = _data_end(data)
-    contexts = [_context(data, quarter, c, min_cell, ledger, data_end) for c in clinics]
+    shared: dict[str, Any] = {}  # results computed once for all the reports of the run
+    contexts = [
+        _context(data, quarter, c, min_cell, ledger, data_end, benchmark, shared) for c in clinics
+    ]
     # units: a section of a report, a report's figures, and disclosure control, which
     # takes most of the time (about five times the sections on the sample)
     n_sections = len(contexts) * len(SECTIONS)
@@ -273,6 +293,7 @@ def quarterly_report(
     min_cell: int = MIN_CELL,
     title: str | None = None,
     progress: Progress = False,
+    benchmark: SessionData | None = None,
 ) -> Report:
     """Build the quarterly outcome report of one clinic (or all clinics together).
 
@@ -297,6 +318,8 @@ def quarterly_report(
         ``True``: a progress bar on stderr; a callable ``progress(step, done, total)`` is
         told each step, and may raise :class:`~tpdn_outcomes.errors.Cancelled` to stop
         (see :func:`quarterly_release`).
+    benchmark : SessionData, optional
+        A reference registry to fit the risk model on (see :func:`quarterly_release`).
 
     Returns
     -------
@@ -315,13 +338,13 @@ def quarterly_report(
     >>> from tpdn_outcomes.report import quarterly_report
     >>> report = quarterly_report(load_sample(), quarter="2026Q1")
     >>> list(report.tables)[:3]
-    ['key_figures', 'data_flow', 'table_one']
+    ['key_figures', 'trends_table', 'data_flow']
     >>> report.tables["key_figures"].columns.tolist()
     ['figure', '2026Q1', '2025Q4', '2025Q1']
     """
     return quarterly_release(
         data, quarter=quarter, clinics=[clinic], min_cell=min_cell, title=title,
-        progress=progress,
+        progress=progress, benchmark=benchmark,
     )[0]  # fmt: skip
 
 

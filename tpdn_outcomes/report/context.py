@@ -143,6 +143,11 @@ class Context:
     figure_requests: list[FigureRequest] = field(default_factory=list)
     status: dict[int, str] = field(default_factory=dict)
     _scopes: dict[str, Scope] = field(default_factory=dict)
+    #: A reference registry the risk model is fitted on (``benchmark=``), else None.
+    benchmark: SessionData | None = None
+    #: Results shared by every report of the release (computed once, e.g. the risk model).
+    shared: dict[str, Any] = field(default_factory=dict)
+    finishers: list[Callable[[Context], None]] = field(default_factory=list)
 
     def scope(self, quarter: str | None = None) -> Scope:
         """The :class:`Scope` of ``quarter`` (default: the report's), computed once."""
@@ -205,6 +210,18 @@ class Context:
     def figure(self, key: str, draw: Callable[[Context], Any]) -> None:
         """Ask for a figure; ``draw(ctx)`` runs after suppression (see :meth:`published`)."""
         self.figure_requests.append(FigureRequest(key, draw))
+
+    def finish(self, step: Callable[[Context], None]) -> None:
+        """Run ``step(ctx)`` once the release's suppression is known and its markers are
+        written, before the figures are drawn: for text that quotes counts (it may say a
+        count only when :attr:`status` shows it published)."""
+        self.finishers.append(step)
+
+    def once(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per release (shared by its reports) under ``key``."""
+        if key not in self.shared:
+            self.shared[key] = make()
+        return self.shared[key]
 
     def published(self, table: str, row: Hashable, column: str = "n") -> bool:
         """Whether the count at ``(row, column)`` of ``table`` is shown after suppression."""

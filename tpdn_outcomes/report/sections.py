@@ -37,6 +37,7 @@ from tpdn_outcomes.outcomes import (
     twitch_association,
 )
 from tpdn_outcomes.outcomes.responders import responder_flags
+from tpdn_outcomes.report import registry_sections as registry
 from tpdn_outcomes.report.context import (
     HIDDEN,
     SECONDARY,
@@ -673,7 +674,8 @@ def methods_text(min_cell: int) -> str:
         "Caveats: these are uncontrolled before/after data from routine care. Change from "
         "baseline includes natural recovery, regression to the mean (patients come when pain "
         "is high) and placebo response; it is not a treatment effect. Percent change is "
-        "shown only as a display; analyses use change in each instrument's units."
+        "shown only as a display; analyses use change in each instrument's units. "
+        + registry.REGISTRY_METHODS
     )
 
 
@@ -700,7 +702,9 @@ def appendix(ctx: Context) -> Section:
 
 #: The report's sections in order.
 SECTIONS: list[Callable[[Context], Section | None]] = [
+    registry.first_page,
     key_figures,
+    registry.trends,
     data_flow,
     who_was_treated,
     pain,
@@ -708,11 +712,15 @@ SECTIONS: list[Callable[[Context], Section | None]] = [
     time_to_relief,
     function,
     side_effects,
+    registry.risk_adjusted,
+    registry.efficiency_section,
+    registry.completeness_section,
     breakdowns,
     monitoring,
     clinics,
     methods,
     appendix,
+    registry.trends_appendix,
 ]
 
 __all__ = ["ALL", "SECTIONS", "methods_text"]
