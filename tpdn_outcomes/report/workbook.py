@@ -71,6 +71,11 @@ SHEET_NAMES: dict[str, str] = {
     "mcid": "MCID thresholds",
     "mdc": "MDC thresholds",
     "data_quality": "Data quality",
+    "trends_table": "Quarterly trends",
+    "risk_clinics": "Risk-adjusted, clinics",
+    "risk_conditions": "Risk-adjusted, conditions",
+    "efficiency": "Efficiency",
+    "completeness": "Completeness",
 }
 #: Headings of first columns that read blank in the HTML.
 _FIRST_HEADINGS = {"figure": "Figure", "step": "Step", "variable": "Characteristic"}
