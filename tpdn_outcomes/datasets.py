@@ -382,6 +382,7 @@ def _simulate(
     quarters: int,
     seed: int,
     ae_shift: tuple[str, float] | None = None,
+    clinic_weights: Sequence[float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The wide table and, per session, the generator's bookkeeping.
 
@@ -406,6 +407,13 @@ def _simulate(
     # ---- patients -------------------------------------------------------------
     n = n_patients
     w = np.linspace(1.6, 0.7, n_clinics)
+    if clinic_weights is not None:
+        w = np.asarray(clinic_weights, dtype=np.float64)
+        if w.shape != (n_clinics,) or not np.isfinite(w).all() or (w <= 0).any():
+            raise ValueError(
+                f"clinic_weights must be {n_clinics} positive numbers (one per clinic), "
+                f"not {list(clinic_weights)!r}"
+            )
     clinic_p = w / w.sum()
     clinic = rng.choice(n_clinics, size=n, p=clinic_p)
     clinic_eff = np.linspace(0.06, -0.06, n_clinics)
@@ -659,6 +667,7 @@ def synthesize(
     quarters: int = 6,
     seed: int = DEFAULT_SEED,
     ae_shift: tuple[str, float] | None = None,
+    clinic_weights: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Make a realistic, anonymised wide session table (one row per needling session).
 
@@ -684,6 +693,11 @@ def synthesize(
         A month (``"YYYY-MM"``) in which every side effect is ``factor`` times as frequent
         (capped at 1), for testing that a control chart finds a real shift. Without it the
         table is the same as before this option existed (the same random draws).
+    clinic_weights : sequence of float, optional
+        Relative sizes of the clinics (one positive number per clinic; the share of
+        patients of each is its weight over their sum), e.g. ``[4, 1, 1]`` for one large
+        and two small clinics. Without it the sizes fall linearly from 1.6 to 0.7 (the
+        table is then the same as before this option existed).
 
     Returns
     -------
@@ -715,7 +729,7 @@ def synthesize(
     >>> synthesize(n_patients=50, seed=3).equals(wide)
     True
     """
-    wide, _ = _simulate(n_patients, n_clinics, start, quarters, seed, ae_shift)
+    wide, _ = _simulate(n_patients, n_clinics, start, quarters, seed, ae_shift, clinic_weights)
     return wide
 
 
