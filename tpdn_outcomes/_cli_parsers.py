@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from tpdn_outcomes import schema
+
 
 def add_validate_parser(
     sub: Any, add_load_arguments: Callable[[Any], None]
@@ -62,4 +64,59 @@ def add_app_parser(sub: Any) -> argparse.ArgumentParser:
     return a
 
 
-__all__ = ["add_app_parser", "add_summary_parser", "add_validate_parser"]
+def add_report_parser(
+    sub: Any, add_load_arguments: Callable[[Any], None]
+) -> argparse.ArgumentParser:
+    """The ``report`` subcommand: the quarterly outcome report."""
+    r: argparse.ArgumentParser = sub.add_parser(
+        "report",
+        help="write the quarterly outcome report (HTML, PDF, XLSX)",
+        description="Build the quarterly outcome report of a clinic (or all clinics together) "
+        "and write it as a self-contained HTML page, a PDF and an Excel workbook. Counts under "
+        "--min-cell are suppressed (unless --audience internal: the clinic's own review, "
+        "small n flagged, nothing suppressed). Tables by condition pool the trailing --window "
+        "quarters. With --all-clinics, every clinic's report and the report "
+        "of all clinics are written as one folder, OUT/tpdn_reports_<quarter>, with "
+        "manifest.json and index.html; it appears only when every report is complete. "
+        "Settings may also come from a TOML file (--config); options on the command line win.",
+    )
+    add_load_arguments(r)
+    r.add_argument(
+        "--quarter", metavar="YYYYQn", help="the quarter, e.g. 2026Q2 or 'Q2 2026' (required)"
+    )
+    who = r.add_mutually_exclusive_group()
+    who.add_argument("--clinic", metavar="ID", help="one clinic's report")
+    who.add_argument(
+        "--all-clinics",
+        action="store_true",
+        help="one report per clinic and one for all, as one folder with a manifest",
+    )
+    r.add_argument("--out", metavar="DIR", help="output folder (default: reports)")
+    r.add_argument(
+        "--format", metavar="LIST", help="comma-separated: html,pdf,xlsx (default: all three)"
+    )
+    r.add_argument(
+        "--min-cell",
+        type=int,
+        metavar="N",
+        help=f"smallest count shown (default {schema.MIN_CELL})",
+    )
+    r.add_argument("--title", metavar="TEXT", help="report title")
+    r.add_argument(
+        "--audience",
+        choices=["external", "internal"],
+        help="external (default): small counts suppressed and audited; internal: the clinic's "
+        "own quality review, nothing suppressed, small n flagged, not to leave the clinic",
+    )
+    r.add_argument(
+        "--window",
+        type=int,
+        metavar="Q",
+        help="quarters pooled in the tables by condition (default 4: the trailing 12 months)",
+    )
+    r.add_argument("--config", metavar="TOML", help="settings file (keys as the long options)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    return r
+
+
+__all__ = ["add_app_parser", "add_report_parser", "add_summary_parser", "add_validate_parser"]

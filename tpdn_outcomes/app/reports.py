@@ -286,6 +286,8 @@ def build_report(
     min_cell: int,
     formats: list[str],
     progress: Progress,
+    *,
+    audience: str = "external",
 ) -> dict[str, Path]:
     """One report (one clinic, or all) as HTML, XLSX and PDF in the workspace."""
     import matplotlib
@@ -295,7 +297,9 @@ def build_report(
     from tpdn_outcomes.report.files import report_stem, write_report_files
 
     progress(0.05, "Building the report")
-    (report,) = quarterly_release(space.data, quarter=quarter, clinics=[clinic], min_cell=min_cell)
+    (report,) = quarterly_release(
+        space.data, quarter=quarter, clinics=[clinic], min_cell=min_cell, audience=audience
+    )
     out = space.output_folder() / "single"
     out.mkdir(exist_ok=True)
     stem = report_stem(quarter, clinic)
@@ -306,12 +310,19 @@ def build_report(
         files.update(
             write_report_files(report, out, stem, [fmt], skip=(PdfEngineMissing,), failed=failed)
         )
-    space.built = {"files": files, "failed": failed, "quarter": quarter, "clinic": clinic}
+    space.built = {"files": files, "failed": failed, "quarter": quarter, "clinic": clinic,
+                   "audience": audience}  # fmt: skip
     return files
 
 
 def build_release(
-    space: Workspace, quarter: str, min_cell: int, formats: list[str], progress: Progress
+    space: Workspace,
+    quarter: str,
+    min_cell: int,
+    formats: list[str],
+    progress: Progress,
+    *,
+    audience: str = "external",
 ) -> Path:
     """Every clinic's report and the all-clinics report as one zip with its manifest."""
     import matplotlib
@@ -333,7 +344,9 @@ def build_release(
     reports = dict(
         zip(
             chosen,
-            quarterly_release(data, quarter=quarter, clinics=chosen, min_cell=min_cell),
+            quarterly_release(
+                data, quarter=quarter, clinics=chosen, min_cell=min_cell, audience=audience
+            ),
             strict=True,
         )
     )
@@ -346,7 +359,7 @@ def build_release(
         reports.__getitem__,
         formats,
         source={"file": space.display_name or None, "sha256": data.metadata.get("sha256")},
-        settings={"min_cell": min_cell, "title": None},
+        settings={"min_cell": min_cell, "title": None, "audience": audience, "window": 4},
         clinics_without_sessions=quiet,
         skip=(PdfEngineMissing,),
     )

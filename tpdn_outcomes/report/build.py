@@ -28,7 +28,7 @@ from tpdn_outcomes.report.context import (
     Section,
     suppressed_label,
 )
-from tpdn_outcomes.report.disclosure import Ledger, protect
+from tpdn_outcomes.report.disclosure import Ledger, Protection, protect
 from tpdn_outcomes.report.sections import SECTIONS
 
 
@@ -142,7 +142,7 @@ def _data_end(data: SessionData) -> pd.Timestamp:
 
 def _context(
     data: SessionData, quarter: str, clinic: str | None, min_cell: int, ledger: Ledger,
-    data_end: pd.Timestamp,
+    data_end: pd.Timestamp, audience: str = "external", window: int = 4,
 ) -> Context:  # fmt: skip
     meta = dict(data.metadata)
     if pd.notna(data_end):
@@ -156,7 +156,8 @@ def _context(
             known = sorted(data.sessions["clinic_id"].dropna().astype(str).unique())
             raise ValueError(f"no sessions for clinic {clinic!r}; clinics in the data: {known}")
     name = clinic if clinic is not None else "All clinics"
-    return Context(whole, scope_data, clinic, quarter, data_end, min_cell, ledger, name)
+    return Context(whole, scope_data, clinic, quarter, data_end, min_cell, ledger, name,
+                   audience=audience, window=window)  # fmt: skip
 
 
 def _report(
@@ -181,6 +182,8 @@ def _report(
         "package_version": __version__,
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "min_cell": ctx.min_cell,
+        "audience": ctx.audience,
+        "window": ctx.window,
         "data_end": str(pd.Timestamp(ctx.data_end).date()) if pd.notna(ctx.data_end) else "",
         "seconds_per_step": timings,  # of the whole run (every report of the release)
     }
@@ -201,6 +204,26 @@ def _report(
 #: Sections kept even without a table or figure (their text is the content).
 _ALWAYS = {"methods"}
 
+#: Who a report is for: ``external`` (audited suppression) or ``internal`` (nothing hidden).
+AUDIENCES = ("external", "internal")
+
+
+def _check_options(min_cell: int, audience: str, window: int) -> None:
+    if isinstance(min_cell, bool) or int(min_cell) < 1:
+        raise ValueError(f"min_cell must be a whole number of at least 1, not {min_cell!r}")
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be 'external' or 'internal', not {audience!r}")
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 8:
+        raise ValueError(f"window must be a whole number of quarters from 1 to 8, not {window!r}")
+
+
+def _unprotected(ledger: Ledger) -> Protection:
+    """An internal release: every count published, no audit (nothing is hidden)."""
+    status = ["published" if c.published else "unpublished" for c in ledger.cells]
+    columns = ["cell", "unit", "table", "row", "column", "status", "lower", "upper", "width",
+               "passes"]  # fmt: skip
+    return Protection(status, pd.DataFrame(columns=columns))
+
 
 def quarterly_release(
     data: SessionData,
@@ -210,6 +233,8 @@ def quarterly_release(
     min_cell: int = MIN_CELL,
     title: str | None = None,
     progress: bool = False,
+    audience: str = "external",
+    window: int = 4,
 ) -> list[Report]:
     """Build the reports of one run together, with disclosure control over all of them.
 
@@ -230,6 +255,15 @@ def quarterly_release(
         The reports' title.
     progress : bool, default False
         Show a progress bar on stderr.
+    audience : {"external", "internal"}, default "external"
+        ``external``: the audited suppression above. ``internal``: the clinic's own quality
+        review: nothing is hidden, every count from 1 to ``min_cell - 1`` is flagged
+        ``"small n"`` (a ``small_n`` column) with its statistics and intervals shown, and
+        the cover says the report must not leave the clinic.
+    window : int, default 4
+        Quarters pooled, ending with ``quarter``, in the tables by condition (4: the
+        trailing 12 months; 1: the quarter alone). Conditions with fewer than ``min_cell``
+        completed episodes in the window are grouped as "Other conditions" first.
 
     Returns
     -------
@@ -249,11 +283,11 @@ def quarterly_release(
     import matplotlib.pyplot as plt  # noqa: F401  (backend chosen by the caller)
 
     quarter = parse_quarter(quarter)  # 2026Q3, 2026-Q3, Q3 2026, ... -> 2026Q3
-    if isinstance(min_cell, bool) or int(min_cell) < 1:
-        raise ValueError(f"min_cell must be a whole number of at least 1, not {min_cell!r}")
+    _check_options(min_cell, audience, window)
     ledger = Ledger(min_cell)
     data_end = _data_end(data)
-    contexts = [_context(data, quarter, c, min_cell, ledger, data_end) for c in clinics]
+    contexts = [_context(data, quarter, c, min_cell, ledger, data_end, audience, window)
+                for c in clinics]  # fmt: skip
     names = [f"{ctx.name}: {f.__name__}" for ctx in contexts for f in SECTIONS]
     timings: dict[str, float] = {}
     built: list[list[Section]] = []
@@ -267,7 +301,8 @@ def quarterly_release(
                     sections.append(section)
                 step(f"{ctx.name}: {make.__name__}")
             built.append(sections)
-        protection = protect(ledger)
+        # internal: the counts are still registered (the small ones are flagged from them)
+        protection = _unprotected(ledger) if audience == "internal" else protect(ledger)
         step("disclosure audit")
     reports = []
     for ctx, sections in zip(contexts, built, strict=True):
@@ -285,6 +320,8 @@ def quarterly_report(
     min_cell: int = MIN_CELL,
     title: str | None = None,
     progress: bool = False,
+    audience: str = "external",
+    window: int = 4,
 ) -> Report:
     """Build the quarterly outcome report of one clinic (or all clinics together).
 
@@ -307,6 +344,10 @@ def quarterly_report(
         The report's title.
     progress : bool, default False
         Show a progress bar on stderr.
+    audience : {"external", "internal"}, default "external"
+        ``internal`` hides nothing and flags small n (see :func:`quarterly_release`).
+    window : int, default 4
+        Quarters pooled in the tables by condition (see :func:`quarterly_release`).
 
     Returns
     -------
@@ -331,11 +372,12 @@ def quarterly_report(
     """
     return quarterly_release(
         data, quarter=quarter, clinics=[clinic], min_cell=min_cell, title=title,
-        progress=progress,
+        progress=progress, audience=audience, window=window,
     )[0]  # fmt: skip
 
 
 __all__ = [
+    "AUDIENCES",
     "HIDDEN",
     "MIN_CELL",
     "SECONDARY",

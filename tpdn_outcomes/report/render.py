@@ -67,6 +67,7 @@ HEADINGS: dict[str, str] = {
     "o_minus_e": "Observed - expected",
     "outside_95": "Beyond 95 % limits",
     "outside_998": "Beyond 99.8 % limits",
+    "small_n": "Note",
 }
 
 _RATE_COLUMNS = {"rate", "moderate_rate", "substantial_rate"}
@@ -147,9 +148,11 @@ def render_html(report: Report, *, fragment: bool = False) -> str:
     tables = {k: _display(t, k) for k, t in report.tables.items()}
     figures = {k: _png(f) for k, f in report.figures.items()}
     css = (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+    internal = report.meta.get("audience") == "internal"
     return template.render(
-        report=report, tables=tables, figures=figures, css=css, fragment=fragment
-    )
+        report=report, tables=tables, figures=figures, css=css, fragment=fragment,
+        internal=internal, notice=internal_notice(report.clinic) if internal else "",
+    )  # fmt: skip
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
@@ -193,6 +196,35 @@ def _sheet_name(key: str, used: set[str]) -> str:
     return name
 
 
+def internal_notice(clinic: str) -> str:
+    """The cover's words on an internal report.
+
+    Examples
+    --------
+    >>> internal_notice("CLN-01")[:60]
+    "Internal report: for CLN-01's internal quality review only. "
+    """
+    return (
+        f"Internal report: for {clinic}'s internal quality review only. It must not leave "
+        "the clinic: nothing is suppressed, and counts below the minimum cell are flagged "
+        "small n."
+    )
+
+
+def _legend(m: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "marker": [f"<{m}", "‡", "—"],
+            "meaning": [
+                f"a count from 1 to {m - 1} (not shown)",
+                f"a count of 0 or of {m} or more, hidden so that a small count cannot be worked "
+                "out from the others (in this report or the other reports of the same run)",
+                "a statistic, or a part, of a hidden count",
+            ],
+        }
+    )
+
+
 def render_excel(report: Report, path: str | Path) -> Path:
     """One sheet per table plus a cover sheet; text that would run as a formula is quoted."""
 
@@ -215,17 +247,20 @@ def render_excel(report: Report, path: str | Path) -> Path:
         }
     )
     m = int(report.meta.get("min_cell", 11))
-    legend = pd.DataFrame(
-        {
-            "marker": [f"<{m}", "‡", "—"],
-            "meaning": [
-                f"a count from 1 to {m - 1} (not shown)",
-                f"a count of 0 or of {m} or more, hidden so that a small count cannot be worked "
-                "out from the others (in this report or the other reports of the same run)",
-                "a statistic, or a part, of a hidden count",
-            ],
-        }
-    )
+    if report.meta.get("audience") == "internal":
+        notice = pd.DataFrame({"item": ["notice"], "value": [internal_notice(report.clinic)]})
+        cover = pd.concat([notice, cover], ignore_index=True)
+        legend = pd.DataFrame(
+            {
+                "marker": ["small n"],
+                "meaning": [
+                    f"column Note: a count from 1 to {m - 1}, or a statistic of fewer than {m} "
+                    "episodes, in that row (shown, not suppressed)"
+                ],
+            }
+        )
+    else:
+        legend = _legend(m)
     used: set[str] = set()
     sheets = {
         _sheet_name("cover", used): neutralise_formulas(cover),
