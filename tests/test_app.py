@@ -341,7 +341,10 @@ def test_report_and_release_are_the_librarys(client: TestClient) -> None:
     _wait(client, wid)
     page = client.get(f"/w/{wid}/report").text
     assert '<option value="2026Q2" selected>' in page  # the last complete quarter
-    assert '<option value="internal">' in page and "disabled" not in page.split('id="audience"')[1].split("</select>")[0]
+    assert (
+        '<option value="internal">' in page
+        and "disabled" not in page.split('id="audience"')[1].split("</select>")[0]
+    )
     client.post(
         f"/w/{wid}/report",
         data={

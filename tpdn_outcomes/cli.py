@@ -720,7 +720,9 @@ def _report_settings(args: argparse.Namespace) -> dict[str, Any]:
     settings["audience"] = audience
     window = settings.get("window", 4)
     if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 8:
-        raise _UsageError(f"--window must be a whole number of quarters from 1 to 8, not {window!r}")
+        raise _UsageError(
+            f"--window must be a whole number of quarters from 1 to 8, not {window!r}"
+        )
     settings["window"] = window
     return settings
 
@@ -784,11 +786,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
             data,
             quarter=quarter,
             clinics=clinics,
-            min_cell=settings["min_cell"],
             title=settings.get("title"),
             progress=progress,
-            audience=settings["audience"],
-            window=settings["window"],
+            **{k: settings[k] for k in ("min_cell", "audience", "window")},
         )
         return dict(zip(clinics, reports, strict=True))
 

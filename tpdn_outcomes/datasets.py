@@ -375,6 +375,14 @@ def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
 
 
+def _clinic_shares(n_clinics: int, weights: Sequence[float] | None) -> np.ndarray:
+    """Each clinic's share of the patients (sizes falling from 1.6 to 0.7 by default)."""
+    w = np.linspace(1.6, 0.7, n_clinics) if weights is None else np.asarray(weights, float)
+    if w.shape != (n_clinics,) or not (w > 0).all() or not np.isfinite(w).all():
+        raise ValueError(f"clinic_weights must be {n_clinics} positive numbers, one per clinic")
+    return w / w.sum()
+
+
 def _simulate(
     n_patients: int,
     n_clinics: int,
@@ -406,15 +414,7 @@ def _simulate(
 
     # ---- patients -------------------------------------------------------------
     n = n_patients
-    w = np.linspace(1.6, 0.7, n_clinics)
-    if clinic_weights is not None:
-        w = np.asarray(clinic_weights, dtype=np.float64)
-        if w.shape != (n_clinics,) or not np.isfinite(w).all() or (w <= 0).any():
-            raise ValueError(
-                f"clinic_weights must be {n_clinics} positive numbers (one per clinic), "
-                f"not {list(clinic_weights)!r}"
-            )
-    clinic_p = w / w.sum()
+    clinic_p = _clinic_shares(n_clinics, clinic_weights)
     clinic = rng.choice(n_clinics, size=n, p=clinic_p)
     clinic_eff = np.linspace(0.06, -0.06, n_clinics)
     clinic_eff -= (clinic_p * clinic_eff).sum()  # weighted mean zero
@@ -694,10 +694,8 @@ def synthesize(
         (capped at 1), for testing that a control chart finds a real shift. Without it the
         table is the same as before this option existed (the same random draws).
     clinic_weights : sequence of float, optional
-        Relative sizes of the clinics (one positive number per clinic; the share of
-        patients of each is its weight over their sum), e.g. ``[4, 1, 1]`` for one large
-        and two small clinics. Without it the sizes fall linearly from 1.6 to 0.7 (the
-        table is then the same as before this option existed).
+        Relative sizes of the clinics, one positive number each (``[4, 1, 1]``: one large,
+        two small); by default they fall linearly from 1.6 to 0.7.
 
     Returns
     -------

@@ -693,7 +693,7 @@ def _privacy_text(min_cell: int, audience: str) -> str:
             "Audience: internal. This report is for the clinic's own quality review and must "
             "not leave the clinic: nothing is suppressed. Every count from 1 to "
             f"{min_cell - 1}, and every statistic computed from fewer than {min_cell} "
-            "episodes, is flagged \"small n\" in the table's last column (Note), with its "
+            'episodes, is flagged "small n" in the table\'s last column (Note), with its '
             "interval shown; such numbers are imprecise and identify few patients. "
         )
     return (
@@ -738,7 +738,7 @@ def methods_text(min_cell: int, *, audience: str = "external", window: int = 4) 
         "that name an event. The trailing year is the four quarters ending with the quarter. "
         f"The tables by condition pool the completed episodes ending in {pooled} (their "
         "captions name the period); conditions with fewer than "
-        f"{min_cell} completed episodes in that period are grouped as \"Other conditions\" "
+        f'{min_cell} completed episodes in that period are grouped as "Other conditions" '
         "before anything is suppressed, and the all-conditions row is shown whenever it can "
         "be published. Intervals are 95% t intervals for means, Wilson intervals for "
         "responder rates, exact (Clopper-Pearson) intervals for side effects. "
