@@ -240,3 +240,25 @@ def test_methods_text_names_audience_and_window() -> None:
     assert "<11" not in internal
     external = methods_text(MIN, audience="external", window=1)
     assert "<11" in external and "the quarter alone" in external
+
+
+def test_cli_audience_and_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tpdn_outcomes.cli import main
+    from tpdn_outcomes.datasets import sample_path
+
+    argv = ["report", str(sample_path("sessions.csv")), "--quarter", "2026Q1", "--clinic",
+            "CLN-01", "--format", "html", "--out", str(tmp_path), "--quiet",
+            "--export-date", "2026-07-01"]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        assert main([*argv, "--audience", "internal", "--window", "2"]) == 0
+    (page,) = tmp_path.glob("*.html")
+    text = page.read_text(encoding="utf-8")
+    assert "must not leave the clinic" in text and "6 months to 2026-03-31" in text
+    for bad in (["--window", "0"], ["--audience", "public"]):
+        with pytest.raises(SystemExit) as exc, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            main([*argv, *bad])
+        assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--window must be a whole number of quarters from 1 to 8" in err
