@@ -43,10 +43,13 @@ class Report:
     period : tuple of Timestamp
         First and last day of the quarter.
     meta : dict
-        Source file, its SHA-256, package version, generation time, ``min_cell``.
+        Source file, its SHA-256, package version, generation time, ``min_cell``,
+        ``audience`` and ``window``.
     tables : dict of DataFrame
         Every table as shown: counts below ``min_cell`` read ``"<11"`` and statistics
-        computed from them ``"—"``; nothing here can recover a suppressed count.
+        computed from them ``"—"``; nothing here can recover a suppressed count. In an
+        internal report (``meta["audience"] == "internal"``) nothing is hidden and a
+        ``small_n`` column flags the rows with a count below ``min_cell``.
     figures : dict of matplotlib Figure
         The figures, drawing only groups of at least ``min_cell`` patients.
     captions : dict of str
@@ -368,7 +371,12 @@ def quarterly_report(
     >>> list(report.tables)[:3]
     ['key_figures', 'data_flow', 'table_one']
     >>> report.tables["key_figures"].columns.tolist()
-    ['figure', '2026Q1', '2025Q4', '2025Q1']
+    ['figure', '2026Q1', '2025Q4', '2025Q1', '12 months to 2026-03-31']
+    >>> report.captions["pain"][:44]
+    'Pain (NPRS 0-10), 12 months to 2026-03-31: '
+    >>> own = quarterly_report(load_sample(), quarter="2026Q1", clinic="CLN-01", audience="internal")
+    >>> own.meta["audience"], len(own.disclosure_audit())
+    ('internal', 0)
     """
     return quarterly_release(
         data, quarter=quarter, clinics=[clinic], min_cell=min_cell, title=title,
