@@ -50,7 +50,7 @@ def _workspace(client: TestClient) -> str:
 
 
 def _wait(client: TestClient, wid: str) -> dict:
-    for _ in range(600):
+    for _ in range(3000):  # a release of five reports: up to 5 minutes on a busy machine
         job = client.get(f"/w/{wid}/job.json").json()
         if job["state"] != "running":
             return job

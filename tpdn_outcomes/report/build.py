@@ -372,7 +372,7 @@ def quarterly_report(
     ['key_figures', 'data_flow', 'table_one']
     >>> report.tables["key_figures"].columns.tolist()
     ['figure', '2026Q1', '2025Q4', '2025Q1', '12 months to 2026-03-31']
-    >>> report.captions["pain"][:44]
+    >>> report.captions["pain"][:43]
     'Pain (NPRS 0-10), 12 months to 2026-03-31: '
     >>> own = quarterly_report(load_sample(), quarter="2026Q1", clinic="CLN-01", audience="internal")
     >>> own.meta["audience"], len(own.disclosure_audit())
