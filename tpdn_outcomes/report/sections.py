@@ -529,12 +529,15 @@ def side_effects(ctx: Context) -> Section:
         table = ae[["event", "unit", "n", "events", "rate", "ci_low", "ci_high"]].copy()
         ctx.tables["adverse_events"] = rounded(table, ["rate", "ci_low", "ci_high"])
         recorded = s["adverse_events"].notna().to_numpy(bool)
-        words = s["adverse_events"].astype("string").fillna("").str.split(";")
+        # the entries are few distinct texts: split each once (a window has many sessions)
+        codes, entries = pd.factorize(s["adverse_events"].astype("string").fillna(""))
+        words = [str(e).split(";") for e in entries]
         for i, row in table.iterrows():
             if row["event"] == "any":
-                has = recorded & ~words.map(lambda w: w == ["none"]).to_numpy(bool)
+                has = recorded & ~np.array([w == ["none"] for w in words], bool)[codes]
             else:
-                has = words.map(lambda w, e=str(row["event"]): e in w).to_numpy(bool) & recorded
+                named = np.array([str(row["event"]) in w for w in words], bool)
+                has = named[codes] & recorded
             id_col = "session_id" if row["unit"] == "session" else "patient_id"
             hit = _ids(s, id_col, has)
             all_ids = _ids(s, id_col, recorded)
