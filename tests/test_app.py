@@ -386,7 +386,10 @@ def test_report_and_release_are_the_librarys(client: TestClient) -> None:
     _wait(client, wid)
     page = client.get(f"/w/{wid}/report").text
     assert '<option value="2026Q2" selected>' in page  # the last complete quarter
-    assert "Internal (not available)" in page
+    assert (
+        '<option value="internal">' in page
+        and "disabled" not in page.split('id="audience"')[1].split("</select>")[0]
+    )
     client.post(
         f"/w/{wid}/report",
         data={
@@ -437,7 +440,33 @@ def test_report_and_release_are_the_librarys(client: TestClient) -> None:
         "CLN-04",
     ]
     assert manifest["settings"]["min_cell"] == 11
+    assert manifest["settings"]["audience"] == "external"
     assert "tpdn_reports_2026Q1/index.html" in names
+
+
+def test_internal_report_and_release_from_the_form(client: TestClient) -> None:
+    wid = _workspace(client)
+    client.post(f"/w/{wid}/sample", data={"which": "clean"}, headers=ORIGIN)
+    _wait(client, wid)
+    form = {"quarter": "2026Q1", "clinic": "CLN-02", "min_cell": "11", "what": "one",
+            "formats_shown": "1", "format": ["html"], "audience": "internal"}  # fmt: skip
+    client.post(f"/w/{wid}/report", data=form, headers=ORIGIN)
+    assert _wait(client, wid)["state"] == "done"
+    view = client.get(f"/w/{wid}/report/view").text
+    assert 'id="internal-notice"' in view and "must not leave the clinic" in view
+    html = client.get(f"/w/{wid}/download/html").text
+    assert "must not leave the clinic" in html and "small n" in html
+    assert "&lt;11</td>" not in html and "‡</td>" not in html  # nothing suppressed
+    client.post(
+        f"/w/{wid}/report",
+        data={**form, "what": "release", "clinic": ""},
+        headers=ORIGIN,
+    )
+    assert _wait(client, wid)["state"] == "done"
+    z = zipfile.ZipFile(io.BytesIO(client.get(f"/w/{wid}/download/zip").content))
+    manifest = json.loads(z.read("tpdn_reports_2026Q1/manifest.json"))
+    assert manifest["settings"]["audience"] == "internal"
+    assert manifest["settings"]["window"] == 4
 
 
 def test_report_settings_are_checked(client: TestClient) -> None:
@@ -452,6 +481,8 @@ def test_report_settings_are_checked(client: TestClient) -> None:
     assert r.status_code == 400 and "at least one kind of file" in r.text
     r = client.post(f"/w/{wid}/report", data={"clinic": "<x>"}, headers=ORIGIN)
     assert r.status_code == 400 and "<x>" not in r.text
+    r = client.post(f"/w/{wid}/report", data={"audience": "public"}, headers=ORIGIN)
+    assert r.status_code == 400 and "external or internal" in r.text
 
 
 def test_explore_shows_the_librarys_tables(client: TestClient, sample) -> None:  # type: ignore[no-untyped-def]

@@ -588,3 +588,17 @@ def test_load_sample_kinds_agree(kind: str) -> None:
 def test_load_sample_rejects_unknown_kind() -> None:
     with pytest.raises(ValueError, match="kind"):
         datasets.load_sample("parquet")  # type: ignore[arg-type]
+
+
+def test_clinic_weights_set_the_clinics_sizes() -> None:
+    # the default is the linear fall from 1.6 to 0.7: passing it gives the same table
+    default = synthesize(n_patients=200, n_clinics=3, seed=4)
+    explicit = synthesize(n_patients=200, n_clinics=3, seed=4, clinic_weights=[1.6, 1.15, 0.7])
+    assert default.equals(explicit)
+    wide = synthesize(n_patients=3000, n_clinics=3, seed=4, clinic_weights=[4, 1, 1])
+    share = wide.groupby("clinic_id", observed=True)["patient_id"].nunique() / 3000
+    assert share["CLN-01"] == pytest.approx(4 / 6, abs=0.03)
+    assert share["CLN-03"] == pytest.approx(1 / 6, abs=0.03)
+    for bad in ([1, 1], [1, 0, 1], [1, float("nan"), 1]):
+        with pytest.raises(ValueError, match="clinic_weights must be 3 positive numbers"):
+            synthesize(n_patients=50, n_clinics=3, clinic_weights=bad)

@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from tpdn_outcomes import schema
+
 
 def add_validate_parser(
     sub: Any, add_load_arguments: Callable[[Any], None]
@@ -79,10 +81,11 @@ def release_options(
     args: argparse.Namespace, settings: dict[str, Any], load: Callable[[Any], Any]
 ) -> dict[str, Any]:
     """The keywords of :func:`~tpdn_outcomes.report.quarterly_release` from the settings:
-    ``min_cell``, ``title`` and ``benchmark``, the reference file loaded by ``load`` (the
+    ``min_cell``, ``title``, ``audience``, ``window`` and ``benchmark``, the reference file loaded by ``load`` (the
     CLI's loader of the main file) with the main file's options, its own measures and
     problems file aside."""
     options: dict[str, Any] = {"min_cell": settings["min_cell"], "title": settings.get("title")}
+    options.update({k: settings[k] for k in ("audience", "window") if k in settings})
     if settings.get("benchmark"):
         reference = argparse.Namespace(
             **{**vars(args), "file": str(settings["benchmark"]), "measures": None, "problems": None}
@@ -91,9 +94,63 @@ def release_options(
     return options
 
 
+def add_report_parser(
+    sub: Any, add_load_arguments: Callable[[Any], None]
+) -> argparse.ArgumentParser:
+    """The ``report`` subcommand: the quarterly outcome report."""
+    r: argparse.ArgumentParser = sub.add_parser(
+        "report",
+        help="write the quarterly outcome report (HTML, PDF, XLSX)",
+        description="Build the quarterly outcome report of a clinic (or all clinics together) "
+        "and write it as a self-contained HTML page, a PDF and an Excel workbook. Counts under "
+        "--min-cell are suppressed (unless --audience internal: the clinic's own review, "
+        "small n flagged, nothing suppressed). Tables by condition pool the trailing --window "
+        "quarters. With --all-clinics, every clinic's report and the report "
+        "of all clinics are written as one folder, OUT/tpdn_reports_<quarter>, with "
+        "manifest.json and index.html; it appears only when every report is complete. "
+        "Settings may also come from a TOML file (--config); options on the command line win.",
+    )
+    add_load_arguments(r)
+    r.add_argument(
+        "--quarter", metavar="YYYYQn", help="the quarter, e.g. 2026Q2 or 'Q2 2026' (required)"
+    )
+    who = r.add_mutually_exclusive_group()
+    who.add_argument("--clinic", metavar="ID", help="one clinic's report")
+    who.add_argument(
+        "--all-clinics",
+        action="store_true",
+        help="one report per clinic and one for all, as one folder with a manifest",
+    )
+    r.add_argument("--out", metavar="DIR", help="output folder (default: reports)")
+    r.add_argument(
+        "--format", metavar="LIST", help="comma-separated: html,pdf,xlsx (default: all three)"
+    )
+    r.add_argument(
+        "--min-cell",
+        type=int,
+        metavar="N",
+        help=f"smallest count shown (default {schema.MIN_CELL})",
+    )
+    r.add_argument(
+        "--audience",
+        choices=["external", "internal"],
+        help="external (default): small counts suppressed and audited; internal: the clinic's "
+        "own quality review, nothing suppressed, small n flagged, not to leave the clinic",
+    )
+    r.add_argument(
+        "--window",
+        type=int,
+        metavar="Q",
+        help="quarters pooled in the tables by condition (default 4: the trailing 12 months)",
+    )
+    add_report_options(r)
+    return r
+
+
 __all__ = [
     "add_app_parser",
     "add_report_options",
+    "add_report_parser",
     "add_summary_parser",
     "add_validate_parser",
     "release_options",

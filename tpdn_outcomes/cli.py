@@ -44,7 +44,7 @@ import pandas as pd
 from tpdn_outcomes import schema
 from tpdn_outcomes._cli_parsers import (
     add_app_parser,
-    add_report_options,
+    add_report_parser,
     add_summary_parser,
     add_validate_parser,
     release_options,
@@ -444,38 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_load_arguments(d)
 
-    r = sub.add_parser(
-        "report",
-        help="write the quarterly outcome report (HTML, PDF, XLSX)",
-        description="Build the quarterly outcome report of a clinic (or all clinics together) "
-        "and write it as a self-contained HTML page, a PDF and an Excel workbook. Counts under "
-        "--min-cell are suppressed. With --all-clinics, every clinic's report and the report "
-        "of all clinics are written as one folder, OUT/tpdn_reports_<quarter>, with "
-        "manifest.json and index.html; it appears only when every report is complete. "
-        "Settings may also come from a TOML file (--config); options on the command line win.",
-    )
-    _add_load_arguments(r)
-    r.add_argument(
-        "--quarter", metavar="YYYYQn", help="the quarter, e.g. 2026Q2 or 'Q2 2026' (required)"
-    )
-    who = r.add_mutually_exclusive_group()
-    who.add_argument("--clinic", metavar="ID", help="one clinic's report")
-    who.add_argument(
-        "--all-clinics",
-        action="store_true",
-        help="one report per clinic and one for all, as one folder with a manifest",
-    )
-    r.add_argument("--out", metavar="DIR", help="output folder (default: reports)")
-    r.add_argument(
-        "--format", metavar="LIST", help="comma-separated: html,pdf,xlsx (default: all three)"
-    )
-    r.add_argument(
-        "--min-cell",
-        type=int,
-        metavar="N",
-        help=f"smallest count shown (default {schema.MIN_CELL})",
-    )
-    add_report_options(r)
+    r = add_report_parser(sub, _add_load_arguments)
 
     c = sub.add_parser(
         "convert",
@@ -693,7 +662,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 _REPORT_KEYS = {"quarter", "clinic", "all_clinics", "out", "format", "min_cell", "title", "quiet",
-                "benchmark"}  # fmt: skip
+                "benchmark", "audience", "window"}  # fmt: skip
 
 
 def _report_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -750,6 +719,16 @@ def _report_settings(args: argparse.Namespace) -> dict[str, Any]:
     if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 1:
         raise _UsageError(f"--min-cell must be a whole number of at least 1, not {min_cell!r}")
     settings["min_cell"] = min_cell
+    audience = settings.get("audience", "external")
+    if audience not in ("external", "internal"):
+        raise _UsageError(f"--audience takes internal or external, not {audience!r}")
+    settings["audience"] = audience
+    window = settings.get("window", 4)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 8:
+        raise _UsageError(
+            f"--window must be a whole number of quarters from 1 to 8, not {window!r}"
+        )
+    settings["window"] = window
     return settings
 
 
@@ -838,7 +817,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 "file": Path(str(data.metadata.get("source", ""))).name or None,
                 "sha256": data.metadata.get("sha256"),
             },
-            settings={"min_cell": settings["min_cell"], "title": settings.get("title")},
+            settings={k: settings.get(k) for k in ("min_cell", "title", "audience", "window")},
             clinics_without_sessions=quiet,
             skip=(PdfEngineMissing,),
         )

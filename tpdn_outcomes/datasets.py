@@ -375,6 +375,14 @@ def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
 
 
+def _clinic_shares(n_clinics: int, weights: Sequence[float] | None) -> np.ndarray:
+    """Each clinic's share of the patients (sizes falling from 1.6 to 0.7 by default)."""
+    w = np.linspace(1.6, 0.7, n_clinics) if weights is None else np.asarray(weights, float)
+    if w.shape != (n_clinics,) or not (w > 0).all() or not np.isfinite(w).all():
+        raise ValueError(f"clinic_weights must be {n_clinics} positive numbers, one per clinic")
+    return w / w.sum()
+
+
 def _simulate(
     n_patients: int,
     n_clinics: int,
@@ -382,6 +390,7 @@ def _simulate(
     quarters: int,
     seed: int,
     ae_shift: tuple[str, float] | None = None,
+    clinic_weights: Sequence[float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The wide table and, per session, the generator's bookkeeping.
 
@@ -405,8 +414,7 @@ def _simulate(
 
     # ---- patients -------------------------------------------------------------
     n = n_patients
-    w = np.linspace(1.6, 0.7, n_clinics)
-    clinic_p = w / w.sum()
+    clinic_p = _clinic_shares(n_clinics, clinic_weights)
     clinic = rng.choice(n_clinics, size=n, p=clinic_p)
     clinic_eff = np.linspace(0.06, -0.06, n_clinics)
     clinic_eff -= (clinic_p * clinic_eff).sum()  # weighted mean zero
@@ -659,6 +667,7 @@ def synthesize(
     quarters: int = 6,
     seed: int = DEFAULT_SEED,
     ae_shift: tuple[str, float] | None = None,
+    clinic_weights: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Make a realistic, anonymised wide session table (one row per needling session).
 
@@ -684,6 +693,9 @@ def synthesize(
         A month (``"YYYY-MM"``) in which every side effect is ``factor`` times as frequent
         (capped at 1), for testing that a control chart finds a real shift. Without it the
         table is the same as before this option existed (the same random draws).
+    clinic_weights : sequence of float, optional
+        Relative sizes of the clinics, one positive number each (``[4, 1, 1]``: one large,
+        two small); by default they fall linearly from 1.6 to 0.7.
 
     Returns
     -------
@@ -715,7 +727,7 @@ def synthesize(
     >>> synthesize(n_patients=50, seed=3).equals(wide)
     True
     """
-    wide, _ = _simulate(n_patients, n_clinics, start, quarters, seed, ae_shift)
+    wide, _ = _simulate(n_patients, n_clinics, start, quarters, seed, ae_shift, clinic_weights)
     return wide
 
 

@@ -87,6 +87,7 @@ COLUMN_LABELS: dict[str, str] = {
     "chart": "Chart",
     "signals": "Signals",
     "observed": "Observed change",
+    "small_n": "Note",
     "expected": "Expected change",
     "o_minus_e": "Observed - expected",
     "outside_95": "Beyond 95 % limits",

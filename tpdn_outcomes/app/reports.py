@@ -286,6 +286,8 @@ def build_report(
     min_cell: int,
     formats: list[str],
     progress: Progress,
+    *,
+    audience: str = "external",
 ) -> dict[str, Path]:
     """One report (one clinic, or all) as HTML, XLSX and PDF in the workspace."""
     import matplotlib
@@ -301,6 +303,7 @@ def build_report(
         clinics=[clinic],
         min_cell=min_cell,
         progress=progress.part(0.02, 0.6),
+        audience=audience,
     )
     out = space.output_folder() / "single"
     out.mkdir(exist_ok=True)
@@ -312,12 +315,19 @@ def build_report(
         files.update(
             write_report_files(report, out, stem, [fmt], skip=(PdfEngineMissing,), failed=failed)
         )
-    space.built = {"files": files, "failed": failed, "quarter": quarter, "clinic": clinic}
+    space.built = {"files": files, "failed": failed, "quarter": quarter, "clinic": clinic,
+                   "audience": audience}  # fmt: skip
     return files
 
 
 def build_release(
-    space: Workspace, quarter: str, min_cell: int, formats: list[str], progress: Progress
+    space: Workspace,
+    quarter: str,
+    min_cell: int,
+    formats: list[str],
+    progress: Progress,
+    *,
+    audience: str = "external",
 ) -> Path:
     """Every clinic's report and the all-clinics report as one zip with its manifest."""
     import matplotlib
@@ -337,7 +347,12 @@ def build_release(
     check_distinct_names(quarter, chosen)
     progress(0.02, f"Building {len(chosen)} reports together")
     built = quarterly_release(
-        data, quarter=quarter, clinics=chosen, min_cell=min_cell, progress=progress.part(0.02, 0.6)
+        data,
+        quarter=quarter,
+        clinics=chosen,
+        min_cell=min_cell,
+        progress=progress.part(0.02, 0.6),
+        audience=audience,
     )
     reports = dict(zip(chosen, built, strict=True))
     progress(0.6, "Writing the files")
@@ -349,7 +364,7 @@ def build_release(
         reports.__getitem__,
         formats,
         source={"file": space.display_name or None, "sha256": data.metadata.get("sha256")},
-        settings={"min_cell": min_cell, "title": None},
+        settings={"min_cell": min_cell, "title": None, "audience": audience, "window": 4},
         clinics_without_sessions=quiet,
         skip=(PdfEngineMissing,),
     )

@@ -397,7 +397,7 @@ async def report_page(request: Request) -> Response:
     )
 
 
-def _report_form(form: Any, space: Workspace) -> tuple[str, str | None, int, list[str]]:
+def _report_form(form: Any, space: Workspace) -> tuple[str, str | None, int, list[str], str]:
     available = reports.quarters(space.data)
     quarter = str(form.get("quarter") or reports.default_quarter(available))
     if quarter not in available:
@@ -417,7 +417,10 @@ def _report_form(form: Any, space: Workspace) -> tuple[str, str | None, int, lis
     formats: list[str] = [f for f in ("html", "pdf", "xlsx") if f in chosen]
     if not formats:
         raise UploadRefused("Choose at least one kind of file: HTML, PDF or Excel.")
-    return quarter, clinic, min_cell, formats
+    audience = str(form.get("audience") or "external")
+    if audience not in ("external", "internal"):
+        raise UploadRefused("Choose the audience: external or internal.")
+    return quarter, clinic, min_cell, formats, audience
 
 
 async def report_post(request: Request) -> Response:
@@ -426,7 +429,7 @@ async def report_post(request: Request) -> Response:
         return _go(space, "problems")
     form = await request.form(max_files=0, max_fields=20)
     try:
-        quarter, clinic, min_cell, formats = _report_form(form, space)
+        quarter, clinic, min_cell, formats, audience = _report_form(form, space)
     except UploadRefused as exc:
         available = reports.quarters(space.data)
         return _page(
@@ -439,12 +442,14 @@ async def report_post(request: Request) -> Response:
             clinics=reports.clinics(space.data),
             error=str(exc),
         )
-    space.built = {"min_cell": min_cell}
+    space.built = {"min_cell": min_cell, "audience": audience}
     if form.get("what") == "release":
 
         def release(progress: Progress) -> Path:
-            space.built.update({"quarter": quarter, "min_cell": min_cell})
-            return reports.build_release(space, quarter, min_cell, formats, progress)
+            space.built.update({"quarter": quarter, "min_cell": min_cell, "audience": audience})
+            return reports.build_release(
+                space, quarter, min_cell, formats, progress, audience=audience
+            )
 
         return _start(
             space,
@@ -455,7 +460,9 @@ async def report_post(request: Request) -> Response:
         )
 
     def single(progress: Progress) -> dict[str, Path]:
-        return reports.build_report(space, quarter, clinic, min_cell, formats, progress)
+        return reports.build_report(
+            space, quarter, clinic, min_cell, formats, progress, audience=audience
+        )
 
     return _start(
         space,

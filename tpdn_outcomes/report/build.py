@@ -28,7 +28,7 @@ from tpdn_outcomes.report.context import (
     Section,
     suppressed_label,
 )
-from tpdn_outcomes.report.disclosure import Ledger, protect
+from tpdn_outcomes.report.disclosure import Ledger, Protection, protect
 from tpdn_outcomes.report.sections import SECTIONS
 
 
@@ -43,10 +43,13 @@ class Report:
     period : tuple of Timestamp
         First and last day of the quarter.
     meta : dict
-        Source file, its SHA-256, package version, generation time, ``min_cell``.
+        Source file, its SHA-256, package version, generation time, ``min_cell``,
+        ``audience`` and ``window``.
     tables : dict of DataFrame
         Every table as shown: counts below ``min_cell`` read ``"<11"`` and statistics
-        computed from them ``"—"``; nothing here can recover a suppressed count.
+        computed from them ``"—"``; nothing here can recover a suppressed count. In an
+        internal report (``meta["audience"] == "internal"``) nothing is hidden and a
+        ``small_n`` column flags the rows with a count below ``min_cell``.
     figures : dict of matplotlib Figure
         The figures, drawing only groups of at least ``min_cell`` patients.
     captions : dict of str
@@ -113,6 +116,7 @@ def _data_end(data: SessionData) -> pd.Timestamp:
 def _context(
     data: SessionData, quarter: str, clinic: str | None, min_cell: int, ledger: Ledger,
     data_end: pd.Timestamp, benchmark: SessionData | None, shared: dict[str, Any],
+    audience: str = "external", window: int = 4,
 ) -> Context:  # fmt: skip
     meta = dict(data.metadata)
     if pd.notna(data_end):
@@ -127,7 +131,8 @@ def _context(
             raise ValueError(f"no sessions for clinic {clinic!r}; clinics in the data: {known}")
     name = clinic if clinic is not None else "All clinics"
     return Context(whole, scope_data, clinic, quarter, data_end, min_cell, ledger, name,
-                   benchmark=benchmark, shared=shared)  # fmt: skip
+                   benchmark=benchmark, shared=shared, audience=audience,
+                   window=window)  # fmt: skip
 
 
 def _report(
@@ -155,6 +160,8 @@ def _report(
         "package_version": __version__,
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "min_cell": ctx.min_cell,
+        "audience": ctx.audience,
+        "window": ctx.window,
         "data_end": str(pd.Timestamp(ctx.data_end).date()) if pd.notna(ctx.data_end) else "",
         "seconds_per_step": track.timings,  # of the whole run (every report of the release)
         "risk_model_fitted_on": _reference_name(ctx),
@@ -185,6 +192,27 @@ def _reference_name(ctx: Context) -> str:
     return f"the reference registry {name}" if name else "a reference registry"
 
 
+#: Who a report is for: ``external`` (audited suppression) or ``internal`` (nothing hidden).
+AUDIENCES = ("external", "internal")
+
+
+def _check_options(min_cell: int, audience: str, window: int) -> None:
+    if isinstance(min_cell, bool) or int(min_cell) < 1:
+        raise ValueError(f"min_cell must be a whole number of at least 1, not {min_cell!r}")
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be 'external' or 'internal', not {audience!r}")
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 8:
+        raise ValueError(f"window must be a whole number of quarters from 1 to 8, not {window!r}")
+
+
+def _unprotected(ledger: Ledger) -> Protection:
+    """An internal release: every count published, no audit (nothing is hidden)."""
+    status = ["published" if c.published else "unpublished" for c in ledger.cells]
+    columns = ["cell", "unit", "table", "row", "column", "status", "lower", "upper", "width",
+               "passes"]  # fmt: skip
+    return Protection(status, pd.DataFrame(columns=columns))
+
+
 def quarterly_release(
     data: SessionData,
     *,
@@ -194,6 +222,8 @@ def quarterly_release(
     title: str | None = None,
     progress: Progress = False,
     benchmark: SessionData | None = None,
+    audience: str = "external",
+    window: int = 4,
 ) -> list[Report]:
     """Build the reports of one run together, with disclosure control over all of them.
 
@@ -223,6 +253,15 @@ def quarterly_release(
         A reference registry: the risk model of the risk-adjusted comparison is fitted on
         its completed episodes instead of on ``data``'s (``--benchmark FILE``); the reports
         say which.
+    audience : {"external", "internal"}, default "external"
+        ``external``: the audited suppression above. ``internal``: the clinic's own quality
+        review: nothing is hidden, every count from 1 to ``min_cell - 1`` is flagged
+        ``"small n"`` (a ``small_n`` column) with its statistics and intervals shown, and
+        the cover says the report must not leave the clinic.
+    window : int, default 4
+        Quarters pooled, ending with ``quarter``, in the tables by condition (4: the
+        trailing 12 months; 1: the quarter alone). Conditions with fewer than ``min_cell``
+        completed episodes in the window are grouped as "Other conditions" first.
 
     Returns
     -------
@@ -242,14 +281,14 @@ def quarterly_release(
     import matplotlib.pyplot as plt  # (backend chosen by the caller)
 
     quarter = parse_quarter(quarter)  # 2026Q3, 2026-Q3, Q3 2026, ... -> 2026Q3
-    if isinstance(min_cell, bool) or int(min_cell) < 1:
-        raise ValueError(f"min_cell must be a whole number of at least 1, not {min_cell!r}")
+    _check_options(min_cell, audience, window)
     check_progress(progress)
     ledger = Ledger(min_cell)
     data_end = _data_end(data)
     shared: dict[str, Any] = {}  # results computed once for all the reports of the run
     contexts = [
-        _context(data, quarter, c, min_cell, ledger, data_end, benchmark, shared) for c in clinics
+        _context(data, quarter, c, min_cell, ledger, data_end, benchmark, shared, audience, window)
+        for c in clinics
     ]
     # units: a section of a report, a report's figures, and disclosure control, which
     # takes most of the time (about five times the sections on the sample)
@@ -269,7 +308,12 @@ def quarterly_release(
                         sections.append(section)
                 built.append(sections)
             track.step("disclosure control", units=5 * n_sections)
-            protection = protect(ledger, progress=track.within)
+            # internal: the counts are still registered (the small ones are flagged from them)
+            protection = (
+                _unprotected(ledger)
+                if audience == "internal"
+                else protect(ledger, progress=track.within)
+            )
         for ctx, sections in zip(contexts, built, strict=True):
             ctx.status = dict(enumerate(protection.status))
             ctx.apply()
@@ -294,6 +338,8 @@ def quarterly_report(
     title: str | None = None,
     progress: Progress = False,
     benchmark: SessionData | None = None,
+    audience: str = "external",
+    window: int = 4,
 ) -> Report:
     """Build the quarterly outcome report of one clinic (or all clinics together).
 
@@ -320,6 +366,10 @@ def quarterly_report(
         (see :func:`quarterly_release`).
     benchmark : SessionData, optional
         A reference registry to fit the risk model on (see :func:`quarterly_release`).
+    audience : {"external", "internal"}, default "external"
+        ``internal`` hides nothing and flags small n (see :func:`quarterly_release`).
+    window : int, default 4
+        Quarters pooled in the tables by condition (see :func:`quarterly_release`).
 
     Returns
     -------
@@ -340,15 +390,21 @@ def quarterly_report(
     >>> list(report.tables)[:3]
     ['key_figures', 'trends_table', 'data_flow']
     >>> report.tables["key_figures"].columns.tolist()
-    ['figure', '2026Q1', '2025Q4', '2025Q1']
+    ['figure', '2026Q1', '2025Q4', '2025Q1', '12 months to 2026-03-31']
+    >>> report.captions["pain"][:43]
+    'Pain (NPRS 0-10), 12 months to 2026-03-31: '
+    >>> own = quarterly_report(load_sample(), quarter="2026Q1", clinic="CLN-01", audience="internal")
+    >>> own.meta["audience"], len(own.disclosure_audit())
+    ('internal', 0)
     """
     return quarterly_release(
         data, quarter=quarter, clinics=[clinic], min_cell=min_cell, title=title,
-        progress=progress, benchmark=benchmark,
+        progress=progress, benchmark=benchmark, audience=audience, window=window,
     )[0]  # fmt: skip
 
 
 __all__ = [
+    "AUDIENCES",
     "HIDDEN",
     "MIN_CELL",
     "SECONDARY",

@@ -30,6 +30,12 @@ HIDDEN = "—"
 SECONDARY = "‡"
 
 
+#: The marker of an internal report's count (or statistic) from fewer than ``min_cell``.
+SMALL_N = "small n"
+#: The columns whose small count the plain marker names (others are listed after it).
+SMALL_N_COLUMNS = frozenset({"n", "count"})
+
+
 def suppressed_label(min_cell: int) -> str:
     """How a count of 1 to ``min_cell - 1`` is shown (``"<11"`` for ``min_cell=11``).
 
@@ -79,9 +85,13 @@ def _subset(data: SessionData, episode_ids: pd.Index) -> SessionData:
     )
 
 
-def scope(data: SessionData, quarter: str) -> Scope:
-    """The quarter's sessions, the episodes ending in it and the completed ones among them."""
-    start, end = quarter_bounds(quarter)
+def scope(data: SessionData, quarter: str, quarters: int = 1) -> Scope:
+    """The sessions, the episodes ending and the completed ones of ``quarters`` quarters.
+
+    The period is the ``quarters`` quarters ending with ``quarter`` (1: the quarter alone).
+    """
+    start = quarter_bounds(previous_quarter(quarter, quarters - 1))[0]
+    end = quarter_bounds(quarter)[1]
     s = data.sessions
     in_q = s[(s["session_date"] >= start) & (s["session_date"] <= end)]
     ep = data.episodes("pain")
@@ -102,6 +112,55 @@ def previous_quarter(quarter: str, back: int) -> str:
     start, _ = quarter_bounds(quarter)
     period = pd.Period(start, freq="Q") - back
     return f"{period.year}Q{period.quarter}"
+
+
+def window_label(quarter: str, window: int) -> str:
+    """How a period of ``window`` quarters ending with ``quarter`` is named in captions.
+
+    Examples
+    --------
+    >>> window_label("2026Q2", 4), window_label("2026Q2", 1), window_label("2026Q2", 2)
+    ('12 months to 2026-06-30', '2026Q2', '6 months to 2026-06-30')
+    """
+    if window == 1:
+        return quarter
+    return f"{3 * window} months to {quarter_bounds(quarter)[1].date()}"
+
+
+#: The condition of the pooled tables' episodes whose condition has too few of them.
+OTHER = "other_conditions"
+
+
+def group_rare_conditions(data: SessionData, min_cell: int) -> SessionData:
+    """Relabel the conditions with fewer than ``min_cell`` episodes as ``other_conditions``.
+
+    Episodes keep their ``episode_id`` (an episode is defined before the grouping), so
+    grouping never merges two episodes. Nothing changes when no condition is rare.
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> data = load_sample().filter(clinic_id="CLN-01", quarter="2025Q2")
+    >>> grouped = group_rare_conditions(data, 11)
+    >>> sizes = grouped.sessions.groupby("condition", observed=True)["episode_id"].nunique()
+    >>> bool((sizes.drop(OTHER, errors="ignore") >= 11).all())
+    True
+    """
+    s = data.sessions
+    sizes = s.groupby(s["condition"].astype(str))["episode_id"].nunique()
+    rare = sizes.index[sizes < min_cell]
+    if not len(rare):
+        return data
+    sessions = s.copy()
+    labels = sessions["condition"].astype(str)
+    if isinstance(sessions["condition"].dtype, pd.CategoricalDtype):
+        cats = [c for c in sessions["condition"].cat.categories if str(c) not in set(rare)]
+        values = labels.where(~labels.isin(rare), OTHER)
+        sessions["condition"] = pd.Categorical(values, categories=[*cats, OTHER])
+    else:
+        sessions["condition"] = labels.where(~labels.isin(rare), OTHER)
+    return SessionData(sessions, data.measures, metadata=dict(data.metadata),
+                       report=data.report, exclusions=data.exclusions, check=False)  # fmt: skip
 
 
 @dataclass
@@ -142,19 +201,46 @@ class Context:
     counts: list[Count] = field(default_factory=list)
     figure_requests: list[FigureRequest] = field(default_factory=list)
     status: dict[int, str] = field(default_factory=dict)
-    _scopes: dict[str, Scope] = field(default_factory=dict)
     #: A reference registry the risk model is fitted on (``benchmark=``), else None.
     benchmark: SessionData | None = None
     #: Results shared by every report of the release (computed once, e.g. the risk model).
     shared: dict[str, Any] = field(default_factory=dict)
     finishers: list[Callable[[Context], None]] = field(default_factory=list)
+    audience: str = "external"
+    window: int = 4
+    flags: set[tuple[str, Hashable, str]] = field(default_factory=set)
+    _scopes: dict[tuple[str, int], Scope] = field(default_factory=dict)
+    _pooled: list[SessionData | None] = field(default_factory=list)
 
-    def scope(self, quarter: str | None = None) -> Scope:
-        """The :class:`Scope` of ``quarter`` (default: the report's), computed once."""
+    @property
+    def internal(self) -> bool:
+        """Whether the report is for the clinic's internal quality review (no suppression)."""
+        return self.audience == "internal"
+
+    def scope(self, quarter: str | None = None, quarters: int = 1) -> Scope:
+        """The :class:`Scope` of ``quarters`` quarters ending with ``quarter``, computed once."""
         q = quarter or self.quarter
-        if q not in self._scopes:
-            self._scopes[q] = scope(self.scope_data, q)
-        return self._scopes[q]
+        if (q, quarters) not in self._scopes:
+            self._scopes[q, quarters] = scope(self.scope_data, q, quarters)
+        return self._scopes[q, quarters]
+
+    @property
+    def window_label(self) -> str:
+        """The pooled tables' period in words (``"12 months to 2026-06-30"``)."""
+        return window_label(self.quarter, self.window)
+
+    @property
+    def pooled(self) -> SessionData | None:
+        """The completed episodes of the window, rare conditions grouped (see the module)."""
+        if not self._pooled:
+            done = self.scope(self.quarter, self.window).completed
+            grouped = None if done is None else group_rare_conditions(done, self.min_cell)
+            self._pooled.append(grouped)
+        return self._pooled[0]
+
+    def flag(self, table: str, row: Hashable, column: str) -> None:
+        """Mark a statistic from fewer than ``min_cell`` units as small n (internal reports)."""
+        self.flags.add((table, row, column))
 
     @property
     def completed(self) -> SessionData | None:
@@ -175,6 +261,7 @@ class Context:
         as_statistic: bool = False,
         parent: int | None = None,
         dependent_cells: Iterable[tuple[Hashable, str]] = (),
+        keep: bool = False,
     ) -> int:
         """Register the count shown at ``tables[table].at[row, column]`` with its population.
 
@@ -184,14 +271,16 @@ class Context:
         count when the cell shows something else: a formatted ``"n (%)"``, or (with
         ``as_statistic=True``) a mean or rate from which the count can be worked out; such a
         cell is blanked with ``"—"`` when its count is hidden. ``dependent_cells`` are
-        further ``(row, column)`` cells computed from it (a Table 1 group's means).
+        further ``(row, column)`` cells computed from it (a Table 1 group's means). With
+        ``keep=True`` the count is hidden to protect another only when nothing else can
+        (the all-conditions rows and the key figures).
         """
         if value is None and published:
             shown: Any = self.tables[table].at[row, column]
             value = int(shown) if pd.notna(shown) else 0
         cell = self.ledger.add(
             unit, ids, table=f"{self.name} / {table}", row=row, column=column, value=value,
-            published=published, parent=parent,
+            published=published, parent=parent, keep=keep,
         )  # fmt: skip
         if published:
             self.counts.append(
@@ -231,7 +320,14 @@ class Context:
         return False
 
     def apply(self) -> None:
-        """Write the markers: statistics of hidden counts first, then the counts' own markers."""
+        """Write the markers: statistics of hidden counts first, then the counts' own markers.
+
+        An internal report hides nothing: it adds a ``small_n`` column to each table with a
+        count from 1 to ``min_cell - 1`` (or a flagged statistic), saying where it is.
+        """
+        if self.internal:
+            self._flag_small()
+            return
         label = suppressed_label(self.min_cell)
         hidden = [c for c in self.counts if self.status.get(c.cell, "published") != "published"]
 
@@ -251,6 +347,26 @@ class Context:
             withheld = c.as_statistic or self.status[c.cell] == "withheld"
             put(c.table, c.row, c.column,
                 HIDDEN if withheld else label if primary else SECONDARY)  # fmt: skip
+
+    def _flag_small(self) -> None:
+        for table, rows in _flag_small_rows(self).items():
+            frame = self.tables[table]
+            note = pd.Series("", index=frame.index, dtype=object)
+            for row, columns in rows.items():
+                plain = all(c in SMALL_N_COLUMNS for c in columns)
+                note.at[row] = SMALL_N if plain else f"{SMALL_N}: {', '.join(map(str, columns))}"
+            frame["small_n"] = note
+
+
+def _flag_small_rows(ctx: Context) -> dict[str, dict[Hashable, list[str]]]:
+    small: dict[str, dict[Hashable, list[str]]] = {}
+    cells = [(c.table, c.row, c.column) for c in ctx.counts
+             if 0 < ctx.ledger.cells[c.cell].value < ctx.min_cell]  # fmt: skip
+    for table, row, column in [*cells, *sorted(ctx.flags, key=str)]:
+        where = small.setdefault(table, {}).setdefault(row, [])
+        if column not in where:
+            where.append(column)
+    return small
 
 
 def rounded(table: pd.DataFrame, rates: Iterable[str] = ()) -> pd.DataFrame:
@@ -273,13 +389,17 @@ def rounded(table: pd.DataFrame, rates: Iterable[str] = ()) -> pd.DataFrame:
 __all__ = [
     "HIDDEN",
     "MIN_CELL",
+    "OTHER",
     "SECONDARY",
+    "SMALL_N",
     "Context",
     "Count",
     "Scope",
     "Section",
+    "group_rare_conditions",
     "previous_quarter",
     "rounded",
     "scope",
     "suppressed_label",
+    "window_label",
 ]

@@ -94,6 +94,7 @@ class Cell:
     published: bool
     members: np.ndarray = field(repr=False)
     parent: int | None = None
+    keep: bool = False
 
 
 class Ledger:
@@ -145,6 +146,7 @@ class Ledger:
         value: int | None = None,
         published: bool = True,
         parent: int | None = None,
+        keep: bool = False,
     ) -> int:
         """Register a count of the distinct ``ids`` (of one ``unit``); return its cell id.
 
@@ -164,6 +166,9 @@ class Ledger:
         parent : int, optional
             The cell this count is a part of (responders of a group's ``n``): when the
             parent is hidden, this count is withheld with it (shown as ``"—"``).
+        keep : bool, default False
+            Hide this count to protect another only when no other count can (an
+            all-conditions row, a key figure).
         """
         if unit not in UNITS:
             raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
@@ -174,8 +179,9 @@ class Ledger:
                 f"population has {len(members)} {unit}s"
             )
         cell = Cell(
-            len(self.cells), unit, table, row, column, len(members), published, members, parent
-        )
+            len(self.cells), unit, table, row, column, len(members), published, members, parent,
+            keep,
+        )  # fmt: skip
         self.cells.append(cell)
         if published:
             self._same.setdefault((unit, members.tobytes()), []).append(cell.id)
@@ -213,6 +219,7 @@ class _Block:
     matrix: np.ndarray  # bool, cells x atoms
     values: np.ndarray
     sizes: np.ndarray  # units per atom (the truth; used only to fix atoms in the fast check)
+    keep: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # hide last
 
     @functools.cached_property
     def sparse(self) -> csr_matrix:
@@ -250,6 +257,7 @@ def _blocks(ledger: Ledger) -> list[_Block]:
                 matrix,
                 np.array([c.value for c in cells], float),
                 np.bincount(atom_of, minlength=n_atoms).astype(float),
+                np.array([getattr(c, "keep", False) for c in cells], bool),
             )
         )
     return out
@@ -551,7 +559,7 @@ def _containers(block: _Block, target: int, status: Sequence[str]) -> list[int]:
     own = a[target]
     holds = (a[:, own].sum(axis=1) == own.sum()) & (np.arange(len(a)) != target)
     rows = [j for j in np.flatnonzero(holds).tolist() if status[block.cells[j]] == "published"]
-    return sorted(rows, key=lambda j: (block.values[j], j))
+    return sorted(rows, key=lambda j: (block.keep[j], block.values[j], j))
 
 
 def _options(
@@ -575,12 +583,12 @@ def _options(
         inside = ~(a[:, ~a[box]].any(axis=1))
         siblings = np.flatnonzero(usable & disjoint & inside & nonempty)
         if len(siblings):
-            return box, sorted(siblings.tolist(), key=lambda j: (block.values[j], j))
+            return box, sorted(siblings.tolist(), key=lambda j: (block.keep[j], block.values[j], j))
     if containers:
         return None, containers  # no sibling: hide the smallest total itself
     overlapping = np.flatnonzero(usable & ~disjoint)
     pool = overlapping if len(overlapping) else np.flatnonzero(usable)
-    return None, sorted(pool.tolist(), key=lambda j: (block.values[j], j))
+    return None, sorted(pool.tolist(), key=lambda j: (block.keep[j], block.values[j], j))
 
 
 def _withhold(ledger: Ledger, status: list[str], base: list[str]) -> None:
@@ -680,7 +688,10 @@ def protect(
     sensitive = [
         c.id for c in ledger.cells if _sensitive(c, m) and status[c.id] != "published"
     ]  # fmt: skip
-    by_size = sorted(added, key=lambda c: (-ledger.cells[c].value, c))[:max_prune]
+    # the cells to keep first, then the largest
+    by_size = sorted(added, key=lambda c: (not ledger.cells[c].keep, -ledger.cells[c].value, c))[
+        :max_prune
+    ]
     for i, cid in enumerate(by_size):
         tell(
             f"disclosure control: hidden cell {i + 1} of {len(by_size)}",

@@ -163,9 +163,11 @@ def render_html(report: Report, *, fragment: bool = False) -> str:
     tables = {k: _display(report.tables[k], k) for s in sections for k in s.tables}
     figures = {k: _png(report.figures[k]) for s in sections for k in s.figures}
     css = (_TEMPLATES / "report.css").read_text(encoding="utf-8")
+    internal = report.meta.get("audience") == "internal"
     return template.render(
         report=report, sections=sections, tables=tables, figures=figures, css=css,
-        fragment=fragment,
+        fragment=fragment, internal=internal,
+        notice=internal_notice(report.clinic) if internal else "",
     )  # fmt: skip
 
 
@@ -226,11 +228,39 @@ def _cover(report: Report) -> pd.DataFrame:
             values.append("; ".join(f"{name} {t:.2f} s" for name, t in v.items()))
         else:
             values.append(v if isinstance(v, int | float) else str(v))
+    if report.meta.get("audience") == "internal":
+        items.insert(0, "Notice")
+        values.insert(0, internal_notice(report.clinic))
     return pd.DataFrame({"item": items, "value": values})
+
+
+def internal_notice(clinic: str) -> str:
+    """The cover's words on an internal report.
+
+    Examples
+    --------
+    >>> internal_notice("CLN-01")[:60]
+    "Internal report: for CLN-01's internal quality review only. "
+    """
+    return (
+        f"Internal report: for {clinic}'s internal quality review only. It must not leave "
+        "the clinic: nothing is suppressed, and counts below the minimum cell are flagged "
+        "small n."
+    )
 
 
 def _legend(report: Report) -> pd.DataFrame:
     m = int(report.meta.get("min_cell", 11))
+    if report.meta.get("audience") == "internal":
+        return pd.DataFrame(
+            {
+                "marker": ["small n"],
+                "meaning": [
+                    f"column Note: a count from 1 to {m - 1}, or a statistic of fewer than {m} "
+                    "episodes, in that row (shown, not suppressed)"
+                ],
+            }
+        )
     return pd.DataFrame(
         {
             "marker": [f"<{m}", "‡", "—", NOT_REACHED],

@@ -46,6 +46,7 @@ from tpdn_outcomes.report.context import (
     previous_quarter,
     rounded,
     suppressed_label,
+    window_label,
 )
 
 ALL = "All conditions"
@@ -78,76 +79,95 @@ def _excluded_ids(ctx: Context, mask: Any = None) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+_KEY_LINES = [
+    "Patients seen", "Sessions", "Episodes ending in the period",
+    "  of which completed (analysed)", "  of which still open (reported apart)",
+    "Mean pain change, NPRS points (95% CI)",
+    "Moderate pain responders, >= 2 points or 30 % (95% CI)",
+    "Sessions with any side effect",
+]  # fmt: skip
+
+
+def _side_effect_masks(s: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Sessions with a side-effect entry, and those whose entry names an event."""
+    if not len(s):
+        return np.zeros(0, bool), np.zeros(0, bool)
+    recorded = s["adverse_events"].notna().to_numpy(dtype=bool)
+    named = (s["adverse_events"].astype("string").fillna("none") != "none").to_numpy(dtype=bool)
+    return recorded, recorded & named
+
+
+def _key_statistics(ctx: Context, column: str, sc: Any) -> None:
+    """Rows 5-7 of the key figures of one period, their counts registered."""
+    table = ctx.tables["key_figures"]
+    table.at[5, column] = table.at[6, column] = HIDDEN
+    if sc.completed is not None:
+        cs = change_summary(sc.completed, measure="pain", by=None).iloc[0]
+        if cs["n"] >= ctx.min_cell or (ctx.internal and cs["n"] > 0):
+            # a mean does not give its n: no count to register (flagged when internal)
+            table.at[5, column] = (
+                f"{cs['mean_change']:.2f} ({cs['ci_low']:.2f} to {cs['ci_high']:.2f})"
+            )
+            if cs["n"] < ctx.min_cell:
+                ctx.flag("key_figures", 5, column)
+        rr = responder_rates(sc.completed, measure="pain", by=None, method="wilson")
+        mod = rr[rr["definition"] == "moderate"].iloc[0]
+        if mod["n"] > 0:
+            table.at[6, column] = (
+                f"{100 * mod['rate']:.0f} % ({100 * mod['ci_low']:.0f} to "
+                f"{100 * mod['ci_high']:.0f} %)"
+            )
+        ep = sc.completed.episodes("pain")
+        has = ep["change"].notna().to_numpy(dtype=bool)
+        resp = responder_flags(ep, "pain", "moderate")
+        for mask in (resp, has & ~resp):
+            ctx.count("key_figures", 6, column, "episode", _ids(ep, "episode_id", mask),
+                      value=int(mask.sum()), as_statistic=True, keep=True)  # fmt: skip
+    s = sc.sessions_in_quarter
+    recorded, event = _side_effect_masks(s)
+    table.at[7, column] = (
+        f"{100 * event.sum() / recorded.sum():.1f} %" if recorded.any() else HIDDEN
+    )
+    if recorded.any():
+        for mask in (event, recorded & ~event):
+            ctx.count("key_figures", 7, column, "session", _ids(s, "session_id", mask),
+                      value=int(mask.sum()), as_statistic=True, keep=True)  # fmt: skip
+
+
 def key_figures(ctx: Context) -> Section:
-    """Counts, pain change, responders and side effects: this quarter and two before."""
-    quarters = [ctx.quarter, previous_quarter(ctx.quarter, 1), previous_quarter(ctx.quarter, 4)]
-    lines = [
-        "Patients seen", "Sessions", "Episodes ending in the quarter",
-        "  of which completed (analysed)", "  of which still open (reported apart)",
-        "Mean pain change, NPRS points (95% CI)",
-        "Moderate pain responders (>= 2 points or 30 %)", "Sessions with any side effect",
-    ]  # fmt: skip
-    table = pd.DataFrame({"figure": lines}, dtype=object)
-    per_q: dict[str, dict[int, tuple[str, np.ndarray]]] = {}
-    for q in quarters:
-        sc = ctx.scope(q)
+    """Counts, pain change, responders and side effects: the quarter, two before, the year."""
+    year = window_label(ctx.quarter, 4)
+    periods = {
+        ctx.quarter: ctx.scope(ctx.quarter),
+        previous_quarter(ctx.quarter, 1): ctx.scope(previous_quarter(ctx.quarter, 1)),
+        previous_quarter(ctx.quarter, 4): ctx.scope(previous_quarter(ctx.quarter, 4)),
+        year: ctx.scope(ctx.quarter, 4),
+    }
+    table = pd.DataFrame({"figure": _KEY_LINES}, dtype=object)
+    ctx.tables["key_figures"] = table
+    for column, sc in periods.items():
         s = sc.sessions_in_quarter
         is_open = sc.ending["open"].fillna(False).to_numpy(dtype=bool)
-        row: dict[int, tuple[str, np.ndarray]] = {
-            0: ("patient", _ids(s, "patient_id")),
-            1: ("session", _ids(s, "session_id")),
-            2: ("episode", _ids(sc.ending, "episode_id")),
-            3: ("episode", _ids(sc.ending, "episode_id", ~is_open)),
-            4: ("episode", _ids(sc.ending, "episode_id", is_open)),
-        }
-        per_q[q] = row
-        table[q] = pd.Series(
-            [len(pd.unique(row[i][1])) if i in row else None for i in range(len(lines))],
-            dtype=object,
+        counts: list[tuple[str, np.ndarray]] = [
+            ("patient", _ids(s, "patient_id")),
+            ("session", _ids(s, "session_id")),
+            ("episode", _ids(sc.ending, "episode_id")),
+            ("episode", _ids(sc.ending, "episode_id", ~is_open)),
+            ("episode", _ids(sc.ending, "episode_id", is_open)),
+        ]
+        table[column] = pd.Series(
+            [len(pd.unique(ids)) for _, ids in counts] + [None] * 3, dtype=object
         )
-        if sc.completed is not None:
-            cs = change_summary(sc.completed, measure="pain", by=None).iloc[0]
-            table.at[5, q] = (
-                f"{cs['mean_change']:.2f} ({cs['ci_low']:.2f} to {cs['ci_high']:.2f})"
-                if cs["n"] >= ctx.min_cell  # a mean does not give its n: no count to register
-                else HIDDEN
-            )
-            rr = responder_rates(sc.completed, measure="pain", by=None)
-            mod = rr[rr["definition"] == "moderate"].iloc[0]
-            table.at[6, q] = f"{100 * mod['rate']:.0f} %" if mod["n"] > 0 else HIDDEN
-        else:
-            table.at[5, q] = table.at[6, q] = HIDDEN
-        recorded = s["adverse_events"].notna().to_numpy(dtype=bool) if len(s) else np.zeros(0, bool)
-        any_event = recorded & (s["adverse_events"].astype("string").fillna("none") != "none")
-        table.at[7, q] = (
-            f"{100 * any_event.sum() / recorded.sum():.1f} %" if recorded.any() else HIDDEN
-        )
-    ctx.tables["key_figures"] = table
-    for q in quarters:
-        for i, (unit, ids) in per_q[q].items():
-            ctx.count("key_figures", i, q, unit, ids)
-        sc = ctx.scope(q)
-        if sc.completed is not None:
-            ep = sc.completed.episodes("pain")
-            has = ep["change"].notna().to_numpy(dtype=bool)
-            resp = responder_flags(ep, "pain", "moderate")
-            ctx.count("key_figures", 6, q, "episode", _ids(ep, "episode_id", resp),
-                      value=int(resp.sum()), as_statistic=True)  # fmt: skip
-            ctx.count("key_figures", 6, q, "episode", _ids(ep, "episode_id", has & ~resp),
-                      value=int((has & ~resp).sum()), as_statistic=True)  # fmt: skip
-        s = sc.sessions_in_quarter
-        if len(s) and s["adverse_events"].notna().any():
-            recorded = s["adverse_events"].notna().to_numpy(dtype=bool)
-            event = recorded & (s["adverse_events"].astype("string").fillna("none") != "none")
-            event = event.to_numpy(dtype=bool) if hasattr(event, "to_numpy") else event
-            for mask in (event, recorded & ~event):
-                ctx.count("key_figures", 7, q, "session", _ids(s, "session_id", mask),
-                          value=int(mask.sum()), as_statistic=True)  # fmt: skip
+        for i, (unit, ids) in enumerate(counts):
+            ctx.count("key_figures", i, column, unit, ids, keep=True)
+        _key_statistics(ctx, column, sc)
     ctx.captions["key_figures"] = (
-        f"Key figures: {ctx.quarter}, the quarter before and the same quarter a year earlier"
+        f"Key figures: {ctx.quarter}, the quarter before, the same quarter a year earlier and "
+        f"the {year}"
     )
-    return Section("key", "Key figures", "This quarter at a glance, beside the quarter before "
-                   "and the same quarter a year earlier.", ["key_figures"])  # fmt: skip
+    return Section("key", "Key figures", "This quarter at a glance, beside the quarter before, "
+                   "the same quarter a year earlier and the trailing year (the four quarters "
+                   f"ending with {ctx.quarter}).", ["key_figures"])  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -200,21 +220,24 @@ def data_flow(ctx: Context) -> Section:
 
 
 def who_was_treated(ctx: Context) -> Section:
-    """Table 1 of the completed episodes by condition, every count registered."""
-    done = ctx.completed
+    """Table 1 of the window's completed episodes (all together), every count registered.
+
+    Not by condition: at a clinic's size nearly every age band or sex of a condition is a
+    small count (the pain table gives each condition's number and baseline).
+    """
+    done = ctx.pooled
     if done is None:
         ctx.tables["table_one"] = pd.DataFrame({"variable": ["no completed episodes"]})
     else:
-        t1 = table_one(done, by="condition", measures=["pain"])
+        t1 = table_one(done, by=None, measures=["pain"])
         tab, groups = t1.table, [str(g) for g in t1.groups]
-        view = t1.formatted().drop(columns=["SMD"]).reset_index(drop=True)
+        view = t1.formatted().drop(columns=["SMD", "Overall"]).reset_index(drop=True)
         ctx.tables["table_one"] = view
         ep = done.episodes("pain")
-        cond = ep["condition"].astype(str)
-        columns = [*groups, "Overall"]
+        columns = groups
 
         def in_group(g: str) -> np.ndarray:
-            return np.ones(len(ep), bool) if g == "Overall" else (cond == g).to_numpy(bool)
+            return np.ones(len(ep), bool)
 
         labels = view["variable"].astype(str).tolist()
         n_row, p_row = labels.index("n_episodes"), labels.index("n_patients")
@@ -242,9 +265,14 @@ def who_was_treated(ctx: Context) -> Section:
             missing = values.isna().to_numpy(bool)
             ctx.count("table_one", head, "Missing", "episode", _ids(ep, "episode_id", missing),
                       value=int(missing.sum()))  # fmt: skip
-    ctx.captions["table_one"] = "Table 1: the completed episodes by condition"
+    ctx.captions["table_one"] = (
+        f"Table 1: the completed episodes of the {ctx.window_label}"
+        if ctx.window > 1
+        else f"Table 1: the completed episodes of {ctx.quarter}"
+    )
     return Section("table1", "Who was treated", "Baseline characteristics of the completed "
-                   "episodes.", ["table_one"])  # fmt: skip
+                   "episodes of the period the tables by condition cover.",
+                   ["table_one"])  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -267,13 +295,13 @@ def _register_change_rows(
             if row[k] != ALL:
                 mask &= (ep[k].astype(str) == str(row[k])).to_numpy(bool)
         cells[i] = ctx.count(table, i, "n", "episode", _ids(ep, "episode_id", mask),
-                             dependents=dependents)  # fmt: skip
+                             dependents=dependents, keep=ALL in set(row[keys]))  # fmt: skip
     return cells
 
 
 def pain(ctx: Context) -> Section:
     """Pain change and responders by condition, with an all-conditions row."""
-    done = ctx.completed
+    done = ctx.pooled
     notes: list[str] = []
     if done is not None:
         cs = pd.concat([change_summary(done, measure="pain", by="condition"),
@@ -305,7 +333,7 @@ def pain(ctx: Context) -> Section:
                 )
                 ctx.count("pain", i, f"{definition}_responders", "episode",
                           _ids(ep, "episode_id", group & hit), dependents=[f"{definition}_rate"],
-                          parent=n_cells[i])  # fmt: skip
+                          parent=n_cells[i], keep=row["condition"] == ALL)  # fmt: skip
                 ctx.count("pain", i, f"{definition}_responders", "episode",
                           _ids(ep, "episode_id", group & ~hit), published=False)  # fmt: skip
         imm = immediate_change(done, measure="pain", by="condition")
@@ -333,8 +361,12 @@ def pain(ctx: Context) -> Section:
             )
 
         ctx.figure("pain_change", draw)
-    ctx.captions["pain"] = "Pain (NPRS 0-10): change from baseline to final, and responders"
-    ctx.captions["pain_immediate"] = "Pain: within-session change (post - pre needling)"
+    ctx.captions["pain"] = (
+        f"Pain (NPRS 0-10), {ctx.window_label}: change from baseline to final, and responders"
+    )
+    ctx.captions["pain_immediate"] = (
+        f"Pain, {ctx.window_label}: within-session change (post - pre needling)"
+    )
     ctx.captions["pain_change"] = (
         "Mean improvement in pain (NPRS points) by condition with 95% confidence intervals; "
         "dashed line: the 2-point MCID. Conditions whose count is not published are not drawn."
@@ -353,7 +385,7 @@ def _by_measure(
     ctx: Context, table: str, result: pd.DataFrame, columns: list[str], dependents: list[str]
 ) -> None:
     """Show ``columns`` of a by-measure-and-condition result; register each row's counts."""
-    done = ctx.completed
+    done = ctx.pooled
     assert done is not None
     frame = result[columns].copy()
     keys = frame["measure"].astype(str)  # the measure's key: for the registration, not shown
@@ -379,7 +411,7 @@ def _by_measure(
 
 def range_of_motion(ctx: Context) -> Section:
     """ROM change by site and condition, and the episodes beyond the site's MDC."""
-    done = ctx.completed
+    done = ctx.pooled
     if done is not None and any(m.startswith("rom:") for m in done.measure_names()):
         rom = rom_change(done, by="condition")
         stats = ["mean_change", "ci_low", "ci_high", "mean_change_pct_normal"]
@@ -396,7 +428,9 @@ def range_of_motion(ctx: Context) -> Section:
             return _figure(lambda ax: plot_rom_change(kept, ax=ax), height=0.45 * len(kept) + 1.6)
 
         ctx.figure("rom_change", draw)
-    ctx.captions["rom"] = "Range of motion by site (degrees; mouth opening in mm)"
+    ctx.captions["rom"] = (
+        f"Range of motion by site, {ctx.window_label} (degrees; mouth opening in mm)"
+    )
     ctx.captions["rom_change"] = (
         "Mean change in range of motion as a percent of each site's normative range with 95% "
         "CI; vertical ticks: the minimal detectable change. Sites and conditions whose count "
@@ -409,12 +443,12 @@ def range_of_motion(ctx: Context) -> Section:
 
 def function(ctx: Context) -> Section:
     """Function and disability change by instrument and condition."""
-    done = ctx.completed
+    done = ctx.pooled
     if done is not None and any(m.startswith("function:") for m in done.measure_names()):
         fn = function_change(done, by="condition")
         stats = ["mean_baseline", "mean_change", "ci_low", "ci_high", "mean_improvement"]
         _by_measure(ctx, "function", fn, ["measure", "condition", "n", *stats], stats)
-    ctx.captions["function"] = "Function and disability by instrument"
+    ctx.captions["function"] = f"Function and disability by instrument, {ctx.window_label}"
     return Section("function", "Function", "Change on each function or disability "
                    "instrument; improvement is signed so that positive is better.",
                    ["function"])  # fmt: skip
@@ -427,7 +461,7 @@ def function(ctx: Context) -> Section:
 
 def time_to_relief(ctx: Context) -> Section:
     """Kaplan-Meier median days to a meaningful pain response, by condition."""
-    done = ctx.completed
+    done = ctx.pooled
     notes: list[str] = []
     if done is not None:
         ttr = time_to_response(done, measure="pain", by="condition")
@@ -474,7 +508,7 @@ def time_to_relief(ctx: Context) -> Section:
             "coming before responding are censored at their last session."
         ]
     ctx.captions["time_to_relief"] = (
-        "Days to a meaningful pain response: Kaplan-Meier median (95% CI)"
+        f"Days to a meaningful pain response, {ctx.window_label}: Kaplan-Meier median (95% CI)"
     )
     return Section("relief", "Time to relief", "How many days it took until pain had improved "
                    "by a clinically meaningful amount.", ["time_to_relief"], ["time_to_relief"],
@@ -488,6 +522,8 @@ def time_to_relief(ctx: Context) -> Section:
 
 def side_effects(ctx: Context) -> Section:
     """Share of sessions and of patients with each side effect in the quarter."""
+    # the quarter alone: not a table by condition, and a small clinic's quarter has enough
+    # sessions (pooling a year's sessions cost 4x the ledger's work at 250k a quarter)
     q_sessions = ctx.scope_data.filter(quarter=ctx.quarter)
     s = q_sessions.sessions
     if len(s) and s["adverse_events"].notna().any():
@@ -495,12 +531,15 @@ def side_effects(ctx: Context) -> Section:
         table = ae[["event", "unit", "n", "events", "rate", "ci_low", "ci_high"]].copy()
         ctx.tables["adverse_events"] = rounded(table, ["rate", "ci_low", "ci_high"])
         recorded = s["adverse_events"].notna().to_numpy(bool)
-        words = s["adverse_events"].astype("string").fillna("").str.split(";")
+        # the entries are few distinct texts: split each once (a window has many sessions)
+        codes, entries = pd.factorize(s["adverse_events"].astype("string").fillna(""))
+        words = [str(e).split(";") for e in entries]
         for i, row in table.iterrows():
             if row["event"] == "any":
-                has = recorded & ~words.map(lambda w: w == ["none"]).to_numpy(bool)
+                has = recorded & ~np.array([w == ["none"] for w in words], bool)[codes]
             else:
-                has = words.map(lambda w, e=str(row["event"]): e in w).to_numpy(bool) & recorded
+                named = np.array([str(row["event"]) in w for w in words], bool)
+                has = named[codes] & recorded
             id_col = "session_id" if row["unit"] == "session" else "patient_id"
             hit = _ids(s, id_col, has)
             all_ids = _ids(s, id_col, recorded)
@@ -526,7 +565,7 @@ def side_effects(ctx: Context) -> Section:
 
 def breakdowns(ctx: Context) -> Section:
     """Pain change by practitioner role, and with and without a twitch response."""
-    done = ctx.completed
+    done = ctx.pooled
     if done is not None:
         role = change_summary(done, measure="pain", by="practitioner_role")
         table = role[["practitioner_role", "n", "mean_change", "ci_low", "ci_high"]].copy()
@@ -547,9 +586,10 @@ def breakdowns(ctx: Context) -> Section:
             mask = use & (twitch == flag).fillna(False).to_numpy(bool)
             ctx.count("twitch", 0, column, "episode", _ids(ep, "episode_id", mask),
                       dependents=stats)  # fmt: skip
-    ctx.captions["by_role"] = "Pain change by practitioner role"
+    ctx.captions["by_role"] = f"Pain change by practitioner role, {ctx.window_label}"
     ctx.captions["twitch"] = (
-        "Pain change with and without a local twitch response (an association, not an effect)"
+        f"Pain change with and without a local twitch response, {ctx.window_label} (an "
+        "association, not an effect)"
     )
     return Section("breakdowns", "Practitioner role and twitch response", "",
                    ["by_role", "twitch"])  # fmt: skip
@@ -651,26 +691,64 @@ def clinics(ctx: Context) -> Section | None:
 # ---------------------------------------------------------------------------
 
 
-def methods_text(min_cell: int) -> str:
-    """The methods paragraph, with the disclosure rules of ``min_cell``."""
+def _privacy_text(min_cell: int, audience: str) -> str:
     label = suppressed_label(min_cell)
+    if audience == "internal":
+        return (
+            "Audience: internal. This report is for the clinic's own quality review and must "
+            "not leave the clinic: nothing is suppressed. Every count from 1 to "
+            f"{min_cell - 1}, and every statistic computed from fewer than {min_cell} "
+            'episodes, is flagged "small n" in the table\'s last column (Note), with its '
+            "interval shown; such numbers are imprecise and identify few patients. "
+        )
+    return (
+        f"Audience: external. Privacy: any count from 1 to {min_cell - 1} is shown as {label}; "
+        f"a count hidden so that such a count cannot be worked out from the others is shown "
+        f"as {SECONDARY}; statistics of a hidden count are shown as {HIDDEN}, and groups whose "
+        "count is hidden are not drawn. Which counts to hide is decided over every report of "
+        "the run together (the all-clinics report, each clinic's report, the earlier quarters "
+        "and the pooled tables beside the current quarter), and audited: for every hidden "
+        "count an intruder's linear programmes over everything published give its smallest "
+        f"and largest possible value, and the reports are written only when every count "
+        f"shown as {label} could still be anything from 1 to {min_cell - 1} (and the interval "
+        f"is at least {min_cell - 1} wide). "
+    )
+
+
+def methods_text(min_cell: int, *, audience: str = "external", window: int = 4) -> str:
+    """The methods paragraph: definitions, pooling, the audience's disclosure rules.
+
+    Examples
+    --------
+    >>> "must not leave the clinic" in methods_text(11, audience="internal")
+    True
+    >>> "12 months" in methods_text(11, window=4), "quarter alone" in methods_text(11, window=1)
+    (True, True)
+    """
+    pooled = (
+        "the quarter alone" if window == 1
+        else f"the {3 * window} months ending with the quarter ({window} quarters)"
+    )  # fmt: skip
     return (
         "An episode is a course of treatment of one patient for one condition (a gap of more "
         "than 90 days starts a new one). Its change is the last post-needling score minus the "
         "first pre-needling score (final - baseline); for pain, negative is better. An episode "
         "is open when its last session lies within 30 days of the data's end (one date for "
-        "every report of a run). Intervals are 95% t intervals for means, Wilson intervals for "
+        "every report of a run). The key figures count the patients and sessions seen in each "
+        "period and the episodes whose last session falls in it; the mean pain change is "
+        "that of the completed episodes with a pain change, with its 95% t interval, and the "
+        "moderate responder rate (pain down by at least 2 points or 30 %) is the share of "
+        "those episodes, with its Wilson score interval (responder_rates, method='wilson'); "
+        "the side-effect rate is the share of the period's sessions with a side-effect entry "
+        "that name an event. The trailing year is the four quarters ending with the quarter. "
+        f"The tables by condition pool the completed episodes ending in {pooled} (their "
+        "captions name the period); conditions with fewer than "
+        f'{min_cell} completed episodes in that period are grouped as "Other conditions" '
+        "before anything is suppressed, and the all-conditions row is shown whenever it can "
+        "be published. Intervals are 95% t intervals for means, Wilson intervals for "
         "responder rates, exact (Clopper-Pearson) intervals for side effects. "
-        f"Privacy: any count from 1 to {min_cell - 1} is shown as {label}; a count hidden so "
-        f"that such a count cannot be worked out from the others is shown as {SECONDARY}; "
-        f"statistics of a hidden count are shown as {HIDDEN}, and groups whose count is hidden "
-        "are not drawn. Which counts to hide is decided over every report of the run together "
-        "(the all-clinics report, each clinic's report and the earlier quarters beside the "
-        "current one), and audited: for every hidden count an intruder's linear programmes "
-        "over everything published give its smallest and largest possible value, and the "
-        f"reports are written only when every count shown as {label} could still be anything "
-        f"from 1 to {min_cell - 1} (and the interval is at least {min_cell - 1} wide). "
-        "Statistics are stored at the precision shown. "
+        + _privacy_text(min_cell, audience)
+        + "Statistics are stored at the precision shown. "
         "Caveats: these are uncontrolled before/after data from routine care. Change from "
         "baseline includes natural recovery, regression to the mean (patients come when pain "
         "is high) and placebo response; it is not a treatment effect. Percent change is "
@@ -686,7 +764,8 @@ def methods(ctx: Context) -> Section:
     ctx.captions["mcid"] = "Clinically meaningful change thresholds used"
     ctx.tables["mdc"] = mdc_registry()[["site", "mdc", "unit", "confidence", "citation"]]
     ctx.captions["mdc"] = "Minimal detectable change of each ROM site"
-    return Section("methods", "Methods and definitions", methods_text(ctx.min_cell),
+    text = methods_text(ctx.min_cell, audience=ctx.audience, window=ctx.window)
+    return Section("methods", "Methods and definitions", text,
                    ["mcid", "mdc"])  # fmt: skip
 
 
