@@ -42,7 +42,7 @@ SIZE_EXEMPT: dict[str, str] = {}
 #: Functions still longer than MAX_FUNCTION_LINES: "module.py:qualname" -> lines now (a
 #: ceiling). Shrink-only: split one, then delete its entry.
 STILL_TOO_LONG: dict[str, int] = {
-    "tpdn_outcomes/cli.py:_cmd_report": 86,
+    "tpdn_outcomes/cli.py:_cmd_report": 85,
     "tpdn_outcomes/datasets.py:_readme": 126,
     "tpdn_outcomes/datasets.py:_simulate": 268,
     "tpdn_outcomes/datasets.py:make_messy": 107,

@@ -141,10 +141,10 @@ def test_internal_report_suppresses_nothing_and_flags_small_n(
     assert "must not leave the clinic" in html and "internal quality review" in html
     assert "small n" in html
     internal.to_excel(str(tmp_path / "r.xlsx"))
-    sheet = pd.read_excel(tmp_path / "r.xlsx", sheet_name="pain")
-    assert "small_n" in sheet.columns
-    cover = pd.read_excel(tmp_path / "r.xlsx", sheet_name="cover")
-    assert "must not leave the clinic" in " ".join(cover["value"].astype(str))
+    sheet = pd.read_excel(tmp_path / "r.xlsx", sheet_name="Pain")
+    assert "Note" in sheet.columns  # the small_n column, under its human label
+    cover = pd.read_excel(tmp_path / "r.xlsx", sheet_name="Cover")
+    assert "must not leave the clinic" in " ".join(cover["Value"].astype(str))
     # the internal pain table is the truth, pooled over the window
     done = _completed(network, "2025-04-01", "2026-03-31")
     pairs = done.dropna(subset=["change"])

@@ -39,6 +39,7 @@ _SMALL = re.compile(r"^<(\d+)$")
 _NUM = r"-?\d[\d,]*(?:\.\d+)?"
 _CI = re.compile(rf"^({_NUM}) \(({_NUM}) to ({_NUM})\)$")
 _PCT = re.compile(rf"^({_NUM}) ?%$")
+_PCT_CI = re.compile(rf"^({_NUM}) ?% \(({_NUM}) to ({_NUM}) ?%\)$")
 _PAIR = re.compile(rf"^({_NUM}) \(({_NUM})\)$")
 _IQR = re.compile(rf"^({_NUM}) \[({_NUM}), ({_NUM})\]$")
 _PLAIN = re.compile(rf"^{_NUM}$")
@@ -134,6 +135,8 @@ def parse_cell(column: str, value: Any, rate: bool = False) -> _Cell:
     (-2.44, -2.82, -2.06)
     >>> c = parse_cell("2026Q1", "38.5 %"); (c.values, c.number_format)
     ((0.385,), '0.0%')
+    >>> c = parse_cell("2026Q1", "69 % (60 to 77 %)"); (c.values, c.number_format)
+    ((0.69, 0.6, 0.77), '0%')
     >>> parse_cell("n", "<11").note
     '<11: a count from 1 to 10, not shown'
     """
@@ -157,6 +160,10 @@ def parse_cell(column: str, value: Any, rate: bool = False) -> _Cell:
     if ci:
         nums = tuple(_number(g) for g in ci.groups())
         return _Cell(values=nums, number_format=_fmt(_decimals(ci[1])), parts=3)
+    pct_ci = _PCT_CI.match(text)
+    if pct_ci:
+        nums = tuple(_number(g) / 100 for g in pct_ci.groups())
+        return _Cell(values=nums, number_format=_fmt(_decimals(pct_ci[1]), percent=True), parts=3)
     pct = _PCT.match(text)
     if pct:
         return _Cell(values=(_number(pct[1]) / 100,),
