@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import warnings
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from samples import FOUR_CLINIC_SESSIONS_SHA256, four_clinic_path
 
 from tpdn_outcomes import datasets, schema
 from tpdn_outcomes.datasets import (
@@ -19,6 +21,7 @@ from tpdn_outcomes.datasets import (
     SAMPLE_FILES,
     ground_truth,
     make_messy,
+    sample_frame,
     synthesize,
     to_long,
     wide_columns,
@@ -588,3 +591,19 @@ def test_load_sample_kinds_agree(kind: str) -> None:
 def test_load_sample_rejects_unknown_kind() -> None:
     with pytest.raises(ValueError, match="kind"):
         datasets.load_sample("parquet")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------
+# the four-clinic sample the R-referenced tests use
+# ---------------------------------------------------------------------------
+
+
+def test_four_clinic_sample_is_the_sample_shipped_before_the_network(sample) -> None:
+    """The ``sample`` fixture's file is byte for byte the ``data/sample/sessions.csv`` of
+    main at fac2832 (before the seven-clinic network), so the R-referenced values hold."""
+    text = four_clinic_path("sessions.csv").read_bytes()
+    assert hashlib.sha256(text).hexdigest() == FOUR_CLINIC_SESSIONS_SHA256
+    assert sample_frame("four_clinics").equals(synthesize())
+    assert sample.sessions.shape == (2726, 15)
+    assert sample.measures.shape == (11988, 6)
+    assert sorted(sample.sessions["clinic_id"].unique()) == [f"CLN-0{i}" for i in range(1, 5)]
