@@ -114,7 +114,7 @@ SAMPLES: dict[str, SampleDesign] = {
         SAMPLE_START,
         SAMPLE_QUARTERS,
         SAMPLE_SEED,
-        "7 clinics of different sizes, eight quarters from 2024-07-01",
+        "eight quarters from 2024-07-01",
     ),
     "four_clinics": SampleDesign(
         DEFAULT_PATIENTS,
@@ -122,7 +122,7 @@ SAMPLES: dict[str, SampleDesign] = {
         "2025-01-01",
         6,
         DEFAULT_SEED,
-        "4 clinics, six quarters from 2025-01-01",
+        "six quarters from 2025-01-01",
     ),
 }
 _EXCEL_MAX_ROWS = 1_048_576  # rows of an Excel sheet, the header included
@@ -1362,8 +1362,9 @@ Load them with `export_date="{SAMPLE_EXPORT_DATE}"` (the day after the last quar
 | `measures_long.csv` | {len(measures)} | the long form, part 2: one row per session x measure x timing |
 | `sessions_with_errors.csv` | {len(messy)} | a messy export of {len(messy) - 1} clean sessions plus one repeated row, with {len(planted)} planted problems (below), for the validation walkthrough |
 
-Quarters and clinics: completed episodes per clinic and quarter of their last session
-(episodes that stopped early or were still open at the end are not counted):
+Completed episodes per clinic and quarter of their last session, as the quarterly report
+counts them (episodes stopped early count; those still open, with a session in the 30 days
+before the export date, do not, so the last quarter is short):
 
 {_completed_table(wide)}
 
