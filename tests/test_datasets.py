@@ -607,3 +607,23 @@ def test_four_clinic_sample_is_the_sample_shipped_before_the_network(sample) -> 
     assert sample.sessions.shape == (2726, 15)
     assert sample.measures.shape == (11988, 6)
     assert sorted(sample.sessions["clinic_id"].unique()) == [f"CLN-0{i}" for i in range(1, 5)]
+
+
+def test_shipped_sample_is_a_seven_clinic_network(network) -> None:
+    """Issue 21 item 5: 7 clinics over 8 quarters to the export date's quarter, one large
+    clinic with about 150 completed episodes a quarter, the smallest with about 40
+    (completed as the report counts them: ending in the quarter and not open)."""
+    ep = network.episodes("pain")
+    done = ep[~ep["open"].fillna(False).to_numpy(dtype=bool)]
+    counts = pd.crosstab(done["clinic_id"].astype(str), done["last_date"].dt.to_period("Q"))
+    assert list(counts.index) == [f"CLN-0{i}" for i in range(1, 8)]
+    assert [str(q) for q in counts.columns] == [
+        "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2"
+    ]  # fmt: skip
+    assert str(pd.Period(datasets.SAMPLE_EXPORT_DATE, "D") - 1) == "2026-06-30"
+    # the full quarters (the first has no episodes carried in; the last ends with open ones)
+    steady = counts.iloc[:, 1:-1].mean(axis=1)
+    assert 130 <= steady["CLN-01"] <= 170
+    assert 33 <= steady["CLN-07"] <= 47
+    assert steady.iloc[1:].max() < 100  # one large clinic, the others small
+    assert (counts.iloc[:, -1] >= 25).all()  # the report quarter still has every clinic
