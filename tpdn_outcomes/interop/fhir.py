@@ -681,7 +681,7 @@ def from_fhir(
     >>> from tpdn_outcomes import load_sample
     >>> data = from_fhir(to_fhir(load_sample()), export_date="2026-07-01")
     >>> len(data.sessions)
-    2726
+    16189
     """
     from tpdn_outcomes.validate import load_sessions
 

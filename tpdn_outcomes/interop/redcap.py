@@ -298,7 +298,7 @@ def to_redcap(data: SessionData) -> tuple[pd.DataFrame, pd.DataFrame]:
     >>> from tpdn_outcomes import load_sample
     >>> records, dictionary = to_redcap(load_sample())
     >>> records["redcap_repeat_instrument"].value_counts().to_dict()
-    {'session': 2726, '': 600}
+    {'session': 16189, '': 3400}
     """
     s = data.sessions.reset_index(drop=True)
     m = data.measures
