@@ -1604,6 +1604,8 @@ def _load_sessions() -> Callable[..., SessionData]:
 def load_sample(kind: Literal["wide", "long", "xlsx"] = "wide", **options: Any) -> SessionData:
     """Load the synthetic sample shipped with the package.
 
+    Seven clinics over two years (:data:`SAMPLES`), ``CLN-01`` the largest.
+
     Parameters
     ----------
     kind : {"wide", "long", "xlsx"}, default "wide"
