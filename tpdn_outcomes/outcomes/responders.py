@@ -50,7 +50,7 @@ def responder_flags(
     >>> from tpdn_outcomes import load_sample
     >>> ep = load_sample().episodes("pain")
     >>> int(responder_flags(ep, "pain").sum())
-    453
+    2657
     """
     defs = mcid_for(measure)
     if defs.empty:
