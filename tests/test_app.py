@@ -18,6 +18,7 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("multipart")
 
+from samples import four_clinic_path
 from starlette.testclient import TestClient
 
 from tpdn_outcomes.app.security import COOKIE, Security
@@ -37,7 +38,8 @@ def spaces(tmp_path: Path) -> Workspaces:
 
 @pytest.fixture
 def client(spaces: Workspaces):  # type: ignore[no-untyped-def]
-    app = create_app(Security(token=TOKEN, max_upload_mb=1), spaces)
+    # 5 MB: the shipped sample's sessions.csv (about 2.4 MB) fits, the oversized tests do not
+    app = create_app(Security(token=TOKEN, max_upload_mb=5), spaces)
     with TestClient(app, base_url=BASE) as c:
         c.get(f"/?token={TOKEN}", follow_redirects=False)
         yield c
@@ -158,16 +160,16 @@ def test_fake_excel_is_refused(client: TestClient) -> None:
 
 def test_oversized_upload_is_refused_with_the_limit(client: TestClient) -> None:
     wid = _workspace(client)
-    r = _upload(client, wid, "big.csv", b"a,b\n" + b"1,2\n" * 400_000)
+    r = _upload(client, wid, "big.csv", b"a,b\n" + b"1,2\n" * 1_500_000)  # 6 MB
     assert r.status_code == 413
-    assert "1 MB" in r.text and "--max-upload-mb" in r.text
+    assert "5 MB" in r.text and "--max-upload-mb" in r.text
 
 
 def test_oversized_body_without_length_is_refused(client: TestClient) -> None:
     wid = _workspace(client)
 
     def chunks():  # type: ignore[no-untyped-def]
-        for _ in range(40):
+        for _ in range(100):  # 6.5 MB
             yield b"x" * 65536
 
     r = client.post(
@@ -314,7 +316,7 @@ def test_column_mapping_with_suggestions_saved_and_loaded(client: TestClient) ->
     from tpdn_outcomes.validate import load_sessions
 
     data = load_sessions(frame, column_map=saved)
-    assert data.metadata["n_patients"] == 600
+    assert data.metadata["n_patients"] == frame["Pateint Ident"].nunique()
     # load it into a fresh tab
     other = _workspace(client)
     _upload(client, other, "renamed.csv", frame.to_csv(index=False).encode())
@@ -422,7 +424,11 @@ def test_report_and_release_are_the_librarys(client: TestClient) -> None:
     assert captions
     for caption in captions:
         assert _html.escape(caption, quote=False) in html.text
-    # every clinic as one zip with its manifest
+    # every clinic as one zip with its manifest: the four-clinic sample (tests/samples.py),
+    # as a release of the shipped seven clinics takes minutes on a busy machine
+    wid = _workspace(client)
+    _upload(client, wid, "sessions.csv", four_clinic_path("sessions.csv").read_bytes())
+    _wait(client, wid)
     client.post(
         f"/w/{wid}/report",
         data={"quarter": "2026Q1", "min_cell": "11", "what": "release", "format": "html"},
@@ -485,7 +491,8 @@ def test_report_settings_are_checked(client: TestClient) -> None:
     assert r.status_code == 400 and "external or internal" in r.text
 
 
-def test_explore_shows_the_librarys_tables(client: TestClient, sample) -> None:  # type: ignore[no-untyped-def]
+def test_explore_shows_the_librarys_tables(client: TestClient, network) -> None:  # type: ignore[no-untyped-def]
+    sample = network  # the app's sample button loads the shipped sample
     from tpdn_outcomes.outcomes import change_summary
 
     wid = _workspace(client)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from samples import four_clinic_path as sample_path  # the sample fixture's files
 
 from tpdn_outcomes import __version__
 from tpdn_outcomes.cli import main
-from tpdn_outcomes.datasets import sample_path
 
 EXPORT = ["--export-date", "2026-11-24"]
 

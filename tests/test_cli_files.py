@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from samples import four_clinic_path as sample_path  # the sample fixture's files
 
 from tpdn_outcomes import __version__
 from tpdn_outcomes._files import (
@@ -27,7 +28,7 @@ from tpdn_outcomes._files import (
 )
 from tpdn_outcomes.cli import main
 from tpdn_outcomes.data import SessionData
-from tpdn_outcomes.datasets import sample_path, synthesize
+from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.report import files as report_files
 from tpdn_outcomes.report.files import (
     ReportNameClash,

@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from samples import four_clinic_path as sample_path  # the sample fixture's files
 
 from tpdn_outcomes import parse_quarter, quarter_bounds
 from tpdn_outcomes.cli import cli_words, main
 from tpdn_outcomes.data import QuarterError, SessionData
-from tpdn_outcomes.datasets import sample_path
 
 validate_module = sys.modules[
     "tpdn_outcomes.validate"

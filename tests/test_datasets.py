@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import warnings
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from samples import FOUR_CLINIC_SESSIONS_SHA256, four_clinic_path
 
 from tpdn_outcomes import datasets, schema
 from tpdn_outcomes.datasets import (
@@ -19,6 +21,7 @@ from tpdn_outcomes.datasets import (
     SAMPLE_FILES,
     ground_truth,
     make_messy,
+    sample_frame,
     synthesize,
     to_long,
     wide_columns,
@@ -599,6 +602,42 @@ def test_clinic_weights_set_the_clinics_sizes() -> None:
     share = wide.groupby("clinic_id", observed=True)["patient_id"].nunique() / 3000
     assert share["CLN-01"] == pytest.approx(4 / 6, abs=0.03)
     assert share["CLN-03"] == pytest.approx(1 / 6, abs=0.03)
-    for bad in ([1, 1], [1, 0, 1], [1, float("nan"), 1]):
-        with pytest.raises(ValueError, match="clinic_weights must be 3 positive numbers"):
+    for bad in ([1, 0, 1], [1, float("nan"), 1]):
+        with pytest.raises(ValueError, match="clinic_weights must be one or more positive"):
             synthesize(n_patients=50, n_clinics=3, clinic_weights=bad)
+
+
+# ---------------------------------------------------------------------------
+# the four-clinic sample the R-referenced tests use
+# ---------------------------------------------------------------------------
+
+
+def test_four_clinic_sample_is_the_sample_shipped_before_the_network(sample) -> None:
+    """The ``sample`` fixture's file is byte for byte the ``data/sample/sessions.csv`` of
+    main at fac2832 (before the seven-clinic network), so the R-referenced values hold."""
+    text = four_clinic_path("sessions.csv").read_bytes()
+    assert hashlib.sha256(text).hexdigest() == FOUR_CLINIC_SESSIONS_SHA256
+    assert sample_frame("four_clinics").equals(synthesize())
+    assert sample.sessions.shape == (2726, 15)
+    assert sample.measures.shape == (11988, 6)
+    assert sorted(sample.sessions["clinic_id"].unique()) == [f"CLN-0{i}" for i in range(1, 5)]
+
+
+def test_shipped_sample_is_a_seven_clinic_network(network) -> None:
+    """Issue 21 item 5: 7 clinics over 8 quarters to the export date's quarter, one large
+    clinic with about 150 completed episodes a quarter, the smallest with about 40
+    (completed as the report counts them: ending in the quarter and not open)."""
+    ep = network.episodes("pain")
+    done = ep[~ep["open"].fillna(False).to_numpy(dtype=bool)]
+    counts = pd.crosstab(done["clinic_id"].astype(str), done["last_date"].dt.to_period("Q"))
+    assert list(counts.index) == [f"CLN-0{i}" for i in range(1, 8)]
+    assert [str(q) for q in counts.columns] == [
+        "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2"
+    ]  # fmt: skip
+    assert str(pd.Period(datasets.SAMPLE_EXPORT_DATE, "D") - 1) == "2026-06-30"
+    # the full quarters (the first has no episodes carried in; the last ends with open ones)
+    steady = counts.iloc[:, 1:-1].mean(axis=1)
+    assert 130 <= steady["CLN-01"] <= 170
+    assert 33 <= steady["CLN-07"] <= 47
+    assert steady.iloc[1:].max() < 100  # one large clinic, the others small
+    assert (counts.iloc[:, -1] >= 25).all()  # the report quarter still has every clinic

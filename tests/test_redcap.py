@@ -26,7 +26,8 @@ def _load(records: object, **kw: object):  # type: ignore[no-untyped-def]
         return load_redcap(records, export_date="2026-07-01", **kw)  # type: ignore[arg-type]
 
 
-def test_sample_project_reads_back_into_the_same_data(sample: SessionData) -> None:
+def test_sample_project_reads_back_into_the_same_data(network: SessionData) -> None:
+    sample = network  # the shipped project is the shipped sample
     data = _load(RECORDS, data_dictionary=DICTIONARY)
     assert data.measure_names() == sample.measure_names()
     for col in ("patient_id", "condition", "clinic_id", "practitioner_role", "age_band", "sex",
@@ -44,7 +45,8 @@ def test_sample_project_reads_back_into_the_same_data(sample: SessionData) -> No
     pd.testing.assert_frame_equal(dictionary.astype(str), shipped_dict)
 
 
-def test_longitudinal_project_with_events_reads_the_same(sample: SessionData) -> None:
+def test_longitudinal_project_with_events_reads_the_same(network: SessionData) -> None:
+    sample = network
     # the sample project rewritten as a longitudinal one: an enrolment event with the
     # patient fields and one event per session, no repeating instrument
     records = pd.read_csv(RECORDS, dtype=str, keep_default_na=False)
@@ -82,7 +84,7 @@ def test_label_export_needs_no_dictionary(sample: SessionData) -> None:
         assert list(table[col].astype(str)) == list(raw[col].astype(str)), col
 
 
-def test_mapping_file_renames_fields(tmp_path: Path) -> None:
+def test_mapping_file_renames_fields(tmp_path: Path, network: SessionData) -> None:
     records = pd.read_csv(RECORDS, dtype=str, keep_default_na=False).rename(
         columns={"record_id": "pid", "clinic": "site"}
     )
@@ -98,7 +100,10 @@ def test_mapping_file_renames_fields(tmp_path: Path) -> None:
         'twitch = "twitch_response"\nadverse = "adverse_events"\n'
     )
     table = read_redcap(records, data_dictionary=dictionary, mapping=mapping)
-    assert table["clinic_id"].iloc[0] == "CLN-01" and table["patient_id"].iloc[0] == "P00001"
+    first = network.sessions.iloc[0]  # P00001, the first record of the shipped project
+    assert (
+        table["clinic_id"].iloc[0] == first["clinic_id"] and table["patient_id"].iloc[0] == "P00001"
+    )
 
 
 def test_identifier_fields_are_refused() -> None:
@@ -132,9 +137,11 @@ def test_bad_codes_and_missing_columns_name_the_place() -> None:
 
 
 def test_cli_converts_redcap(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], sample: SessionData
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], network: SessionData
 ) -> None:
     from tpdn_outcomes.cli import main
+
+    sample = network  # the shipped project is the shipped sample
 
     out = tmp_path / "adtpdn.parquet"
     assert main(["convert", str(RECORDS), str(out), "--from", "redcap", "--to", "adam",

@@ -17,8 +17,10 @@ import pytest
 
 pytest.importorskip("duckdb")
 
+from samples import four_clinic_path as sample_path  # the R reference data
+
 from tpdn_outcomes import load_sessions, outcomes, validate
-from tpdn_outcomes.datasets import sample_path, synthesize
+from tpdn_outcomes.datasets import synthesize
 from tpdn_outcomes.errors import DataQualityWarning, SchemaError
 from tpdn_outcomes.privacy import IdentifierError
 from tpdn_outcomes.registry import Registry, open_registry, write_registry

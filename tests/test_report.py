@@ -17,11 +17,12 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from samples import four_clinic_path as sample_path  # the sample fixture's files
+from samples import load_four_clinics as load_sample
 
-from tpdn_outcomes import load_sample, load_sessions
+from tpdn_outcomes import load_sessions
 from tpdn_outcomes.cli import main
 from tpdn_outcomes.data import SessionData
-from tpdn_outcomes.datasets import sample_path
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.report import PdfEngineMissing, Report, quarterly_report
 from tpdn_outcomes.report.build import HIDDEN, SECONDARY

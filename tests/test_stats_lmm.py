@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from samples import load_four_clinics as load_sample  # the R reference data
 
-from tpdn_outcomes import load_sample
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import trajectory_model
 from tpdn_outcomes.stats import lmm

@@ -23,9 +23,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from samples import load_four_clinics as load_sample  # the R reference data
 from test_stats_mmrm import _r_to_ours as _ours  # R's coefficient names in ours
 
-from tpdn_outcomes.datasets import load_sample
 from tpdn_outcomes.errors import DataQualityWarning
 from tpdn_outcomes.outcomes import visit_model
 from tpdn_outcomes.stats import mmrm

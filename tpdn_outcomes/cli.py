@@ -433,8 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--out", required=True, metavar="DIR", help="folder to write to (created if needed)"
     )
-    s.add_argument("--patients", type=int, default=600, help="number of patients (default 600)")
-    s.add_argument("--seed", type=int, default=20260101, help="random seed (default 20260101)")
+    s.add_argument("--patients", type=int, help="number of patients (default 3400, as shipped)")
+    s.add_argument("--seed", type=int, help="random seed (default 20240703, as shipped)")
 
     d = sub.add_parser(
         "demo",
@@ -601,7 +601,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from tpdn_outcomes.datasets import write_sample
 
-    if args.patients < 1:
+    if args.patients is not None and args.patients < 1:
         raise _UsageError("--patients must be at least 1")
     paths = write_sample(Path(args.out), n_patients=args.patients, seed=args.seed)
     for name, path in paths.items():

@@ -146,7 +146,7 @@ class SessionData:
     >>> bool((done["change"] == done["final"] - done["baseline"]).all())
     True
     >>> ep["note"].value_counts()[lambda c: c > 0].to_dict()
-    {'': 657, 'no final value: no post value after the baseline': 2}
+    {'': 3818, 'no final value: no post value after the baseline': 10}
     """
 
     def __init__(

@@ -51,11 +51,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_SEED",
+    "SAMPLES",
     "SAMPLE_EXPORT_DATE",
     "SAMPLE_FILES",
     "ground_truth",
     "load_sample",
     "make_messy",
+    "sample_frame",
     "sample_path",
     "synthesize",
     "to_long",
@@ -63,18 +65,66 @@ __all__ = [
     "write_sample",
 ]
 
-#: Seed of the shipped sample.
+#: Seed of :func:`synthesize` (and of the four-clinic sample).
 DEFAULT_SEED = 20260101
-#: Patients in the shipped sample.
+#: Patients of :func:`synthesize` (and of the four-clinic sample).
 DEFAULT_PATIENTS = 600
+#: Seed of the shipped sample (the seven-clinic network).
+SAMPLE_SEED = 20240703
+#: Patients in the shipped sample.
+SAMPLE_PATIENTS = 3400
+#: Relative sizes of the shipped sample's clinics ``CLN-01`` ... ``CLN-07``: about the
+#: completed episodes per quarter of each (one large clinic, six smaller ones).
+SAMPLE_CLINIC_WEIGHTS: tuple[int, ...] = (150, 80, 65, 55, 50, 45, 40)
+#: First day of the shipped sample: two years (eight quarters) to 2026-06-30.
+SAMPLE_START = "2024-07-01"
+#: Quarters of the shipped sample.
+SAMPLE_QUARTERS = 8
 #: Seed of the planted problems in the shipped messy file.
 MESSY_SEED = 7
 #: Rows (before the planted duplicate) of the shipped messy file.
 MESSY_ROWS = 120
 #: The export date the shipped sample is loaded with: the day after its last quarter
-#: (the data run from 2025-01-01 to 2026-06-30). Passing it makes loading the sample
-#: independent of today's date.
+#: (the data run from 2024-07-01 to 2026-06-30). Passing it makes loading the sample
+#: independent of today's date. The four-clinic sample ends on the same day.
 SAMPLE_EXPORT_DATE = "2026-07-01"
+
+
+class SampleDesign(NamedTuple):
+    """The :func:`synthesize` arguments of a named sample (see :data:`SAMPLES`)."""
+
+    n_patients: int
+    clinics: int | tuple[int, ...]
+    start: str
+    quarters: int
+    seed: int
+    description: str
+
+
+#: The named samples :func:`sample_frame` and :func:`write_sample` make. ``"network"``
+#: is the shipped sample (:func:`load_sample`): seven clinics over two years, one with
+#: about 150 completed episodes a quarter and the smallest with about 40.
+#: ``"four_clinics"`` is the sample shipped before it (600 patients, four clinics, six
+#: quarters from 2025-01-01); the messy file is always cut from it, and the tests whose
+#: expected values come from R use it.
+SAMPLES: dict[str, SampleDesign] = {
+    "network": SampleDesign(
+        SAMPLE_PATIENTS,
+        SAMPLE_CLINIC_WEIGHTS,
+        SAMPLE_START,
+        SAMPLE_QUARTERS,
+        SAMPLE_SEED,
+        "eight quarters from 2024-07-01",
+    ),
+    "four_clinics": SampleDesign(
+        DEFAULT_PATIENTS,
+        4,
+        "2025-01-01",
+        6,
+        DEFAULT_SEED,
+        "six quarters from 2025-01-01",
+    ),
+}
 _EXCEL_MAX_ROWS = 1_048_576  # rows of an Excel sheet, the header included
 #: The files :func:`write_sample` writes, in order.
 SAMPLE_FILES: tuple[str, ...] = (
@@ -375,31 +425,39 @@ def _int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
 
 
-def _clinic_shares(n_clinics: int, weights: Sequence[float] | None) -> np.ndarray:
-    """Each clinic's share of the patients (sizes falling from 1.6 to 0.7 by default)."""
-    w = np.linspace(1.6, 0.7, n_clinics) if weights is None else np.asarray(weights, float)
-    if w.shape != (n_clinics,) or not (w > 0).all() or not np.isfinite(w).all():
-        raise ValueError(f"clinic_weights must be {n_clinics} positive numbers, one per clinic")
+def _clinic_shares(clinics: int | Sequence[float]) -> np.ndarray:
+    """Clinic shares: ``clinics`` of them sized from 1.6 down to 0.7, or as given."""
+    if isinstance(clinics, (int, np.integer)):
+        if clinics < 1:
+            raise ValueError("n_patients, n_clinics and quarters must be at least 1")
+        w = np.linspace(1.6, 0.7, int(clinics))
+        return w / w.sum()
+    w = np.asarray(clinics, dtype=np.float64)
+    if w.ndim != 1 or len(w) < 1 or not np.all(np.isfinite(w)) or np.any(w <= 0):
+        raise ValueError(
+            f"clinic_weights must be one or more positive numbers, not {list(clinics)!r}"
+        )
     return w / w.sum()
 
 
 def _simulate(
     n_patients: int,
-    n_clinics: int,
+    n_clinics: int | Sequence[float],
     start: str,
     quarters: int,
     seed: int,
     ae_shift: tuple[str, float] | None = None,
-    clinic_weights: Sequence[float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The wide table and, per session, the generator's bookkeeping.
+
+    ``n_clinics`` is a number of clinics (sized 1.6 down to 0.7) or their relative sizes.
 
     The second frame (aligned with the first) has ``episode`` (episode number),
     ``complete`` (the planned course, not stopped early, ended within the data),
     ``first``/``last`` (first/last session of the episode as generated) and
     ``truncated`` (the episode runs past the data's end, so its last sessions are missing).
     """
-    if n_patients < 1 or n_clinics < 1 or quarters < 1:
+    if n_patients < 1 or quarters < 1:
         raise ValueError("n_patients, n_clinics and quarters must be at least 1")
     rng = np.random.default_rng(seed)
     conds = list(schema.CONDITIONS)
@@ -414,7 +472,8 @@ def _simulate(
 
     # ---- patients -------------------------------------------------------------
     n = n_patients
-    clinic_p = _clinic_shares(n_clinics, clinic_weights)
+    clinic_p = _clinic_shares(n_clinics)
+    n_clinics = len(clinic_p)
     clinic = rng.choice(n_clinics, size=n, p=clinic_p)
     clinic_eff = np.linspace(0.06, -0.06, n_clinics)
     clinic_eff -= (clinic_p * clinic_eff).sum()  # weighted mean zero
@@ -667,6 +726,7 @@ def synthesize(
     quarters: int = 6,
     seed: int = DEFAULT_SEED,
     ae_shift: tuple[str, float] | None = None,
+    *,
     clinic_weights: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Make a realistic, anonymised wide session table (one row per needling session).
@@ -681,7 +741,8 @@ def synthesize(
         Patients; each has one episode, 15 % a second one (a recurrence of the same
         condition more than 90 days later, or another condition).
     n_clinics : int, default 4
-        Clinics ``CLN-01`` ...; larger clinics first.
+        Clinics ``CLN-01`` ...; larger clinics first (relative sizes 1.6 down to 0.7).
+        Ignored when ``clinic_weights`` is given.
     start : str, default "2025-01-01"
         First day of the data (ISO date).
     quarters : int, default 6
@@ -694,8 +755,10 @@ def synthesize(
         (capped at 1), for testing that a control chart finds a real shift. Without it the
         table is the same as before this option existed (the same random draws).
     clinic_weights : sequence of float, optional
-        Relative sizes of the clinics, one positive number each (``[4, 1, 1]``: one large,
-        two small); by default they fall linearly from 1.6 to 0.7.
+        The clinics' relative sizes (patients are drawn in proportion), one per clinic,
+        ``CLN-01`` first; for example ``(150, 80, 40)`` for one large and two small
+        clinics. Without it the ``n_clinics`` clinics are sized 1.6 down to 0.7 (the
+        same random draws as before this option existed).
 
     Returns
     -------
@@ -726,8 +789,12 @@ def synthesize(
     True
     >>> synthesize(n_patients=50, seed=3).equals(wide)
     True
+    >>> net = synthesize(n_patients=400, clinic_weights=(3, 1), seed=3)
+    >>> net.drop_duplicates("patient_id")["clinic_id"].value_counts().to_dict()
+    {'CLN-01': 308, 'CLN-02': 92}
     """
-    wide, _ = _simulate(n_patients, n_clinics, start, quarters, seed, ae_shift, clinic_weights)
+    clinics = n_clinics if clinic_weights is None else clinic_weights
+    wide, _ = _simulate(n_patients, clinics, start, quarters, seed, ae_shift)
     return wide
 
 
@@ -1228,8 +1295,7 @@ def make_messy(wide: pd.DataFrame, seed: int = MESSY_SEED) -> tuple[pd.DataFrame
 
 def _readme(
     *,
-    n_patients: int,
-    seed: int,
+    design: SampleDesign,
     wide: pd.DataFrame,
     index: pd.DataFrame,
     measures: pd.DataFrame,
@@ -1259,8 +1325,8 @@ def _readme(
     return f"""# Sample data (synthetic)
 
 These files are **synthetic**: made by `tpdn_outcomes.datasets.synthesize` with seed
-{seed} for {n_patients} invented patients in 4 clinics, sessions from {first:%Y-%m-%d} to
-{last:%Y-%m-%d} (six quarters from 2025-01-01). No row describes a real person; the file
+{design.seed} for {design.n_patients} invented patients in {_clinics_text(design)}, sessions from
+{first:%Y-%m-%d} to {last:%Y-%m-%d} ({design.description}). No row describes a real person; the file
 holds no direct identifiers (patients are pseudonyms `P00001`...; ages are banded).
 The numbers are illustrative, not clinical evidence.
 
@@ -1296,6 +1362,12 @@ Load them with `export_date="{SAMPLE_EXPORT_DATE}"` (the day after the last quar
 | `measures_long.csv` | {len(measures)} | the long form, part 2: one row per session x measure x timing |
 | `sessions_with_errors.csv` | {len(messy)} | a messy export of {len(messy) - 1} clean sessions plus one repeated row, with {len(planted)} planted problems (below), for the validation walkthrough |
 
+Completed episodes per clinic and quarter of their last session, as the quarterly report
+counts them (episodes stopped early count; those still open, with a session in the 30 days
+before the export date, do not, so the last quarter is short):
+
+{_completed_table(wide)}
+
 ### `sessions.csv` and `sessions.xlsx`
 Columns, in order: `patient_id`, `session_date` (ISO `YYYY-MM-DD`), `session_number`
 (1, 2, ... within the episode), `clinic_id` (`CLN-01`...), `condition` (canonical names),
@@ -1324,7 +1396,8 @@ session columns of `sessions.csv` (no measures). `measures_long.csv`: `session_i
 rows here. Load with `load_sessions("sessions_index.csv", measures="measures_long.csv")`.
 
 ### `sessions_with_errors.csv`
-A slice of whole patients of `sessions.csv` written as an EMR might: column names such
+A slice of whole patients of the four-clinic sample (`sample_frame("four_clinics")`: 600
+patients, seed 20260101, the sample shipped before the seven-clinic network), written as an EMR might: column names such
 as `Patient ID`, `Date`, `Session No`, `Diagnosis`, `NPRS pre`, `HIT-6 post`; labels
 such as `Low back pain`, `TMD`, `tension headache`, `PT`, `F`, `Y` (all accepted by the
 loader). Apart from the planted problems below it is clean. Rows are counted as in a
@@ -1354,11 +1427,72 @@ are illustrative. Twitch response in {TWITCH_RATE:.0%} of sessions.
 """
 
 
+def _completed_table(wide: pd.DataFrame) -> str:
+    """A Markdown table: episodes ended (not open) per clinic and quarter of the last session."""
+    episode = (wide["session_number"] == 1).cumsum()
+    ends = wide.groupby(episode, sort=False).agg(
+        clinic_id=("clinic_id", "first"), last=("session_date", "max")
+    )
+    data_end = wide["session_date"].max()
+    ended = ends[ends["last"] < data_end - pd.Timedelta(days=schema.OPEN_AFTER_DAYS)]
+    counts = pd.crosstab(
+        ended["clinic_id"].astype(str), ended["last"].dt.to_period("Q").astype(str)
+    )
+    head = "| clinic | " + " | ".join(counts.columns) + " |"
+    rule = "| --- |" + " ---: |" * len(counts.columns)
+    rows = [f"| {c} | " + " | ".join(str(v) for v in r) + " |" for c, r in counts.iterrows()]
+    return "\n".join([head, rule, *rows])
+
+
+def _clinics_text(design: SampleDesign) -> str:
+    if isinstance(design.clinics, int):
+        return f"{design.clinics} clinics"
+    sizes = ", ".join(str(w) for w in design.clinics)
+    return f"{len(design.clinics)} clinics of relative sizes {sizes} (`CLN-01` first)"
+
+
+def sample_frame(sample: Literal["network", "four_clinics"] = "network") -> pd.DataFrame:
+    """The wide session table of a named sample design (see :data:`SAMPLES`).
+
+    Parameters
+    ----------
+    sample : {"network", "four_clinics"}, default "network"
+        ``"network"``: the shipped sample (seven clinics, eight quarters to 2026-06-30);
+        ``"four_clinics"``: the sample shipped before it (600 patients, four clinics,
+        six quarters to 2026-06-30), kept because tests check statistics on it against R.
+
+    Returns
+    -------
+    DataFrame
+        :func:`synthesize` with the design's arguments.
+
+    Examples
+    --------
+    >>> four = sample_frame("four_clinics")
+    >>> four.equals(synthesize())
+    True
+    >>> sorted(four["clinic_id"].unique())
+    ['CLN-01', 'CLN-02', 'CLN-03', 'CLN-04']
+    """
+    if sample not in SAMPLES:
+        raise ValueError(f"sample must be one of {', '.join(map(repr, SAMPLES))}, not {sample!r}")
+    return _design_frame(SAMPLES[sample])
+
+
+def _design_frame(d: SampleDesign) -> pd.DataFrame:
+    if isinstance(d.clinics, int):
+        return synthesize(d.n_patients, d.clinics, d.start, d.quarters, d.seed)
+    return synthesize(
+        d.n_patients, start=d.start, quarters=d.quarters, seed=d.seed, clinic_weights=d.clinics
+    )
+
+
 def write_sample(
     out_dir: str | os.PathLike[str],
     *,
-    n_patients: int = DEFAULT_PATIENTS,
-    seed: int = DEFAULT_SEED,
+    n_patients: int | None = None,
+    seed: int | None = None,
+    sample: Literal["network", "four_clinics"] = "network",
 ) -> dict[str, Path]:
     """Write the sample files to a folder (each atomically).
 
@@ -1366,12 +1500,12 @@ def write_sample(
     ----------
     out_dir : path
         The folder (created if needed).
-    n_patients : int, default 600
-        Patients of the synthetic sample.
-    seed : int, default 20260101
-        Seed of :func:`synthesize` (the messy file always uses seed 7 for its problems;
-        when ``n_patients`` is too small to hold every planted problem, the messy file
-        is cut from a 600-patient draw with the same seed).
+    n_patients : int, optional
+        Patients of the synthetic sample; the design's (:data:`SAMPLES`) by default.
+    seed : int, optional
+        Seed of :func:`synthesize`; the design's by default.
+    sample : {"network", "four_clinics"}, default "network"
+        The design (clinics, start, quarters): ``"network"`` is the shipped sample.
 
     Returns
     -------
@@ -1379,10 +1513,11 @@ def write_sample(
         File name -> path, for the files of :data:`SAMPLE_FILES`: ``sessions.csv``
         (wide), ``sessions.xlsx`` (the same, sheet ``sessions``), ``sessions_index.csv``
         and ``measures_long.csv`` (:func:`to_long`), ``sessions_with_errors.csv``
-        (:func:`make_messy` on a 120-row slice) and ``README.md``. CSVs are UTF-8 with
-        ``\\n`` line endings, ISO dates, ``yes``/``no``, blank for missing, no index.
-        The XLSX is skipped (with a warning) when the table has more rows than an Excel
-        sheet holds.
+        (:func:`make_messy` on a 120-row slice of the four-clinic sample, whatever the
+        design, so the validation walkthrough stays the same) and ``README.md``. CSVs
+        are UTF-8 with ``\\n`` line endings, ISO dates, ``yes``/``no``, blank for
+        missing, no index. The XLSX is skipped (with a warning) when the table has more
+        rows than an Excel sheet holds.
 
     Examples
     --------
@@ -1392,13 +1527,16 @@ def write_sample(
     ['README.md', 'measures_long.csv', 'sessions.csv', 'sessions.xlsx', 'sessions_index.csv', 'sessions_with_errors.csv']
     """
     out = Path(out_dir)
-    wide = synthesize(n_patients=n_patients, seed=seed)
+    if sample not in SAMPLES:
+        raise ValueError(f"sample must be one of {', '.join(map(repr, SAMPLES))}, not {sample!r}")
+    design = SAMPLES[sample]
+    if n_patients is not None:
+        design = design._replace(n_patients=n_patients)
+    if seed is not None:
+        design = design._replace(seed=seed)
+    wide = _design_frame(design)
     index, measures = to_long(wide)
-    try:
-        messy, planted = make_messy(_messy_slice(wide), seed=MESSY_SEED)
-    except ValueError:  # too few patients for every planted problem: use a standard-size draw
-        base = synthesize(n_patients=DEFAULT_PATIENTS, seed=seed)
-        messy, planted = make_messy(_messy_slice(base), seed=MESSY_SEED)
+    messy, planted = make_messy(_messy_slice(sample_frame("four_clinics")), seed=MESSY_SEED)
     paths = {"sessions.csv": _write_csv(wide, out / "sessions.csv")}
     if len(wide) < _EXCEL_MAX_ROWS:
         paths["sessions.xlsx"] = _write_xlsx(wide, out / "sessions.xlsx")
@@ -1413,13 +1551,7 @@ def write_sample(
     paths["measures_long.csv"] = _write_csv(measures, out / "measures_long.csv")
     paths["sessions_with_errors.csv"] = _write_csv(messy, out / "sessions_with_errors.csv")
     readme = _readme(
-        n_patients=n_patients,
-        seed=seed,
-        wide=wide,
-        index=index,
-        measures=measures,
-        messy=messy,
-        planted=planted,
+        design=design, wide=wide, index=index, measures=measures, messy=messy, planted=planted
     )
     paths["README.md"] = _atomic_write(
         out / "README.md", lambda p: p.write_text(readme, encoding="utf-8", newline="\n")
@@ -1471,6 +1603,8 @@ def _load_sessions() -> Callable[..., SessionData]:
 
 def load_sample(kind: Literal["wide", "long", "xlsx"] = "wide", **options: Any) -> SessionData:
     """Load the synthetic sample shipped with the package.
+
+    Seven clinics over two years (:data:`SAMPLES`), ``CLN-01`` the largest.
 
     Parameters
     ----------
@@ -1543,15 +1677,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--out", default="data/sample", help="folder to write (default data/sample)"
     )
-    parser.add_argument("--patients", type=int, default=DEFAULT_PATIENTS)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--sample",
+        choices=sorted(SAMPLES),
+        default="network",
+        help="the design (default network: the shipped seven-clinic sample)",
+    )
+    parser.add_argument("--patients", type=int, default=None, help="default: the design's")
+    parser.add_argument("--seed", type=int, default=None, help="default: the design's")
     parser.add_argument(
         "--no-package-copy",
         action="store_true",
         help="do not copy the files into tpdn_outcomes/sample_data",
     )
     args = parser.parse_args(argv)
-    paths = write_sample(args.out, n_patients=args.patients, seed=args.seed)
+    paths = write_sample(args.out, n_patients=args.patients, seed=args.seed, sample=args.sample)
     for name, path in paths.items():
         print(f"wrote {name} ({path})")
     if not args.no_package_copy:

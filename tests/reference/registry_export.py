@@ -12,13 +12,14 @@ Run from the repository root: ``.venv/bin/python tests/reference/registry_export
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from tpdn_outcomes import load_sessions
-from tpdn_outcomes.datasets import sample_path
+from tpdn_outcomes.datasets import write_sample
 from tpdn_outcomes.errors import DataQualityWarning
 
 HERE = Path(__file__).parent / "data"
@@ -49,7 +50,10 @@ def episodes_table(path: Path) -> pd.DataFrame:
 
 
 def main() -> None:
-    sessions = pd.read_csv(sample_path("sessions.csv"), dtype=str, keep_default_na=False)
+    # the four-clinic sample (the shipped sample before the seven-clinic network)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_sample(tmp, sample="four_clinics")
+        sessions = pd.read_csv(Path(tmp) / "sessions.csv", dtype=str, keep_default_na=False)
     sessions[COLUMNS].to_csv(HERE / "registry_sessions.csv", index=False)
     episodes_table(HERE / "registry_sessions.csv").to_csv(
         HERE / "registry_episodes.csv", index=False, float_format="%.17g"

@@ -126,7 +126,7 @@ def to_adam(data: SessionData, *, studyid: str = "TPDN") -> pd.DataFrame:
     >>> from tpdn_outcomes import load_sample
     >>> adam = to_adam(load_sample())
     >>> adam.loc[adam["ABLFL"] == "Y", "PARAMCD"].value_counts()["PAIN"]
-    np.int64(659)
+    np.int64(3828)
     """
     s = data.sessions.reset_index(drop=True)
     m = data.measures
@@ -266,7 +266,7 @@ def read_adam(path: str | os.PathLike[str]) -> pd.DataFrame:
     >>> from tpdn_outcomes import load_sample
     >>> path = write_adam(to_adam(load_sample()), pathlib.Path(tempfile.mkdtemp()) / "a.parquet")
     >>> len(read_adam(path))
-    11988
+    71788
     """
     target = Path(path)
     suffix = target.suffix.lower()
@@ -298,7 +298,7 @@ def from_adam(adam: pd.DataFrame, **load_options: object) -> SessionData:
     >>> from tpdn_outcomes import load_sample
     >>> data = from_adam(to_adam(load_sample()), export_date="2026-07-01")
     >>> len(data.sessions)
-    2726
+    16189
     """
     from tpdn_outcomes.validate import load_sessions
 

@@ -248,8 +248,7 @@ def to_fhir(
 
     Examples
     --------
-    >>> from tpdn_outcomes import load_sample
-    >>> bundle = to_fhir(load_sample())
+    >>> bundle = to_fhir(sample_subset(100))  # the sample's first 100 patients
     >>> bundle["resourceType"], bundle["type"]
     ('Bundle', 'collection')
     >>> sorted({e["resource"]["resourceType"] for e in bundle["entry"]})
@@ -385,9 +384,8 @@ def write_fhir(data: SessionData, path: str | os.PathLike[str], **options: Any) 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from tpdn_outcomes import load_sample
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     out = write_fhir(load_sample(), pathlib.Path(tmp) / "sample.ndjson")
+    ...     out = write_fhir(sample_subset(100), pathlib.Path(tmp) / "sample.ndjson")
     ...     first = out.read_text().splitlines()[0]
     >>> json.loads(first)["resourceType"]
     'Organization'
@@ -678,10 +676,10 @@ def from_fhir(
 
     Examples
     --------
-    >>> from tpdn_outcomes import load_sample
-    >>> data = from_fhir(to_fhir(load_sample()), export_date="2026-07-01")
-    >>> len(data.sessions)
-    2726
+    >>> first = sample_subset(100)  # the sample's first 100 patients
+    >>> data = from_fhir(to_fhir(first), export_date="2026-07-01")
+    >>> len(data.sessions) == len(first.sessions), data.sessions["patient_id"].nunique()
+    (True, 100)
     """
     from tpdn_outcomes.validate import load_sessions
 

@@ -127,7 +127,7 @@ def read_redcap(
     >>> table = read_redcap(sample_path("redcap_records.csv"),
     ...                     data_dictionary=sample_path("redcap_dictionary.csv"))
     >>> table[["patient_id", "condition", "pain_pre"]].iloc[0].tolist()
-    ['P00001', 'tmj_dysfunction', '5']
+    ['P00001', 'tension_type_headache', '6']
     """
     frame = (
         records.copy()
@@ -269,7 +269,7 @@ def load_redcap(
     ...                    data_dictionary=sample_path("redcap_dictionary.csv"),
     ...                    export_date="2026-07-01")
     >>> len(data.sessions)
-    2726
+    16189
     """
     from tpdn_outcomes.validate import load_sessions
 
@@ -298,7 +298,7 @@ def to_redcap(data: SessionData) -> tuple[pd.DataFrame, pd.DataFrame]:
     >>> from tpdn_outcomes import load_sample
     >>> records, dictionary = to_redcap(load_sample())
     >>> records["redcap_repeat_instrument"].value_counts().to_dict()
-    {'session': 2726, '': 600}
+    {'session': 16189, '': 3400}
     """
     s = data.sessions.reset_index(drop=True)
     m = data.measures

@@ -92,11 +92,11 @@ def adverse_event_rates(
     >>> from tpdn_outcomes.outcomes import adverse_event_rates
     >>> table = adverse_event_rates(load_sample(), by=None, events=["any", "fainting"])
     >>> table[["event", "unit", "n", "events", "rate"]].round(3)
-          event     unit     n  events   rate
-    0       any  session  2726    1087  0.399
-    1       any  patient   600     498  0.830
-    2  fainting  session  2726       2  0.001
-    3  fainting  patient   600       2  0.003
+          event     unit      n  events   rate
+    0       any  session  16189    6441  0.398
+    1       any  patient   3400    2824  0.831
+    2  fainting  session  16189      12  0.001
+    3  fainting  patient   3400      12  0.004
     """
     keys, wanted = adverse_plan(by, events)
     counts = adverse_counts(data, keys, wanted)

@@ -72,7 +72,7 @@ def clinic_benchmark(
     >>> from tpdn_outcomes.outcomes import clinic_benchmark
     >>> table = clinic_benchmark(load_sample())
     >>> table["clinic_id"].tolist()
-    ['CLN-01', 'CLN-02', 'CLN-03', 'CLN-04']
+    ['CLN-01', 'CLN-02', 'CLN-03', 'CLN-04', 'CLN-05', 'CLN-06', 'CLN-07']
     """
     unknown = [a for a in adjust_for if a not in ADJUSTERS]
     if unknown:

@@ -103,8 +103,8 @@ def change_summary(
     >>> table = change_summary(load_sample(), measure="pain", by="condition")
     >>> table[["condition", "n", "mean_change"]].head(2).round(2)
                    condition    n  mean_change
-    0  chronic_low_back_pain  130        -1.88
-    1           fibromyalgia   31        -1.84
+    0  chronic_low_back_pain  760        -2.12
+    1           fibromyalgia  196        -1.41
     >>> bool((table["mean_change"] < 0).all())  # pain fell in every condition of the sample
     True
     """
@@ -219,13 +219,13 @@ def function_change(
     >>> from tpdn_outcomes.outcomes import function_change
     >>> table = function_change(load_sample(), by=None)
     >>> table[["measure", "n", "mean_change", "mean_improvement"]].round(1)
-                  measure    n  mean_change  mean_improvement
-    0       function:fiqr   25        -13.4              13.4
-    1       function:hit6   48         -5.6               5.6
-    2        function:ndi  170         -5.6               5.6
-    3        function:odi  103         -7.9               7.9
-    4       function:psfs   77          2.9               2.9
-    5  function:quickdash   79        -13.3              13.3
+                  measure     n  mean_change  mean_improvement
+    0       function:fiqr   155         -8.8               8.8
+    1       function:hit6   262         -5.2               5.2
+    2        function:ndi  1027         -5.7               5.7
+    3        function:odi   592         -8.7               8.7
+    4       function:psfs   469          2.8               2.8
+    5  function:quickdash   423        -14.4              14.4
     """
     if instruments is None:
         names = [m for m in data.measure_names() if m.startswith("function:")]

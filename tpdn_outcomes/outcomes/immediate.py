@@ -87,7 +87,7 @@ def immediate_change(
     >>> from tpdn_outcomes import load_sample
     >>> table = immediate_change(load_sample(), by=None)
     >>> int(table["n"].iloc[0]), bool(table["mean_change"].iloc[0] < 0)
-    (657, True)
+    (3818, True)
     """
     keys = grouping_keys(by)
     episodes = episode_session_means(data, measure=measure)

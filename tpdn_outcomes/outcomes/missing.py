@@ -40,7 +40,7 @@ def attrition(
     >>> from tpdn_outcomes import load_sample
     >>> from tpdn_outcomes.outcomes import attrition
     >>> int(attrition(load_sample(), by=None)["n_non_completers"].iloc[0])
-    2
+    10
     """
     keys = grouping_keys(by)
     episodes = data.episodes(measure)
@@ -162,7 +162,7 @@ def multiple_imputation(
     >>> from tpdn_outcomes.outcomes import multiple_imputation
     >>> mi = multiple_imputation(load_sample(), by=None, m=5, seed=1)
     >>> int(mi["n_imputed"].iloc[0])
-    2
+    10
     """
     if analysis not in ("change", "ancova"):
         raise ValueError(f"analysis must be 'change' or 'ancova', not {analysis!r}")

@@ -70,7 +70,7 @@ def monthly_control_chart(
     >>> from tpdn_outcomes.outcomes import monthly_control_chart
     >>> chart = monthly_control_chart(load_sample(), metric="mean_change")
     >>> chart["label"].iloc[0], chart.attrs["kind"]
-    ('2025-01', 'xmr')
+    ('2024-07', 'xmr')
     """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}, not {metric!r}")

@@ -53,7 +53,7 @@ def meta_by_clinic(
     >>> from tpdn_outcomes.outcomes import meta_by_clinic
     >>> res = meta_by_clinic(load_sample())
     >>> res.studies["label"].tolist()
-    ['CLN-01', 'CLN-02', 'CLN-03', 'CLN-04']
+    ['CLN-01', 'CLN-02', 'CLN-03', 'CLN-04', 'CLN-05', 'CLN-06', 'CLN-07']
     """
     table = change_summary(data, measure=measure, by="clinic_id", adjust="none")
     usable = table["n"].fillna(0).to_numpy() >= 2

@@ -107,7 +107,7 @@ def response_times(
     >>> from tpdn_outcomes import load_sample
     >>> episodes, rule = response_times(load_sample(), time="sessions")
     >>> rule, int(episodes["event"].sum())
-    ('improvement >= 2 points or >= 30 %', 535)
+    ('improvement >= 2 points or >= 30 %', 3143)
     """
     if time not in ("days", "sessions"):
         raise ValueError(f"time must be 'days' or 'sessions', not {time!r}")

@@ -50,7 +50,7 @@ def responder_flags(
     >>> from tpdn_outcomes import load_sample
     >>> ep = load_sample().episodes("pain")
     >>> int(responder_flags(ep, "pain").sum())
-    453
+    2657
     """
     defs = mcid_for(measure)
     if defs.empty:
@@ -129,9 +129,9 @@ def responder_rates(
     >>> from tpdn_outcomes import load_sample
     >>> rates = responder_rates(load_sample(), by=None)
     >>> rates[["definition", "threshold", "n", "responders"]]
-        definition               threshold    n  responders
-    0     moderate  >= 2 points or >= 30 %  657         453
-    1  substantial                 >= 50 %  657         236
+        definition               threshold     n  responders
+    0     moderate  >= 2 points or >= 30 %  3818        2657
+    1  substantial                 >= 50 %  3818        1449
     """
     keys = grouping_keys(by)
     spec = schema.measure_spec(measure)
@@ -231,10 +231,10 @@ def responder_curve(
     >>> from tpdn_outcomes import load_sample
     >>> curve = responder_curve(load_sample(), by=None, thresholds=[0, 2, 4])
     >>> curve[["threshold", "n", "responders"]]
-       threshold    n  responders
-    0        0.0  657         637
-    1        2.0  657         447
-    2        4.0  657         147
+       threshold     n  responders
+    0        0.0  3818        3719
+    1        2.0  3818        2626
+    2        4.0  3818         879
     """
     if kind not in ("absolute", "percent"):
         raise ValueError(f"kind must be 'absolute' or 'percent', not {kind!r}")

@@ -94,8 +94,8 @@ def rom_change(
     >>> from tpdn_outcomes.outcomes import rom_change
     >>> table = rom_change(load_sample(), measures=["rom:mouth_opening"], by=None)
     >>> table[["measure", "n", "mean_change", "mdc", "n_beyond_mdc"]].round(2)
-                 measure   n  mean_change  mdc  n_beyond_mdc
-    0  rom:mouth_opening  45         4.96  9.0             8
+                 measure    n  mean_change  mdc  n_beyond_mdc
+    0  rom:mouth_opening  223         5.21  9.0            50
     """
     keys = grouping_keys(by)
     table = check_mdc_registry(mdc_registry() if registry is None else registry)

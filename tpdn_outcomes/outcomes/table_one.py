@@ -227,9 +227,9 @@ def table_one(
     >>> t1.groups
     ['female', 'male', 'other', 'unknown']
     >>> t1.formatted().iloc[:3, :3]
-          variable female   male
-    0   n_episodes    367    275
-    1   n_patients    331    254
+           variable female  male
+    0    n_episodes   2231  1535
+    1    n_patients   1988  1354
     2  age_band (%)
     """
     keys = grouping_keys(by)

@@ -153,7 +153,7 @@ def twitch_association(
     >>> from tpdn_outcomes.outcomes import twitch_association
     >>> row = twitch_association(load_sample(), by=None).iloc[0]
     >>> int(row["n_twitch"]), int(row["n_no_twitch"]), round(float(row["difference"]), 2)
-    (582, 75, -0.63)
+    (3345, 473, -0.63)
     """
     check_confidence(confidence)
     keys = grouping_keys(by)

@@ -50,7 +50,7 @@ def visit_data(
     --------
     >>> from tpdn_outcomes import load_sample
     >>> from tpdn_outcomes.outcomes import visit_data
-    >>> visit_data(load_sample())["visit"].unique().tolist()
+    >>> sorted(visit_data(load_sample())["visit"].unique())
     ['Week 1', 'Week 2', 'Week 3', 'Week 4']
     """
     windows = dict(visits or DEFAULT_VISITS)
