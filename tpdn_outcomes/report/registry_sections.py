@@ -18,7 +18,7 @@ Examples
 >>> report = quarterly_report(load_sample(), quarter="2026Q2", clinic="CLN-01")
 >>> [s.key for s in report.sections][:3]
 ['summary', 'key', 'trends']
->>> report.tables["risk_clinics"]["rank"].str.endswith("of 4").all()
+>>> report.tables["risk_clinics"]["rank"].str.endswith("of 7").all()
 np.True_
 """
 
