@@ -6,7 +6,9 @@ Builds the sample report exactly as a clinic would::
         --out DIR --format html,pdf
 
 then photographs sections of the HTML page with headless Chromium and pages of the PDF with
-pdftoppm, and writes small PNGs to docs/img/ (palette PNGs, each well under 200 KB).
+pdftoppm, and writes small PNGs to docs/img/ (palette PNGs, each well under 200 KB). It does
+the same for the report of the sample's smallest clinic (``--clinic CLN-07``, about 40
+completed episodes a quarter), so that the guide shows what a small clinic receives.
 
 Run it from the repository root whenever the report changes (``make screenshots``)::
 
@@ -57,11 +59,23 @@ HTML_SHOTS = (
     Shot("report-appendix", ("section#appendix",)),
 )
 
+#: The smallest sample clinic: its report shows what a clinic of about 40 episodes a quarter gets.
+SMALL_CLINIC = "CLN-07"
+
+#: The HTML pictures of the smallest clinic's report.
+SMALL_HTML_SHOTS = (
+    Shot("report-small-cover", ("header.cover", "nav.toc", "section#key"), 1400),
+    Shot("report-small-pain", ("section#pain",)),
+)
+
 #: PDF pages to picture: a name, and text that identifies the page (the first page with it).
 PDF_SHOTS = (
     ("report-pdf-cover", "Dry needling outcomes"),
     ("report-pdf-pain", "Pain (NPRS"),
 )
+
+#: PDF pages of the smallest clinic's report.
+SMALL_PDF_SHOTS = (("report-small-pdf-cover", "Dry needling outcomes"),)
 
 
 def _fail(message: str) -> None:
@@ -77,12 +91,14 @@ def _tool(name: str, package: str) -> str:
     return path
 
 
-def build_report(out: Path) -> tuple[Path, Path]:
-    """Run the CLI on the sample; the HTML and PDF paths."""
+def build_report(out: Path, clinic: str | None = None) -> tuple[Path, Path]:
+    """Run the CLI on the sample (all clinics, or ``clinic``); the HTML and PDF paths."""
     cli = Path(sys.executable).with_name("tpdn-outcomes")
     command = [str(cli) if cli.exists() else "tpdn-outcomes", "report", SAMPLE]
     command += ["--quarter", QUARTER, "--export-date", EXPORT_DATE, "--out", str(out)]
     command += ["--format", "html,pdf", "--quiet"]
+    if clinic is not None:
+        command += ["--clinic", clinic]
     subprocess.run(command, cwd=ROOT, check=True)
     html = sorted(out.glob("*.html"))
     pdf = sorted(out.glob("*.pdf"))
@@ -218,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         html, pdf = build_report(work / "report")
         written = shoot_html(html, HTML_SHOTS, args.out, work)
         written += shoot_pdf(pdf, PDF_SHOTS, args.out, work)
+        html, pdf = build_report(work / "small", SMALL_CLINIC)
+        written += shoot_html(html, SMALL_HTML_SHOTS, args.out, work)
+        written += shoot_pdf(pdf, SMALL_PDF_SHOTS, args.out, work)
     total = 0
     for path in written:
         size = path.stat().st_size
