@@ -493,6 +493,7 @@ def test_report_settings_are_checked(client: TestClient) -> None:
 
 def test_explore_shows_the_librarys_tables(client: TestClient, network) -> None:  # type: ignore[no-untyped-def]
     sample = network  # the app's sample button loads the shipped sample
+    from tpdn_outcomes.labels import value_label
     from tpdn_outcomes.outcomes import change_summary
 
     wid = _workspace(client)
@@ -502,7 +503,8 @@ def test_explore_shows_the_librarys_tables(client: TestClient, network) -> None:
     assert page.count("data:image/png;base64,") == 3
     table = change_summary(sample, measure="pain", by="condition")
     for condition, n in zip(table["condition"], table["n"], strict=True):
-        assert f"<td>{condition}</td><td>{n}</td>" in page
+        assert f"<td>{value_label(condition)}</td><td>{n}</td>" in page
+    assert '<th scope="col">Baseline mean</th>' in page and "mean_baseline" not in page
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ COLUMN_LABELS: dict[str, str] = {
     "sd_change": "SD of change",
     "ci_low": "95% CI low",
     "ci_high": "95% CI high",
+    "p_adj": "p (Holm-adjusted)",
     "median_change": "Median change",
     "moderate_responders": "Moderate responders",
     "moderate_rate": "Moderate rate",

@@ -415,14 +415,18 @@ def explore(data: Any, measure: str = "pain") -> dict[str, Any]:
 
     matplotlib.use("Agg")
     from tpdn_outcomes import plots
+    from tpdn_outcomes.labels import column_label, value_label
     from tpdn_outcomes.outcomes import change_summary, responder_curve, time_to_response
 
     change = change_summary(data, measure=measure, by="condition")
     curve = responder_curve(data, measure=measure, by=None)
     ttr = time_to_response(data, measure=measure, by=None)
     show = ["condition", "n", "mean_baseline", "mean_change", "ci_low", "ci_high", "p_adj"]
+    table = change[[c for c in show if c in change.columns]].round(3)
+    table["condition"] = table["condition"].map(value_label)
+    table.columns = [column_label(c) for c in table.columns]
     return {
-        "change": change[[c for c in show if c in change.columns]].round(3),
+        "change": table,
         "change_png": _png(plots.plot_change_by_condition(change)),
         "caveat": change.attrs.get("caveat", ""),
         "curve_png": _png(plots.plot_responder_curve(curve)),
