@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
+from numpy.typing import NDArray
 from scipy import stats as sps
 
 from tpdn_outcomes import schema
@@ -82,6 +83,27 @@ def clinic_benchmark(
     ep = ep[ep["change"].notna() & ep["clinic_id"].notna()].copy()
     if ep["clinic_id"].nunique() < 2:
         raise ValueError("benchmarking needs at least two clinics with episodes")
+    frame, formula = _model_frame(ep, adjust_for)
+    sigma = _fit_expected(frame, formula)
+    frame["clinic_id"] = ep["clinic_id"].astype(str).to_numpy()
+    hit, overall_rate = _responder_hits(ep, measure)
+    frame["hit"] = hit
+    sign = 1.0 if spec.higher_is_better else -1.0
+    rows = [
+        _clinic_row(clinic, g, sigma, overall_rate, sign, confidence)
+        for clinic, g in frame.groupby("clinic_id", sort=True)
+    ]
+    out = _with_rate_intervals(pd.DataFrame(rows), confidence)
+    out.attrs.update(sigma=sigma, overall_rate=overall_rate, formula=formula, measure=measure)
+    return out
+
+
+def _model_frame(ep: pd.DataFrame, adjust_for: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """The change and the case-mix variables of every episode, and the model's formula.
+
+    A category with a single level is left out of the formula; a missing category is
+    its own level, ``(missing)``.
+    """
     frame = pd.DataFrame({"change": ep["change"].to_numpy(dtype=float)})
     terms = []
     for a in adjust_for:
@@ -93,57 +115,72 @@ def clinic_benchmark(
             if frame[a].nunique() > 1:
                 terms.append(f"C({a})")
     formula = "change ~ " + (" + ".join(terms) if terms else "1")
+    return frame, formula
+
+
+def _fit_expected(frame: pd.DataFrame, formula: str) -> float:
+    """Fit the OLS risk model; add ``expected`` and ``resid`` to ``frame``; return sigma."""
     fit = smf.ols(formula, data=frame).fit()
     frame["expected"] = fit.fittedvalues.to_numpy()
     frame["resid"] = fit.resid.to_numpy()
-    frame["clinic_id"] = ep["clinic_id"].astype(str).to_numpy()
-    sigma = float(np.sqrt(fit.scale))
+    return float(np.sqrt(fit.scale))
+
+
+def _responder_hits(ep: pd.DataFrame, measure: str) -> tuple[NDArray[np.bool_], float]:
+    """Each episode's moderate-responder flag and the overall rate (NaN without an MCID)."""
     try:
         hit = responder_flags(ep, measure)
-        overall_rate = float(hit.mean())
+        return hit, float(hit.mean())
     except ValueError:  # no registered MCID (ROM): no responder columns to compute
-        hit = np.zeros(len(ep), dtype=bool)
-        overall_rate = np.nan
-    frame["hit"] = hit
-    sign = 1.0 if spec.higher_is_better else -1.0
-    rows = []
-    for clinic, g in frame.groupby("clinic_id", sort=True):
-        n = len(g)
-        resid = g["resid"].to_numpy()
-        mean_resid = float(resid.mean())
-        if n >= 2:
-            se = float(resid.std(ddof=1) / np.sqrt(n))
-            q = float(sps.t.ppf(0.5 + confidence / 2, n - 1))
-            low, high = mean_resid - q * se, mean_resid + q * se
-        else:
-            low = high = np.nan
-        z = mean_resid / (sigma / np.sqrt(n))
-        k = int(g["hit"].sum())
-        rate_z = (
-            (k / n - overall_rate) / np.sqrt(overall_rate * (1 - overall_rate) / n)
-            if 0 < overall_rate < 1
-            else np.nan
-        )
-        rows.append(
-            {
-                "clinic_id": clinic,
-                "n": n,
-                "observed": float(g["change"].mean()),
-                "expected": float(g["expected"].mean()),
-                "o_minus_e": mean_resid,
-                "ci_low": low,
-                "ci_high": high,
-                "z": z,
-                "outside_95": bool(abs(z) > Z95),
-                "outside_998": bool(abs(z) > Z998),
-                "improvement_vs_expected": sign * mean_resid,
-                "responders": k,
-                "rate_z": rate_z,
-                "rate_outside_95": bool(abs(rate_z) > Z95) if not np.isnan(rate_z) else False,
-                "rate_outside_998": bool(abs(rate_z) > Z998) if not np.isnan(rate_z) else False,
-            }
-        )
-    out = pd.DataFrame(rows)
+        return np.zeros(len(ep), dtype=bool), np.nan
+
+
+def _clinic_row(
+    clinic: object,
+    g: pd.DataFrame,
+    sigma: float,
+    overall_rate: float,
+    sign: float,
+    confidence: float,
+) -> dict[str, object]:
+    """One clinic's O - E with its t interval and funnel z, and its responder funnel z."""
+    n = len(g)
+    resid = g["resid"].to_numpy()
+    mean_resid = float(resid.mean())
+    if n >= 2:
+        se = float(resid.std(ddof=1) / np.sqrt(n))
+        q = float(sps.t.ppf(0.5 + confidence / 2, n - 1))
+        low, high = mean_resid - q * se, mean_resid + q * se
+    else:
+        low = high = np.nan
+    z = mean_resid / (sigma / np.sqrt(n))
+    k = int(g["hit"].sum())
+    rate_z = (
+        (k / n - overall_rate) / np.sqrt(overall_rate * (1 - overall_rate) / n)
+        if 0 < overall_rate < 1
+        else np.nan
+    )
+    return {
+        "clinic_id": clinic,
+        "n": n,
+        "observed": float(g["change"].mean()),
+        "expected": float(g["expected"].mean()),
+        "o_minus_e": mean_resid,
+        "ci_low": low,
+        "ci_high": high,
+        "z": z,
+        "outside_95": bool(abs(z) > Z95),
+        "outside_998": bool(abs(z) > Z998),
+        "improvement_vs_expected": sign * mean_resid,
+        "responders": k,
+        "rate_z": rate_z,
+        "rate_outside_95": bool(abs(rate_z) > Z95) if not np.isnan(rate_z) else False,
+        "rate_outside_998": bool(abs(rate_z) > Z998) if not np.isnan(rate_z) else False,
+    }
+
+
+def _with_rate_intervals(out: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """Add the responder rate with its Wilson interval, right after ``responders``."""
     ci = proportion_ci(out["responders"].to_numpy(), out["n"].to_numpy(), confidence=confidence)
     out["rate"] = ci["proportion"].to_numpy()
     out["rate_ci_low"] = ci["ci_low"].to_numpy()
@@ -151,9 +188,7 @@ def clinic_benchmark(
     names = list(out.columns)
     first = names[: names.index("responders") + 1]
     rate_cols = ["rate", "rate_ci_low", "rate_ci_high"]
-    out = out[[*first, *rate_cols, *[c for c in out.columns if c not in (*first, *rate_cols)]]]
-    out.attrs.update(sigma=sigma, overall_rate=overall_rate, formula=formula, measure=measure)
-    return out
+    return out[[*first, *rate_cols, *[c for c in out.columns if c not in (*first, *rate_cols)]]]
 
 
 __all__ = ["ADJUSTERS", "Z95", "Z998", "clinic_benchmark"]

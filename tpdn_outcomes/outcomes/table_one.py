@@ -234,6 +234,42 @@ def table_one(
     """
     keys = grouping_keys(by)
     names = list(measures) if measures is not None else data.measure_names()
+    frame, groups = _episode_frame(data, keys, names)
+    labels = groups + (["Overall"] if overall and keys else [])
+    parts = {g: frame[frame["_group"] == g] for g in groups}
+    if overall and keys:
+        parts["Overall"] = frame
+
+    rows = _count_rows(parts, labels)
+    smd_rows: list[tuple[str, str, list[float]]] = []
+    for var in _CATEGORICAL:
+        if var in keys or var not in frame or frame[var].isna().all():
+            continue
+        var_rows, counts = _categorical_rows(var, frame[var], parts, labels)
+        rows += var_rows
+        if len(groups) > 1:
+            smd_rows.append((var, var, _smd_categorical(counts)))
+    for m in names:
+        label = f"baseline {m} ({schema.measure_spec(m).unit})"
+        var_rows, values = _baseline_rows(m, label, parts, labels)
+        rows += var_rows
+        if len(groups) > 1:
+            smd_rows.append((m, label, _smd_continuous(values)))
+    var_rows, values = _sessions_rows(parts, labels)
+    rows += var_rows
+    if len(groups) > 1:
+        smd_rows.append(("n_sessions", "sessions per episode", _smd_continuous(values)))
+
+    table = pd.DataFrame(rows, columns=list(TABLE_ONE_COLUMNS))
+    return TableOne(table=table, smd=_smd_table(smd_rows, groups), groups=groups, by=keys)
+
+
+def _episode_frame(
+    data: SessionData, keys: list[str], names: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """One row per episode: the described variables, each measure's baseline and the
+    group label ``_group`` (the keys joined by " / ", a missing key ``(missing)``); and
+    the sorted group labels."""
     base = data.episodes(names[0] if names else "pain")
     if "quarter" in keys:
         base = with_quarter(base)
@@ -242,30 +278,26 @@ def table_one(
     for m in names:
         ep = data.episodes(m)
         frame[m] = ep["baseline"].to_numpy()
-    if keys:
-        label_parts = [frame[k].astype("string").fillna("(missing)") for k in keys]
-        group_label = label_parts[0]
-        for part in label_parts[1:]:
-            group_label = group_label + " / " + part
-        frame["_group"] = group_label.to_numpy()
-        groups = sorted(pd.unique(frame["_group"]))
-    else:
+    if not keys:
         frame["_group"] = "All"
-        groups = ["All"]
-    labels = groups + (["Overall"] if overall and keys else [])
-    parts = {g: frame[frame["_group"] == g] for g in groups}
-    if overall and keys:
-        parts["Overall"] = frame
+        return frame, ["All"]
+    label_parts = [frame[k].astype("string").fillna("(missing)") for k in keys]
+    group_label = label_parts[0]
+    for part in label_parts[1:]:
+        group_label = group_label + " / " + part
+    frame["_group"] = group_label.to_numpy()
+    return frame, sorted(pd.unique(frame["_group"]))
 
-    rows: list[dict[str, object]] = []
-    smd_rows: list[tuple[str, str, list[float]]] = []
-    pair_names = [f"{a} vs {b}" for a, b in itertools.combinations(groups, 2)]
 
-    def add(**values: object) -> None:
-        rows.append({c: values.get(c, np.nan) for c in TABLE_ONE_COLUMNS})
+def _row(**values: object) -> dict[str, object]:
+    """A row of :attr:`TableOne.table` (columns not given are NaN)."""
+    return {c: values.get(c, np.nan) for c in TABLE_ONE_COLUMNS}
 
-    for g in labels:
-        add(
+
+def _count_rows(parts: dict[str, pd.DataFrame], labels: list[str]) -> list[dict[str, object]]:
+    """The ``n_episodes`` rows of every group, then the ``n_patients`` rows."""
+    rows = [
+        _row(
             variable="n_episodes",
             label="n_episodes",
             kind="count",
@@ -274,8 +306,10 @@ def table_one(
             n=len(parts[g]),
             missing=0,
         )
-    for g in labels:
-        add(
+        for g in labels
+    ]
+    rows += [
+        _row(
             variable="n_patients",
             label="n_patients",
             kind="count",
@@ -284,25 +318,32 @@ def table_one(
             n=parts[g]["patient_id"].nunique(),
             missing=0,
         )
+        for g in labels
+    ]
+    return rows
 
-    for var in _CATEGORICAL:
-        if var in keys or var not in frame or frame[var].isna().all():
-            continue
-        col = frame[var]
-        levels = (
-            [str(v) for v in col.cat.categories if (col == v).any()]
-            if isinstance(col.dtype, pd.CategoricalDtype)
-            else [str(v) for v in sorted(pd.unique(col.dropna()))]
-        )
-        per_group_counts = []
-        for g in labels:
-            values = parts[g][var].dropna().astype(str)
-            counts = values.value_counts().reindex(levels, fill_value=0).to_numpy()
-            n = int(counts.sum())
-            if g != "Overall":
-                per_group_counts.append(counts)
-            for level, c in zip(levels, counts, strict=True):
-                add(
+
+def _categorical_rows(
+    var: str, col: pd.Series, parts: dict[str, pd.DataFrame], labels: list[str]
+) -> tuple[list[dict[str, object]], list[np.ndarray]]:
+    """Count and percent of each level of ``var`` in every group, and the level counts of
+    each group (``Overall`` left out) for the SMD."""
+    levels = (
+        [str(v) for v in col.cat.categories if (col == v).any()]
+        if isinstance(col.dtype, pd.CategoricalDtype)
+        else [str(v) for v in sorted(pd.unique(col.dropna()))]
+    )
+    rows = []
+    per_group_counts = []
+    for g in labels:
+        values = parts[g][var].dropna().astype(str)
+        counts = values.value_counts().reindex(levels, fill_value=0).to_numpy()
+        n = int(counts.sum())
+        if g != "Overall":
+            per_group_counts.append(counts)
+        for level, c in zip(levels, counts, strict=True):
+            rows.append(
+                _row(
                     variable=var,
                     label=var,
                     kind="categorical",
@@ -313,20 +354,24 @@ def table_one(
                     count=int(c),
                     percent=100.0 * c / n if n else np.nan,
                 )
-        if len(groups) > 1:
-            pairs = _smd_categorical(per_group_counts)
-            smd_rows.append((var, var, pairs))
+            )
+    return rows, per_group_counts
 
-    for m in names:
-        spec = schema.measure_spec(m)
-        label = f"baseline {m} ({spec.unit})"
-        per_group_values = []
-        for g in labels:
-            v = parts[g][m].to_numpy(dtype=float)
-            ok = v[~np.isnan(v)]
-            if g != "Overall":
-                per_group_values.append(ok)
-            add(
+
+def _baseline_rows(
+    m: str, label: str, parts: dict[str, pd.DataFrame], labels: list[str]
+) -> tuple[list[dict[str, object]], list[np.ndarray]]:
+    """Mean and SD of the baseline of measure ``m`` in every group, and each group's
+    non-missing baselines (``Overall`` left out) for the SMD."""
+    rows = []
+    per_group_values = []
+    for g in labels:
+        v = parts[g][m].to_numpy(dtype=float)
+        ok = v[~np.isnan(v)]
+        if g != "Overall":
+            per_group_values.append(ok)
+        rows.append(
+            _row(
                 variable=m,
                 label=label,
                 kind="continuous",
@@ -337,33 +382,44 @@ def table_one(
                 mean=ok.mean() if len(ok) else np.nan,
                 sd=ok.std(ddof=1) if len(ok) > 1 else np.nan,
             )
-        if len(groups) > 1:
-            smd_rows.append((m, label, _smd_continuous(per_group_values)))
+        )
+    return rows, per_group_values
 
+
+def _sessions_rows(
+    parts: dict[str, pd.DataFrame], labels: list[str]
+) -> tuple[list[dict[str, object]], list[np.ndarray]]:
+    """Median [Q1, Q3] (and mean, SD) of sessions per episode in every group, and each
+    group's values (``Overall`` left out) for the SMD."""
+    rows = []
     per_group_sessions = []
     for g in labels:
         v = parts[g]["n_sessions"].to_numpy(dtype=float)
         if g != "Overall":
             per_group_sessions.append(v)
         q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75]) if len(v) else (np.nan,) * 3
-        add(
-            variable="n_sessions",
-            label="sessions per episode",
-            kind="nonnormal",
-            level="",
-            group=g,
-            n=len(v),
-            missing=0,
-            median=med,
-            q1=q1,
-            q3=q3,
-            mean=v.mean() if len(v) else np.nan,
-            sd=v.std(ddof=1) if len(v) > 1 else np.nan,
+        rows.append(
+            _row(
+                variable="n_sessions",
+                label="sessions per episode",
+                kind="nonnormal",
+                level="",
+                group=g,
+                n=len(v),
+                missing=0,
+                median=med,
+                q1=q1,
+                q3=q3,
+                mean=v.mean() if len(v) else np.nan,
+                sd=v.std(ddof=1) if len(v) > 1 else np.nan,
+            )
         )
-    if len(groups) > 1:
-        smd_rows.append(("n_sessions", "sessions per episode", _smd_continuous(per_group_sessions)))
+    return rows, per_group_sessions
 
-    table = pd.DataFrame(rows, columns=list(TABLE_ONE_COLUMNS))
+
+def _smd_table(smd_rows: list[tuple[str, str, list[float]]], groups: list[str]) -> pd.DataFrame:
+    """:attr:`TableOne.smd`: the mean of each variable's finite pairwise SMDs, and the pairs."""
+    pair_names = [f"{a} vs {b}" for a, b in itertools.combinations(groups, 2)]
     smd_records = []
     for variable, label, pairs in smd_rows:
         finite = np.isfinite(np.asarray(pairs, dtype=float))
@@ -374,8 +430,7 @@ def table_one(
         }
         record.update(zip(pair_names, pairs, strict=True))
         smd_records.append(record)
-    smd_table = pd.DataFrame(smd_records, columns=["variable", "label", "smd", *pair_names])
-    return TableOne(table=table, smd=smd_table, groups=groups, by=keys)
+    return pd.DataFrame(smd_records, columns=["variable", "label", "smd", *pair_names])
 
 
 __all__ = ["TABLE_ONE_COLUMNS", "TableOne", "table_one"]

@@ -7,10 +7,10 @@ applies these functions group by group.
 >>> [name for name in sorted(stats.__all__) if name.islower()][:4]
 ['ancova', 'anhoej_limits', 'control_chart', 'effect_size']
 
-Modules: :mod:`.paired` (change within patients), :mod:`.proportions`, :mod:`.multiplicity`,
-:mod:`.reliability` (MDC, reliable change, regression to the mean), :mod:`.survival`
-(Kaplan-Meier, log-rank), :mod:`.meta` (meta-analysis, effect sizes, Egger's test),
-:mod:`.control` (control charts and run rules).
+Modules: :mod:`.paired` (change within patients; R's Wilcoxon test in :mod:`.ranks`),
+:mod:`.proportions`, :mod:`.multiplicity`, :mod:`.reliability` (MDC, reliable change,
+regression to the mean), :mod:`.survival` (Kaplan-Meier, log-rank), :mod:`.meta`
+(meta-analysis, effect sizes, Egger's test), :mod:`.control` (control charts and run rules).
 """
 
 from tpdn_outcomes.stats.ancova import Ancova, ancova

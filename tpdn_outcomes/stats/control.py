@@ -9,6 +9,7 @@ moving-range chart's upper limit is D4 MR-bar with D4 = 3.267 for subgroups of t
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -123,113 +124,147 @@ def control_chart(
     if np.isnan(x).any():
         raise ValueError("values contain missing points: drop them or fill them first")
     base = slice(0, limits_from if limits_from is not None else k)
-    sizes = np.full(k, np.nan)
     if kind in ("p", "u"):
-        if n is None:
-            raise ValueError(f"a {kind} chart needs n= (sample sizes or exposures)")
-        sizes = np.asarray(n, dtype=float).ravel()
-        if sizes.shape != x.shape:
-            raise ValueError("values and n must have the same length")
-        if (sizes <= 0).any():
-            raise ValueError("every n must be > 0")
-        if (x < 0).any() or (kind == "p" and (x > sizes).any()):
-            raise ValueError("counts must be between 0 and n")
-        value = x / sizes
-        centre_value = float(x[base].sum() / sizes[base].sum())
-        if kind == "p":
-            sigma = np.sqrt(centre_value * (1 - centre_value) / sizes)
-            ucl = np.minimum(centre_value + 3 * sigma, 1.0)
-        else:
-            sigma = np.sqrt(centre_value / sizes)
-            ucl = centre_value + 3 * sigma
-        # limits beyond what a proportion or rate can be are drawn at the bound, as qcc
-        # does (limits.np: pmax(center - tol, 0), pmin(center + tol, sizes); limits.u)
-        lcl = np.maximum(centre_value - 3 * sigma, 0.0)
-        centre = np.full(k, centre_value)
+        sizes = _sizes(x, n, kind)
+        chart = _rate_limits(x, sizes, kind, base)
     else:
-        mr = np.r_[np.nan, np.abs(np.diff(x))]
-        mr_bar = float(np.nanmean(mr[base]))
-        if kind == "xmr":
-            value = x
-            centre_value = float(np.mean(x[base]))
-            s = mr_bar / D2
-            sigma = np.full(k, s)
-            centre = np.full(k, centre_value)
-            lcl = centre - 3 * s
-            ucl = centre + 3 * s
-        else:
-            value = mr
-            centre = np.full(k, mr_bar)
-            sigma = np.full(k, np.nan)
-            lcl = np.full(k, np.nan)
-            ucl = np.full(k, D4 * mr_bar)
+        sizes = np.full(k, np.nan)
+        chart = _individuals_limits(x, kind, base)
     with np.errstate(invalid="ignore"):
-        outside = (value > ucl) | (value < lcl)
+        outside = (chart.value > chart.ucl) | (chart.value < chart.lcl)
     out = pd.DataFrame(
         {
             "label": np.arange(1, k + 1) if labels is None else np.asarray(labels),
-            "value": value,
+            "value": chart.value,
             "n": sizes,
-            "centre": centre,
-            "lcl": lcl,
-            "ucl": ucl,
+            "centre": chart.centre,
+            "lcl": chart.lcl,
+            "ucl": chart.ucl,
             "signal_outside": np.nan_to_num(outside, nan=0).astype(bool),
         }
     )
-    side = np.sign(np.nan_to_num(value - centre, nan=0.0))
+    side = np.sign(np.nan_to_num(chart.value - chart.centre, nan=0.0))
     flags = ["signal_outside"]
     if "anhoej" in rules:
-        runs = _runs(side)
-        n_useful = int((side != 0).sum())
-        longest, min_crossings = anhoej_limits(n_useful)
-        run_flag = np.zeros(k, dtype=bool)
-        for start, stop in runs:
-            if int((side[start:stop] != 0).sum()) > longest:
-                run_flag[start:stop] = side[start:stop] != 0
-        crossings = max(len(runs) - 1, 0)
-        out["signal_run"] = run_flag
-        out["signal_crossings"] = np.full(k, n_useful >= 2 and crossings < min_crossings)
-        out.attrs["anhoej"] = {
-            "useful_points": n_useful,
-            "longest_run": max((int((side[a:b] != 0).sum()) for a, b in runs), default=0),
-            "longest_run_limit": longest,
-            "crossings": crossings,
-            "crossings_limit": min_crossings,
-        }
-        flags += ["signal_run", "signal_crossings"]
+        flags += _add_anhoej_signals(out, side)
     if "western_electric" in rules:
-        z = np.where(
-            np.isnan(sigma) | (sigma == 0), 0.0, (value - centre) / np.where(sigma == 0, 1, sigma)
-        )
-        z = np.nan_to_num(z, nan=0.0)
-        two = np.zeros(k, dtype=bool)
-        four = np.zeros(k, dtype=bool)
-        eight = np.zeros(k, dtype=bool)
-        for sign in (1, -1):
-            beyond2 = sign * z > 2
-            beyond1 = sign * z > 1
-            same = sign * side > 0
-            for i in range(k):
-                if i >= 2 and beyond2[i - 2 : i + 1].sum() >= 2:
-                    two[i - 2 : i + 1] |= beyond2[i - 2 : i + 1]
-                if i >= 4 and beyond1[i - 4 : i + 1].sum() >= 4:
-                    four[i - 4 : i + 1] |= beyond1[i - 4 : i + 1]
-                if i >= 7 and same[i - 7 : i + 1].all():
-                    eight[i - 7 : i + 1] = True
-        trend = np.zeros(k, dtype=bool)
-        steps = np.sign(np.diff(value))
-        for i in range(5, k):
-            window = steps[i - 5 : i]
-            if (~np.isnan(window)).all() and (np.all(window > 0) or np.all(window < 0)):
-                trend[i - 5 : i + 1] = True
-        if kind == "mr":  # no sigma zones on a moving-range chart
-            two[:] = four[:] = False
-        out["signal_two_of_three"] = two
-        out["signal_four_of_five"] = four
-        out["signal_eight_in_a_row"] = eight
-        out["signal_trend"] = trend
-        flags += ["signal_two_of_three", "signal_four_of_five", "signal_eight_in_a_row",
-                  "signal_trend"]  # fmt: skip
+        flags += _add_western_electric_signals(out, chart, side, kind)
     out["signal"] = out[flags].any(axis=1)
     out.attrs["kind"] = kind
     return out
+
+
+class _Limits(NamedTuple):
+    """The plotted statistic of every point, its centre line, sigma and control limits."""
+
+    value: np.ndarray
+    centre: np.ndarray
+    sigma: np.ndarray
+    lcl: np.ndarray
+    ucl: np.ndarray
+
+
+def _sizes(x: np.ndarray, n: ArrayLike | None, kind: str) -> np.ndarray:
+    """The checked sample sizes (``p``) or exposures (``u``) of the counts ``x``."""
+    if n is None:
+        raise ValueError(f"a {kind} chart needs n= (sample sizes or exposures)")
+    sizes = np.asarray(n, dtype=float).ravel()
+    if sizes.shape != x.shape:
+        raise ValueError("values and n must have the same length")
+    if (sizes <= 0).any():
+        raise ValueError("every n must be > 0")
+    if (x < 0).any() or (kind == "p" and (x > sizes).any()):
+        raise ValueError("counts must be between 0 and n")
+    return sizes
+
+
+def _rate_limits(x: np.ndarray, sizes: np.ndarray, kind: str, base: slice) -> _Limits:
+    """p or u chart: the proportion or rate of each point and its 3-sigma limits."""
+    value = x / sizes
+    centre_value = float(x[base].sum() / sizes[base].sum())
+    if kind == "p":
+        sigma = np.sqrt(centre_value * (1 - centre_value) / sizes)
+        ucl = np.minimum(centre_value + 3 * sigma, 1.0)
+    else:
+        sigma = np.sqrt(centre_value / sizes)
+        ucl = centre_value + 3 * sigma
+    # limits beyond what a proportion or rate can be are drawn at the bound, as qcc
+    # does (limits.np: pmax(center - tol, 0), pmin(center + tol, sizes); limits.u)
+    lcl = np.maximum(centre_value - 3 * sigma, 0.0)
+    centre = np.full(x.size, centre_value)
+    return _Limits(value, centre, sigma, lcl, ucl)
+
+
+def _individuals_limits(x: np.ndarray, kind: str, base: slice) -> _Limits:
+    """Individuals (``xmr``) or moving-range (``mr``) chart, sigma from MR-bar / d2."""
+    k = x.size
+    mr = np.r_[np.nan, np.abs(np.diff(x))]
+    mr_bar = float(np.nanmean(mr[base]))
+    if kind == "xmr":
+        s = mr_bar / D2
+        centre = np.full(k, float(np.mean(x[base])))
+        return _Limits(x, centre, np.full(k, s), centre - 3 * s, centre + 3 * s)
+    nan = np.full(k, np.nan)
+    return _Limits(mr, np.full(k, mr_bar), nan, nan.copy(), np.full(k, D4 * mr_bar))
+
+
+def _add_anhoej_signals(out: pd.DataFrame, side: np.ndarray) -> list[str]:
+    """Add Anhoej's run and crossing signals (and ``attrs["anhoej"]``); their columns."""
+    k = side.size
+    runs = _runs(side)
+    n_useful = int((side != 0).sum())
+    longest, min_crossings = anhoej_limits(n_useful)
+    run_flag = np.zeros(k, dtype=bool)
+    for start, stop in runs:
+        if int((side[start:stop] != 0).sum()) > longest:
+            run_flag[start:stop] = side[start:stop] != 0
+    crossings = max(len(runs) - 1, 0)
+    out["signal_run"] = run_flag
+    out["signal_crossings"] = np.full(k, n_useful >= 2 and crossings < min_crossings)
+    out.attrs["anhoej"] = {
+        "useful_points": n_useful,
+        "longest_run": max((int((side[a:b] != 0).sum()) for a, b in runs), default=0),
+        "longest_run_limit": longest,
+        "crossings": crossings,
+        "crossings_limit": min_crossings,
+    }
+    return ["signal_run", "signal_crossings"]
+
+
+def _add_western_electric_signals(
+    out: pd.DataFrame, chart: _Limits, side: np.ndarray, kind: str
+) -> list[str]:
+    """Add the Western Electric zone rules and Nelson's trend rule; their columns."""
+    value, centre, sigma = chart.value, chart.centre, chart.sigma
+    k = side.size
+    z = np.where(
+        np.isnan(sigma) | (sigma == 0), 0.0, (value - centre) / np.where(sigma == 0, 1, sigma)
+    )
+    z = np.nan_to_num(z, nan=0.0)
+    two = np.zeros(k, dtype=bool)
+    four = np.zeros(k, dtype=bool)
+    eight = np.zeros(k, dtype=bool)
+    for sign in (1, -1):
+        beyond2 = sign * z > 2
+        beyond1 = sign * z > 1
+        same = sign * side > 0
+        for i in range(k):
+            if i >= 2 and beyond2[i - 2 : i + 1].sum() >= 2:
+                two[i - 2 : i + 1] |= beyond2[i - 2 : i + 1]
+            if i >= 4 and beyond1[i - 4 : i + 1].sum() >= 4:
+                four[i - 4 : i + 1] |= beyond1[i - 4 : i + 1]
+            if i >= 7 and same[i - 7 : i + 1].all():
+                eight[i - 7 : i + 1] = True
+    trend = np.zeros(k, dtype=bool)
+    steps = np.sign(np.diff(value))
+    for i in range(5, k):
+        window = steps[i - 5 : i]
+        if (~np.isnan(window)).all() and (np.all(window > 0) or np.all(window < 0)):
+            trend[i - 5 : i + 1] = True
+    if kind == "mr":  # no sigma zones on a moving-range chart
+        two[:] = four[:] = False
+    out["signal_two_of_three"] = two
+    out["signal_four_of_five"] = four
+    out["signal_eight_in_a_row"] = eight
+    out["signal_trend"] = trend
+    return ["signal_two_of_three", "signal_four_of_five", "signal_eight_in_a_row", "signal_trend"]

@@ -6,6 +6,7 @@ import html
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -178,6 +179,52 @@ def meta_analysis(
         raise ValueError(f"knha must be True, False or 'adhoc', not {knha!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, not {method!r}")
+    y, v = _studies_arrays(effect, variance)
+    k = len(y)
+    names = (
+        [str(i + 1) for i in range(k)]
+        if labels is None
+        else [str(x) for x in np.asarray(labels).ravel()]
+    )
+    tau2 = _tau2(y, v, method)
+    est, se, w = _pool(y, v, tau2)
+    q, dof, i2, h2 = _heterogeneity(y, v, tau2, method)
+    alpha = 1.0 - confidence
+    test = _pooled_test(y, est, se, w, method, knha, alpha)
+    se = test.se
+    if method == "FE":
+        pi_low = pi_high = np.nan
+    else:
+        half = test.crit * np.sqrt(se**2 + tau2)
+        pi_low, pi_high = est - half, est + half
+    pooled = pd.DataFrame(
+        [
+            {
+                "estimate": est,
+                "se": se,
+                "ci_low": est - test.crit * se,
+                "ci_high": est + test.crit * se,
+                "statistic": test.statistic,
+                "p_val": test.p_val,
+                "tau2": tau2,
+                "i2": i2,
+                "h2": h2,
+                "q": q,
+                "q_dof": dof,
+                "q_p_val": float(sps.chi2.sf(q, dof)) if dof > 0 else 1.0,  # metafor: 1
+                "pi_low": pi_low,
+                "pi_high": pi_high,
+                "method": test.label,
+                "k": k,
+                "note": "; ".join(test.notes),
+            }
+        ]
+    )
+    return MetaAnalysis(pooled, _study_table(names, y, v, w, alpha))
+
+
+def _studies_arrays(effect: ArrayLike, variance: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """The checked effects and variances as float arrays."""
     y = np.asarray(effect, dtype=float).ravel()
     v = np.asarray(variance, dtype=float).ravel()
     if y.shape != v.shape:
@@ -188,14 +235,14 @@ def meta_analysis(
         raise ValueError("effects or variances are missing: drop those studies first")
     if (v <= 0).any():
         raise ValueError("every variance must be > 0")
+    return y, v
+
+
+def _heterogeneity(
+    y: np.ndarray, v: np.ndarray, tau2: float, method: str
+) -> tuple[float, int, float, float]:
+    """Cochran's Q with its df, and I^2 (percent) and H^2 as metafor computes them."""
     k = len(y)
-    names = (
-        [str(i + 1) for i in range(k)]
-        if labels is None
-        else [str(x) for x in np.asarray(labels).ravel()]
-    )
-    tau2 = _tau2(y, v, method)
-    est, se, w = _pool(y, v, tau2)
     q = _q(y, v, 0.0)
     dof = k - 1
     w0 = 1.0 / v
@@ -208,67 +255,69 @@ def meta_analysis(
     else:
         i2 = 100.0 * tau2 / (tau2 + s2)
         h2 = (tau2 + s2) / s2
-    alpha = 1.0 - confidence
+    return q, dof, i2, h2
+
+
+class _PooledTest(NamedTuple):
+    """The test of the pooled estimate: its (adjusted) SE, the interval's critical value,
+    the z or t statistic and p-value, the method's label and notes."""
+
+    se: float
+    crit: float
+    statistic: float
+    p_val: float
+    label: str
+    notes: list[str]
+
+
+def _pooled_test(
+    y: np.ndarray,
+    est: float,
+    se: float,
+    w: np.ndarray,
+    method: str,
+    knha: bool | str,
+    alpha: float,
+) -> _PooledTest:
+    """z test and normal interval, or with ``knha`` the Knapp-Hartung t test and interval."""
+    k = len(y)
     notes: list[str] = []
     label = method
     if knha is not False and k == 1:
         notes.append(
             "one study: no Knapp-Hartung adjustment, normal interval (as metafor with a warning)"
         )
-    if knha is not False and k > 1:
-        factor = float(np.sum(w * (y - est) ** 2) / (k - 1))
-        if knha == "adhoc":
-            label += "+KNHA-adhoc"
-            factor = max(1.0, factor)
-        else:
-            label += "+KNHA"
-            if factor < 1.0:
-                notes.append(
-                    f"Knapp-Hartung factor {factor:.3g} < 1: the studies agree more closely"
-                    " than their variances imply, so the interval is narrower than the"
-                    " normal one (zero width when all effects are equal; metafor gives the"
-                    " same); knha='adhoc' never narrows it"
-                )
-        se = float(se * np.sqrt(factor))
-        crit = float(sps.t.ppf(1 - alpha / 2, k - 1))
-        # equal effects: se = 0, t = -Inf or Inf and p = 0, as metafor prints
-        stat = est / se if se > 0 else (math.copysign(math.inf, est) if est != 0 else math.nan)
-        p = float(2 * sps.t.sf(abs(stat), k - 1))
-    else:
+    if knha is False or k == 1:
         crit = float(special.ndtri(1 - alpha / 2))
         stat = est / se
-        p = float(2 * sps.norm.sf(abs(stat)))
-    if method == "FE":
-        pi_low = pi_high = np.nan
+        return _PooledTest(se, crit, stat, float(2 * sps.norm.sf(abs(stat))), label, notes)
+    factor = float(np.sum(w * (y - est) ** 2) / (k - 1))
+    if knha == "adhoc":
+        label += "+KNHA-adhoc"
+        factor = max(1.0, factor)
     else:
-        half = crit * np.sqrt(se**2 + tau2)
-        pi_low, pi_high = est - half, est + half
-    pooled = pd.DataFrame(
-        [
-            {
-                "estimate": est,
-                "se": se,
-                "ci_low": est - crit * se,
-                "ci_high": est + crit * se,
-                "statistic": stat,
-                "p_val": p,
-                "tau2": tau2,
-                "i2": i2,
-                "h2": h2,
-                "q": q,
-                "q_dof": dof,
-                "q_p_val": float(sps.chi2.sf(q, dof)) if dof > 0 else 1.0,  # metafor: 1
-                "pi_low": pi_low,
-                "pi_high": pi_high,
-                "method": label,
-                "k": k,
-                "note": "; ".join(notes),
-            }
-        ]
-    )
+        label += "+KNHA"
+        if factor < 1.0:
+            notes.append(
+                f"Knapp-Hartung factor {factor:.3g} < 1: the studies agree more closely"
+                " than their variances imply, so the interval is narrower than the"
+                " normal one (zero width when all effects are equal; metafor gives the"
+                " same); knha='adhoc' never narrows it"
+            )
+    se = float(se * np.sqrt(factor))
+    crit = float(sps.t.ppf(1 - alpha / 2, k - 1))
+    # equal effects: se = 0, t = -Inf or Inf and p = 0, as metafor prints
+    stat = est / se if se > 0 else (math.copysign(math.inf, est) if est != 0 else math.nan)
+    return _PooledTest(se, crit, stat, float(2 * sps.t.sf(abs(stat), k - 1)), label, notes)
+
+
+def _study_table(
+    names: list[str], y: np.ndarray, v: np.ndarray, w: np.ndarray, alpha: float
+) -> pd.DataFrame:
+    """:attr:`MetaAnalysis.studies`: each study's effect, normal interval and weight."""
     z = float(special.ndtri(1 - alpha / 2))
     sd = np.sqrt(v)
-    studies = pd.DataFrame(
+    return pd.DataFrame(
         {
             "label": names,
             "effect": y,
@@ -279,7 +328,6 @@ def meta_analysis(
             "weight": 100.0 * w / np.sum(w),
         }
     )
-    return MetaAnalysis(pooled, studies)
 
 
 def effect_size(

@@ -279,6 +279,62 @@ def mmrm(
         raise ValueError(f"df_method must be one of {list(DF_METHODS)}, not {df_method!r}")
     cols = [outcome, subject, visit, *([group] if group else []),
             *([baseline] if baseline else []), *covariates]  # fmt: skip
+    frame, visits = _model_frame(data, cols, subject, visit, group, visit_order)
+    terms = _Terms.of(frame, visit, visits, group, baseline, baseline_by_visit, covariates)
+    xdf = terms.design(frame)
+    frame, d = _subject_design(frame, xdf, outcome, subject, visit, visits)
+    v = len(visits)
+    p = d.x.shape[1]
+    if np.linalg.matrix_rank(d.x) < p:
+        raise ValueError("the design is rank deficient (a group without data at a visit?)")
+    objective = lambda th: _reml(th, d, covariance, v)[0]  # noqa: E731
+    theta = _minimise(objective, _start(d, covariance, v))
+    value, (beta, xtvx, sigma) = _reml(theta, d, covariance, v)
+    cov_beta = np.linalg.inv(xtvx)
+    n_obs, n_par = len(d.y), p
+    loglik = -0.5 * (value + (n_obs - n_par) * np.log(2 * np.pi))
+    resid_df = float(n_obs - n_par)
+
+    dof: Callable[[np.ndarray], float]
+    if df_method == "satterthwaite":
+        dof = _satterthwaite(objective, theta, d, covariance, v, cov_beta)
+    elif df_method == "kenward-roger":
+        cov_beta, dof = _kenward_roger(d, sigma, covariance, cov_beta)
+    elif df_method == "df.error":  # emmeans: N - p - length(unlist(modelStruct))
+        error_df = resid_df - (_n_theta(covariance, v) - 1)
+        dof = lambda weights: error_df  # noqa: E731
+    else:
+        dof = lambda weights: resid_df  # noqa: E731
+
+    coefficients = _coefficients(list(xdf.columns), beta, cov_beta, dof, confidence)
+    adjusted_means, grid = _adjusted_means(terms, frame, beta, cov_beta, dof, confidence)
+    return Mmrm(
+        coefficients=coefficients,
+        adjusted_means=adjusted_means,
+        covariance_=pd.DataFrame(sigma, index=visits, columns=visits),
+        loglik=float(loglik),
+        structure=covariance,
+        df_method=df_method,
+        confidence=confidence,
+        visits=visits,
+        groups=terms.groups,
+        _beta=beta,
+        _cov_beta=cov_beta,
+        _grid=grid,
+        _dof=dof,
+    )
+
+
+def _model_frame(
+    data: pd.DataFrame,
+    cols: list[str],
+    subject: str,
+    visit: str,
+    group: str | None,
+    visit_order: Sequence[str] | None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The complete rows of the model's columns (visit and group labels as text), and the
+    visits in order."""
     missing = [c for c in cols if c not in data]
     if missing:
         raise ValueError(f"columns not in the data: {missing}")
@@ -290,18 +346,51 @@ def mmrm(
         raise ValueError(f"visits {unknown} are not in visit_order")
     if frame.duplicated([subject, visit]).any():
         raise ValueError("a subject has two rows for the same visit; give one value per visit")
-    v = len(visits)
-    groups = sorted(frame[group].astype(str).unique()) if group else ["all"]
     if group:
         frame[group] = frame[group].astype(str)
-    numeric = [c for c in [*([baseline] if baseline else []), *covariates]
-               if pd.api.types.is_numeric_dtype(frame[c])]  # fmt: skip
-    factors = [c for c in covariates if c not in numeric]
-    levels = {c: sorted(frame[c].astype(str).unique()) for c in factors}
+    return frame, visits
 
-    def design(rows: pd.DataFrame) -> pd.DataFrame:
+
+@dataclass(frozen=True)
+class _Terms:
+    """The fixed effects: visit, group and visit x group, the baseline (by visit or not)
+    and covariates (numeric linear, others as factors, first level the reference)."""
+
+    visit: str
+    visits: list[str]
+    group: str | None
+    groups: list[str]
+    baseline: str | None
+    baseline_by_visit: bool
+    numeric: list[str]
+    factors: list[str]
+    levels: dict[str, list[str]]
+
+    @classmethod
+    def of(
+        cls,
+        frame: pd.DataFrame,
+        visit: str,
+        visits: list[str],
+        group: str | None,
+        baseline: str | None,
+        baseline_by_visit: bool,
+        covariates: Sequence[str],
+    ) -> _Terms:
+        """The terms of the model over the rows of ``frame``."""
+        groups = sorted(frame[group].astype(str).unique()) if group else ["all"]
+        numeric = [c for c in [*([baseline] if baseline else []), *covariates]
+                   if pd.api.types.is_numeric_dtype(frame[c])]  # fmt: skip
+        factors = [c for c in covariates if c not in numeric]
+        levels = {c: sorted(frame[c].astype(str).unique()) for c in factors}
+        return cls(visit, visits, group, groups, baseline, baseline_by_visit, numeric, factors,
+                   levels)  # fmt: skip
+
+    def design(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The design matrix of ``rows``, one named column per fixed effect."""
+        visits, groups, group, baseline = self.visits, self.groups, self.group, self.baseline
         x = pd.DataFrame({"Intercept": np.ones(len(rows))}, index=rows.index)
-        vis = rows[visit].astype(str)
+        vis = rows[self.visit].astype(str)
         for lev in visits[1:]:
             x[f"visit[{lev}]"] = (vis == lev).astype(float)
         if group:
@@ -311,18 +400,26 @@ def mmrm(
             for vl in visits[1:]:
                 for gl in groups[1:]:
                     x[f"visit[{vl}]:group[{gl}]"] = ((vis == vl) & (g == gl)).astype(float)
-        for c in numeric:
+        for c in self.numeric:
             x[c] = rows[c].astype(float)
-        if baseline and baseline_by_visit:
+        if baseline and self.baseline_by_visit:
             for vl in visits[1:]:
                 x[f"visit[{vl}]:{baseline}"] = (vis == vl) * rows[baseline].astype(float)
-        for c in factors:
-            for lev in levels[c][1:]:
+        for c in self.factors:
+            for lev in self.levels[c][1:]:
                 x[f"{c}[{lev}]"] = (rows[c].astype(str) == lev).astype(float)
         return x
 
-    xdf = design(frame)
-    names = list(xdf.columns)
+
+def _subject_design(
+    frame: pd.DataFrame,
+    xdf: pd.DataFrame,
+    outcome: str,
+    subject: str,
+    visit: str,
+    visits: list[str],
+) -> tuple[pd.DataFrame, _Design]:
+    """The rows sorted by subject and visit, and the design grouped by pattern of visits."""
     vis_idx = frame[visit].map({lab: i for i, lab in enumerate(visits)}).to_numpy()
     frame = frame.assign(_v=vis_idx).sort_values([subject, "_v"], kind="stable")
     xmat = xdf.loc[frame.index].to_numpy(dtype=float)
@@ -335,85 +432,110 @@ def mmrm(
     for s, e in zip(starts, ends, strict=True):
         by_pattern.setdefault(tuple(vis_idx[s:e]), []).append(np.arange(s, e))
     patterns = [(np.array(k), np.vstack(blocks)) for k, blocks in by_pattern.items()]
-    d = _Design(xmat, yvec, vis_idx, patterns)
-    p = xmat.shape[1]
-    if np.linalg.matrix_rank(xmat) < p:
-        raise ValueError("the design is rank deficient (a group without data at a visit?)")
-    # start: OLS residual covariance
-    beta0 = np.linalg.lstsq(xmat, yvec, rcond=None)[0]
-    resid = yvec - xmat @ beta0
+    return frame, _Design(xmat, yvec, vis_idx, patterns)
+
+
+def _start(d: _Design, covariance: str, v: int) -> np.ndarray:
+    """Starting covariance parameters: the OLS residual variance, correlations 0.3."""
+    beta0 = np.linalg.lstsq(d.x, d.y, rcond=None)[0]
+    resid = d.y - d.x @ beta0
     var0 = float(np.var(resid)) or 1.0
     k = _n_theta(covariance, v)
     if covariance == "unstructured":
         start = np.zeros(k)
         diag_pos = [i * (i + 1) // 2 + i for i in range(v)]
         start[diag_pos] = 0.5 * np.log(var0)
-    else:
-        start = np.r_[np.log(var0), np.full(k - 1, 0.3)]
-    objective = lambda th: _reml(th, d, covariance, v)[0]  # noqa: E731
+        return start
+    return np.r_[np.log(var0), np.full(k - 1, 0.3)]
+
+
+def _minimise(objective: Callable[[np.ndarray], float], start: np.ndarray) -> np.ndarray:
+    """BFGS from ``start``, then a second pass from its optimum with a smaller
+    finite-difference step; the better of the two."""
     best = optimize.minimize(objective, start, method="BFGS",
                              options={"gtol": 1e-7, "maxiter": 10000})  # fmt: skip
-    # a second pass from the first optimum, with a smaller finite-difference step
     again = optimize.minimize(objective, best.x, method="BFGS",
                               options={"gtol": 1e-9, "eps": 1e-10, "maxiter": 10000})  # fmt: skip
-    theta = again.x if again.fun <= best.fun else best.x
-    value, (beta, xtvx, sigma) = _reml(theta, d, covariance, v)
-    cov_beta = np.linalg.inv(xtvx)
-    n_obs, n_par = len(yvec), p
-    loglik = -0.5 * (value + (n_obs - n_par) * np.log(2 * np.pi))
-    resid_df = float(n_obs - n_par)
+    theta: np.ndarray = again.x if again.fun <= best.fun else best.x
+    return theta
 
-    if df_method == "satterthwaite":
-        hess = _hessian(objective, theta)
-        # objective = -2 loglik: information = hess / 2, covariance of theta = 2 inv(hess)
-        a_cov = 2.0 * np.linalg.pinv(hess)
 
-        def cov_beta_at(th: np.ndarray) -> np.ndarray:
-            return np.linalg.inv(_reml(th, d, covariance, v)[1][1])
+def _satterthwaite(
+    objective: Callable[[np.ndarray], float],
+    theta: np.ndarray,
+    d: _Design,
+    covariance: str,
+    v: int,
+    cov_beta: np.ndarray,
+) -> Callable[[np.ndarray], float]:
+    """Satterthwaite's df of a contrast, from the numerical information of the covariance
+    parameters and the numerical derivatives of the fixed effects' covariance."""
+    hess = _hessian(objective, theta)
+    # objective = -2 loglik: information = hess / 2, covariance of theta = 2 inv(hess)
+    a_cov = 2.0 * np.linalg.pinv(hess)
 
-        steps = 1e-4 * np.maximum(np.abs(theta), 1.0)
-        derivs = []
-        for j in range(len(theta)):
-            up, down = theta.copy(), theta.copy()
-            up[j] += steps[j]
-            down[j] -= steps[j]
-            derivs.append((cov_beta_at(up) - cov_beta_at(down)) / (2 * steps[j]))
+    def cov_beta_at(th: np.ndarray) -> np.ndarray:
+        return np.linalg.inv(_reml(th, d, covariance, v)[1][1])
 
-        def satterthwaite(weights: np.ndarray) -> float:
-            var = float(weights @ cov_beta @ weights)
-            grad = np.array([weights @ dc @ weights for dc in derivs])
-            denom = float(grad @ a_cov @ grad)
-            return 2.0 * var**2 / denom if denom > 0 else np.inf
+    steps = 1e-4 * np.maximum(np.abs(theta), 1.0)
+    derivs = []
+    for j in range(len(theta)):
+        up, down = theta.copy(), theta.copy()
+        up[j] += steps[j]
+        down[j] -= steps[j]
+        derivs.append((cov_beta_at(up) - cov_beta_at(down)) / (2 * steps[j]))
 
-        dof: Callable[[np.ndarray], float] = satterthwaite
-    elif df_method == "kenward-roger":
-        cov_beta, dof = _kenward_roger(d, sigma, covariance, cov_beta)
-    elif df_method == "df.error":  # emmeans: N - p - length(unlist(modelStruct))
-        error_df = resid_df - (k - 1)
-        dof = lambda weights: error_df  # noqa: E731
-    else:
-        dof = lambda weights: resid_df  # noqa: E731
+    def satterthwaite(weights: np.ndarray) -> float:
+        var = float(weights @ cov_beta @ weights)
+        grad = np.array([weights @ dc @ weights for dc in derivs])
+        denom = float(grad @ a_cov @ grad)
+        return 2.0 * var**2 / denom if denom > 0 else np.inf
 
+    return satterthwaite
+
+
+def _coefficients(
+    names: list[str],
+    beta: np.ndarray,
+    cov_beta: np.ndarray,
+    dof: Callable[[np.ndarray], float],
+    confidence: float,
+) -> pd.DataFrame:
+    """:attr:`Mmrm.coefficients`: each fixed effect's t test and interval."""
+    p = len(beta)
     se = np.sqrt(np.diag(cov_beta))
     unit = np.eye(p)
     dofs = np.array([dof(unit[i]) for i in range(p)])
     tstat = beta / se
     q = sps.t.ppf(0.5 + confidence / 2, dofs)
-    coefficients = pd.DataFrame(
+    return pd.DataFrame(
         {"term": names, "estimate": beta, "se": se, "statistic": tstat, "dof": dofs,
          "p_val": 2 * sps.t.sf(np.abs(tstat), dofs), "ci_low": beta - q * se,
          "ci_high": beta + q * se}
     )  # fmt: skip
-    means = {c: float(frame[c].astype(float).mean()) for c in numeric}
+
+
+def _adjusted_means(
+    terms: _Terms,
+    frame: pd.DataFrame,
+    beta: np.ndarray,
+    cov_beta: np.ndarray,
+    dof: Callable[[np.ndarray], float],
+    confidence: float,
+) -> tuple[pd.DataFrame, dict[tuple[str, str], np.ndarray]]:
+    """:attr:`Mmrm.adjusted_means` (emmeans' defaults: numeric covariates at their mean,
+    factors averaged with equal weights), and each cell's weights on the fixed effects."""
+    visit, group, factors = terms.visit, terms.group, terms.factors
+    means = {c: float(frame[c].astype(float).mean()) for c in terms.numeric}
     grid: dict[tuple[str, str], np.ndarray] = {}
     rows = []
-    combos = list(itertools.product(*[levels[c] for c in factors])) or [()]
-    for vl in visits:
-        for gl in groups:
+    combos = list(itertools.product(*[terms.levels[c] for c in factors])) or [()]
+    for vl in terms.visits:
+        for gl in terms.groups:
             cells = pd.DataFrame([{visit: vl, **({group: gl} if group else {}), **means,
                                    **dict(zip(factors, combo, strict=True))}
                                   for combo in combos])  # fmt: skip
-            weights = design(cells).to_numpy(dtype=float).mean(axis=0)
+            weights = terms.design(cells).to_numpy(dtype=float).mean(axis=0)
             grid[(vl, gl)] = weights
             est = float(weights @ beta)
             s_e = float(np.sqrt(weights @ cov_beta @ weights))
@@ -421,21 +543,7 @@ def mmrm(
             crit = float(sps.t.ppf(0.5 + confidence / 2, df_))
             rows.append({"visit": vl, "group": gl, "estimate": est, "se": s_e, "dof": df_,
                          "ci_low": est - crit * s_e, "ci_high": est + crit * s_e})  # fmt: skip
-    return Mmrm(
-        coefficients=coefficients,
-        adjusted_means=pd.DataFrame(rows),
-        covariance_=pd.DataFrame(sigma, index=visits, columns=visits),
-        loglik=float(loglik),
-        structure=covariance,
-        df_method=df_method,
-        confidence=confidence,
-        visits=visits,
-        groups=groups,
-        _beta=beta,
-        _cov_beta=cov_beta,
-        _grid=grid,
-        _dof=dof,
-    )
+    return pd.DataFrame(rows), grid
 
 
 def _hessian(f: Any, x: np.ndarray) -> np.ndarray:

@@ -21,6 +21,13 @@ from scipy import optimize, special
 from scipy import stats as sps
 
 from tpdn_outcomes.stats._checks import check_confidence
+from tpdn_outcomes.stats.ranks import (
+    WILCOXON_COLUMNS,
+    asymptotic_hodges_lehmann,
+    exact_applies,
+    exact_wilcoxon,
+    normal_wilcoxon,
+)
 
 __all__ = ["PAIRED_CHANGE_COLUMNS", "paired_change"]
 
@@ -88,144 +95,6 @@ def _as_float_1d(values: ArrayLike, name: str) -> NDArray[np.float64]:
     return arr
 
 
-# ---------------------------------------------------------------------------
-# Brent's root finder, step for step as R's uniroot (zeroin.c, R_zeroin2)
-# ---------------------------------------------------------------------------
-
-
-def _zeroin(
-    f: Callable[[float], float],
-    ax: float,
-    bx: float,
-    fa: float,
-    fb: float,
-    tol: float,
-    maxit: int = 1000,
-) -> float:
-    """Brent (1973) zeroin with the arithmetic of R's ``uniroot`` (tol as given).
-
-    ``wilcox.test`` finds its asymptotic Hodges-Lehmann limits as roots of a step
-    function with ``tol = 1e-4``; the answer therefore depends on the exact sequence
-    of trial points, which this follows so that results agree with R to rounding.
-    """
-    a, b = ax, bx
-    c, fc = a, fa
-    if fa == 0.0:
-        return a
-    if fb == 0.0:
-        return b
-    for _ in range(maxit + 1):
-        prev_step = b - a
-        if abs(fc) < abs(fb):
-            a, b, c = b, c, b
-            fa, fb, fc = fb, fc, fb
-        tol_act = 2.0 * _DBL_EPSILON * abs(b) + tol / 2.0
-        new_step = (c - b) / 2.0
-        if abs(new_step) <= tol_act or fb == 0.0:
-            return b
-        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
-            cb = c - b
-            if a == c:
-                t1 = fb / fa
-                p = cb * t1
-                q = 1.0 - t1
-            else:
-                q = fa / fc
-                t1 = fb / fc
-                t2 = fb / fa
-                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
-                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
-            if p > 0.0:
-                q = -q
-            else:
-                p = -p
-            if p < (0.75 * cb * q - abs(tol_act * q) / 2.0) and p < abs(prev_step * q / 2.0):
-                new_step = p / q
-        if abs(new_step) < tol_act:
-            new_step = tol_act if new_step > 0.0 else -tol_act
-        a, fa = b, fb
-        b += new_step
-        fb = f(b)
-        if (fb > 0.0 and fc > 0.0) or (fb < 0.0 and fc < 0.0):
-            c, fc = a, fa
-    return b
-
-
-# ---------------------------------------------------------------------------
-# Wilcoxon signed rank: exact distribution and the tie-corrected normal statistic
-# ---------------------------------------------------------------------------
-
-
-def _signrank_counts(n: int) -> NDArray[np.int64]:
-    """Number of subsets of {1..n} with each rank sum 0..n(n+1)/2 (exact for n < 63)."""
-    total = n * (n + 1) // 2
-    counts = np.zeros(total + 1, dtype=np.int64)
-    counts[0] = 1
-    for i in range(1, n + 1):
-        counts[i:] = counts[i:] + counts[:-i]
-    return counts
-
-
-def _psignrank(q: float, counts: NDArray[np.int64], n: int) -> float:
-    """P(V <= q) for the signed-rank statistic (R's psignrank, lower tail)."""
-    k = math.floor(q + 1e-7)
-    if k < 0:
-        return 0.0
-    if k >= counts.size - 1:
-        return 1.0
-    return int(counts[: k + 1].sum()) / 2.0**n
-
-
-def _qsignrank(p: float, counts: NDArray[np.int64], n: int) -> int:
-    """Smallest q with P(V <= q) >= p, with R's 10 * DBL_EPSILON fuzz (p <= 0.5)."""
-    target = p - 10 * _DBL_EPSILON
-    cdf = np.cumsum(counts) / 2.0**n
-    return int(np.searchsorted(cdf, target, side="left"))
-
-
-def _signed_rank_z(
-    u: NDArray[np.float64], c: NDArray[np.float64], shift: float, correct: bool
-) -> tuple[float, float, float, float]:
-    """V, sigma and the standardized statistic of (x - shift), R's ``W(d)``.
-
-    ``u`` are the sorted distinct values of x and ``c`` their counts; zeros of
-    ``x - shift`` are dropped, ties get average ranks and the tie correction
-    ``sum(t^3 - t) / 48``, exactly as in R's wilcox.test.
-    Returns (V, nx, sigma, z).
-    """
-    xd = u - shift
-    neg = xd < 0
-    pos = xd > 0
-    # |x - shift| in increasing order: the negatives reversed, then merged with the
-    # positives (two sorted runs, so the stable sort below is a linear merge).
-    a = np.concatenate((-xd[neg][::-1], xd[pos]))
-    cnt = np.concatenate((c[neg][::-1], c[pos]))
-    is_pos = np.concatenate((np.zeros(int(neg.sum()), bool), np.ones(int(pos.sum()), bool)))
-    nx = float(cnt.sum())
-    if nx == 0:
-        return 0.0, 0.0, 0.0, math.nan
-    order = np.argsort(a, kind="stable")
-    a, cnt, is_pos = a[order], cnt[order], is_pos[order]
-    new_group = np.empty(a.size, dtype=bool)
-    new_group[0] = True
-    np.not_equal(a[1:], a[:-1], out=new_group[1:])
-    gid = np.cumsum(new_group) - 1
-    gsize = np.bincount(gid, weights=cnt)
-    gend = np.cumsum(gsize)
-    avg_rank = gend - gsize + (gsize + 1.0) / 2.0
-    v = float(np.sum(cnt[is_pos] * avg_rank[gid[is_pos]]))
-    ties = float(np.sum(gsize**3 - gsize))
-    sigma = math.sqrt(nx * (nx + 1) * (2 * nx + 1) / 24 - ties / 48)
-    zd = v - nx * (nx + 1) / 4
-    corr = math.copysign(0.5, zd) if (correct and zd != 0) else 0.0
-    num = zd - corr
-    if sigma > 0:
-        z = num / sigma
-    else:  # R divides by zero here: NaN or +/-Inf
-        z = math.nan if num == 0 else math.copysign(math.inf, num)
-    return v, nx, sigma, z
-
-
 def _wilcoxon(
     d: NDArray[np.float64], confidence: float, hl_zero_method: str = "wilcox"
 ) -> tuple[dict[str, float], list[str]]:
@@ -236,100 +105,23 @@ def _wilcoxon(
     exact path (no zero, no tied magnitude, fewer than 50 changes), where both
     conventions are the same.
     """
-    notes: list[str] = []
-    out = dict.fromkeys(
-        ("wilcoxon_statistic", "wilcoxon_p_val", "hl_estimate", "hl_ci_low", "hl_ci_high"),
-        math.nan,
-    )
     x = d[d != 0]
-    zeroes = x.size < d.size
-    n = x.size
-    u, cnt = np.unique(x, return_counts=True)
-    c = cnt.astype(float)
-    ties = u.size < n or (u.size > 0 and np.unique(np.abs(u)).size < u.size)
-    alpha = 1.0 - confidence
-    if n < 50 and not ties and not zeroes:
-        counts = _signrank_counts(n)
-        v = float(np.sum(sps.rankdata(np.abs(x))[x > 0]))
-        if v > n * (n + 1) / 4:
-            p = int(counts[int(v) :].sum()) / 2.0**n  # P(V >= v)
-        else:
-            p = _psignrank(v, counts, n)
-        out["wilcoxon_statistic"] = v
-        out["wilcoxon_p_val"] = min(2.0 * p, 1.0)
-        i, j = np.triu_indices(n)
-        walsh = np.sort((x[i] + x[j]) / 2.0)
-        qu = _qsignrank(alpha / 2.0, counts, n)
-        if qu == 0:
-            qu = 1
-        ql = n * (n + 1) // 2 - qu
-        achieved = 2.0 * _psignrank(qu - 1, counts, n)
-        out["hl_ci_low"] = float(walsh[qu - 1])
-        out["hl_ci_high"] = float(walsh[ql])
-        out["hl_estimate"] = float(np.median(walsh))
-        if achieved - alpha > alpha / 2:
-            notes.append(
-                "requested confidence not achievable for the exact Hodges-Lehmann interval;"
-                f" achieved {1 - float(f'{achieved:.2g}'):g}"
-            )
-        return out, notes
-
-    # Normal approximation with continuity and tie correction.
-    if n == 0:
+    if exact_applies(d):
+        return exact_wilcoxon(x, confidence)
+    out = dict.fromkeys(WILCOXON_COLUMNS, math.nan)
+    if x.size == 0:
         out["wilcoxon_statistic"] = 0.0
         if hl_zero_method == "pratt":
-            notes.append("all differences are zero: no Wilcoxon p-value")
             hl, hl_notes = _hl_pratt(d, confidence)
             out.update(hl)
-            return out, notes + hl_notes
-        notes.append("all differences are zero: no Wilcoxon p-value or Hodges-Lehmann estimate")
-        return out, notes
-    v, _, _, z = _signed_rank_z(u, c, 0.0, correct=True)
-    out["wilcoxon_statistic"] = v
-    out["wilcoxon_p_val"] = float(2.0 * min(special.ndtr(z), special.ndtr(-z)))
+            return out, ["all differences are zero: no Wilcoxon p-value", *hl_notes]
+        return out, ["all differences are zero: no Wilcoxon p-value or Hodges-Lehmann estimate"]
+    out["wilcoxon_statistic"], out["wilcoxon_p_val"] = normal_wilcoxon(x)
     if hl_zero_method == "pratt":
-        hl, hl_notes = _hl_pratt(d, confidence)
-        out.update(hl)
-        return out, notes + hl_notes
-    mumin, mumax = float(u[0]), float(u[-1])
-
-    def w_corr(shift: float) -> float:
-        return _signed_rank_z(u, c, shift, correct=True)[3]
-
-    def w_plain(shift: float) -> float:
-        return _signed_rank_z(u, c, shift, correct=False)[3]
-
-    wmin = w_corr(mumin)
-    wmax = w_corr(mumax) if math.isfinite(wmin) else math.nan
-    if not math.isfinite(wmax):
-        out["hl_estimate"] = (mumin + mumax) / 2.0
-        notes.append(
-            "all differences tied: Hodges-Lehmann interval not estimable (estimate is the midrange)"
-        )
-        return out, notes
-    a = alpha
-    while True:
-        zq_hi = float(special.ndtri(1 - a / 2))
-        if wmin - zq_hi < 0 or wmax + zq_hi > 0:
-            a *= 2
-        else:
-            break
-    if a >= 1 or 1 - confidence < a * 0.75:
-        notes.append(
-            "requested confidence not achievable for the Hodges-Lehmann interval;"
-            f" achieved {1 - min(1.0, a):g}"
-        )
-    if a < 1:
-        zq = float(special.ndtri(1 - a / 2))
-        out["hl_ci_low"] = _zeroin(
-            lambda s: w_corr(s) - zq, mumin, mumax, wmin - zq, wmax - zq, 1e-4
-        )
-        out["hl_ci_high"] = _zeroin(
-            lambda s: w_corr(s) + zq, mumin, mumax, wmin + zq, wmax + zq, 1e-4
-        )
+        hl, notes = _hl_pratt(d, confidence)
     else:
-        out["hl_ci_low"] = out["hl_ci_high"] = float(np.median(x))
-    out["hl_estimate"] = _zeroin(w_plain, mumin, mumax, w_plain(mumin), w_plain(mumax), 1e-4)
+        hl, notes = asymptotic_hodges_lehmann(x, confidence)
+    out.update(hl)
     return out, notes
 
 
@@ -887,76 +679,24 @@ def paired_change_row(
 ) -> dict[str, Any]:
     """:func:`paired_change` as one dict (its columns in order), for callers that
     collect many rows into one table."""
-    conf = check_confidence(confidence)
-    if ci_method not in _CI_METHODS:
-        raise ValueError(f"ci_method must be one of {list(_CI_METHODS)}, got {ci_method!r}")
-    if hl_zero_method not in _HL_ZERO_METHODS:
-        raise ValueError(
-            f"hl_zero_method must be one of {list(_HL_ZERO_METHODS)}, got {hl_zero_method!r}"
-        )
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 2:
-        raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
-    x1 = _as_float_1d(before, "before")
-    x2 = _as_float_1d(after, "after")
-    if x1.size != x2.size:
-        raise ValueError(
-            f"before and after must have the same length (pairs), got {x1.size} and {x2.size}"
-        )
-    ok = ~(np.isnan(x1) | np.isnan(x2))
-    n_missing = int(x1.size - ok.sum())
-    x1, x2 = x1[ok], x2[ok]
+    conf = _check_options(confidence, ci_method, hl_zero_method, n_boot)
+    x1, x2, n_missing = _complete_pairs(before, after)
     n = int(x1.size)
     if n < 2:
         return _empty_row(n, n_missing, ci_method, "fewer than two complete pairs")
 
-    notes: list[str] = []
     d = x2 - x1
     row = _empty_row(n, n_missing, ci_method, "")
-    mean_change = float(np.mean(d))
-    sd_change = float(np.std(d, ddof=1))
-    se = sd_change / math.sqrt(n)
-    dof = float(n - 1)
     q1, med, q3 = np.quantile(d, [0.25, 0.5, 0.75])
-    sd_before = float(np.std(x1, ddof=1))
-    sd_after = float(np.std(x2, ddof=1))
     row.update(
         mean_baseline=float(np.mean(x1)),
         mean_final=float(np.mean(x2)),
-        mean_change=mean_change,
-        sd_change=sd_change,
-        se_change=se,
         median_change=float(med),
         q1_change=float(q1),
         q3_change=float(q3),
-        dof=dof,
     )
-    if sd_change > 0:
-        t = mean_change / se
-        tq = float(sps.t.ppf(1 - (1 - conf) / 2, dof))
-        dz = mean_change / sd_change
-        ncp_low, ncp_high = _nct_ncp_interval(t, dof, conf)
-        j = 1.0 - 3.0 / (4.0 * dof - 1.0)
-        s_av = (sd_before + sd_after) / 2.0
-        row.update(
-            statistic=t,
-            p_val=float(2 * sps.t.sf(abs(t), dof)),
-            ci_low=mean_change - tq * se,
-            ci_high=mean_change + tq * se,
-            cohen_dz=dz,
-            dz_ci_low=ncp_low / math.sqrt(n),
-            dz_ci_high=ncp_high / math.sqrt(n),
-        )
-        if s_av > 0:
-            scale = sd_change / s_av * j
-            row.update(
-                hedges_g_av=mean_change / s_av * j,
-                g_ci_low=row["dz_ci_low"] * scale,
-                g_ci_high=row["dz_ci_high"] * scale,
-            )
-        if not (math.isfinite(ncp_low) and math.isfinite(ncp_high)):
-            notes.append("noncentral-t interval for cohen_dz did not converge")
-    else:
-        notes.append("all changes are equal: t test and standardized effect sizes not estimable")
+    t_values, notes = _t_and_effect_sizes(x1, x2, d, conf)
+    row.update(t_values)
     row["effect_size"] = row["cohen_dz"]
 
     wil, wil_notes = _wilcoxon(d, conf, hl_zero_method)
@@ -972,3 +712,80 @@ def paired_change_row(
             notes.append(bnote)
     row["note"] = "; ".join(notes)
     return row
+
+
+def _check_options(confidence: float, ci_method: str, hl_zero_method: str, n_boot: int) -> float:
+    """The checked options of :func:`paired_change`; the confidence level."""
+    conf = check_confidence(confidence)
+    if ci_method not in _CI_METHODS:
+        raise ValueError(f"ci_method must be one of {list(_CI_METHODS)}, got {ci_method!r}")
+    if hl_zero_method not in _HL_ZERO_METHODS:
+        raise ValueError(
+            f"hl_zero_method must be one of {list(_HL_ZERO_METHODS)}, got {hl_zero_method!r}"
+        )
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 2:
+        raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
+    return conf
+
+
+def _complete_pairs(
+    before: ArrayLike, after: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+    """The pairs with both values, and how many pairs had a NaN."""
+    x1 = _as_float_1d(before, "before")
+    x2 = _as_float_1d(after, "after")
+    if x1.size != x2.size:
+        raise ValueError(
+            f"before and after must have the same length (pairs), got {x1.size} and {x2.size}"
+        )
+    ok = ~(np.isnan(x1) | np.isnan(x2))
+    n_missing = int(x1.size - ok.sum())
+    return x1[ok], x2[ok], n_missing
+
+
+def _t_and_effect_sizes(
+    x1: NDArray[np.float64], x2: NDArray[np.float64], d: NDArray[np.float64], conf: float
+) -> tuple[dict[str, float], list[str]]:
+    """Mean change with its SD and SE, the paired t test and interval, Cohen's d_z and
+    Hedges' g_av with their intervals (NaN where not estimable), and notes."""
+    n = d.size
+    notes: list[str] = []
+    mean_change = float(np.mean(d))
+    sd_change = float(np.std(d, ddof=1))
+    se = sd_change / math.sqrt(n)
+    dof = float(n - 1)
+    sd_before = float(np.std(x1, ddof=1))
+    sd_after = float(np.std(x2, ddof=1))
+    out = dict.fromkeys(
+        ("statistic", "p_val", "ci_low", "ci_high", "cohen_dz", "dz_ci_low", "dz_ci_high",
+         "hedges_g_av", "g_ci_low", "g_ci_high"),
+        math.nan,
+    )  # fmt: skip
+    out.update(mean_change=mean_change, sd_change=sd_change, se_change=se, dof=dof)
+    if not sd_change > 0:
+        notes.append("all changes are equal: t test and standardized effect sizes not estimable")
+        return out, notes
+    t = mean_change / se
+    tq = float(sps.t.ppf(1 - (1 - conf) / 2, dof))
+    ncp_low, ncp_high = _nct_ncp_interval(t, dof, conf)
+    j = 1.0 - 3.0 / (4.0 * dof - 1.0)
+    s_av = (sd_before + sd_after) / 2.0
+    out.update(
+        statistic=t,
+        p_val=float(2 * sps.t.sf(abs(t), dof)),
+        ci_low=mean_change - tq * se,
+        ci_high=mean_change + tq * se,
+        cohen_dz=mean_change / sd_change,
+        dz_ci_low=ncp_low / math.sqrt(n),
+        dz_ci_high=ncp_high / math.sqrt(n),
+    )
+    if s_av > 0:
+        scale = sd_change / s_av * j
+        out.update(
+            hedges_g_av=mean_change / s_av * j,
+            g_ci_low=out["dz_ci_low"] * scale,
+            g_ci_high=out["dz_ci_high"] * scale,
+        )
+    if not (math.isfinite(ncp_low) and math.isfinite(ncp_high)):
+        notes.append("noncentral-t interval for cohen_dz did not converge")
+    return out, notes

@@ -140,17 +140,7 @@ def kaplan_meier(
     check_confidence(confidence)
     if conf_type not in ("log", "log-log", "plain"):
         raise ValueError(f"conf_type must be 'log', 'log-log' or 'plain', not {conf_type!r}")
-    t = np.asarray(durations, dtype=float).ravel()
-    e = np.asarray(events).ravel()
-    if t.shape != e.shape:
-        raise ValueError("durations and events must have the same length")
-    if np.isnan(t).any():
-        raise ValueError("durations contain missing values: drop or impute them first")
-    if (t < 0).any():
-        raise ValueError("durations must be >= 0")
-    e = e.astype(float)
-    if not np.isin(e, (0.0, 1.0)).all():
-        raise ValueError("events must be 0/1 (or False/True)")
+    t, e = _durations_events(durations, events)
     times, inverse = np.unique(t, return_inverse=True)
     d = np.bincount(inverse, weights=e, minlength=len(times))
     total = np.bincount(inverse, minlength=len(times)).astype(float)
@@ -165,6 +155,55 @@ def kaplan_meier(
         se_log[surv == 0] = np.nan
         se = surv * se_log
     z = float(special.ndtri(0.5 + confidence / 2.0))
+    low, high = _pointwise_interval(surv, se, se_log, z, conf_type)
+    table = pd.DataFrame(
+        {
+            "time": times,
+            "n_at_risk": n_risk.astype(np.int64),
+            "n_events": d.astype(np.int64),
+            "n_censored": c.astype(np.int64),
+            "survival": surv,
+            "se": se,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
+    horizon = float(times.max()) if tau is None else float(tau)
+    rmean, rmean_var = _restricted_mean(times, surv, d, n_risk, horizon)
+    return KaplanMeier(
+        table=table,
+        median=_quantile_time(times, surv),
+        median_ci=(_quantile_time(times, low), _quantile_time(times, high)),
+        rmean=rmean,
+        rmean_se=float(np.sqrt(rmean_var)),
+        tau=horizon,
+        conf_type=conf_type,
+        confidence=confidence,
+        n=len(t),
+        n_events=int(d.sum()),
+    )
+
+
+def _durations_events(durations: ArrayLike, events: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """The checked durations and events (0/1) as float arrays."""
+    t = np.asarray(durations, dtype=float).ravel()
+    e = np.asarray(events).ravel()
+    if t.shape != e.shape:
+        raise ValueError("durations and events must have the same length")
+    if np.isnan(t).any():
+        raise ValueError("durations contain missing values: drop or impute them first")
+    if (t < 0).any():
+        raise ValueError("durations must be >= 0")
+    e = e.astype(float)
+    if not np.isin(e, (0.0, 1.0)).all():
+        raise ValueError("events must be 0/1 (or False/True)")
+    return t, e
+
+
+def _pointwise_interval(
+    surv: np.ndarray, se: np.ndarray, se_log: np.ndarray, z: float, conf_type: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pointwise interval of the survival curve on the ``conf_type`` scale."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "log":
             s = np.where(surv > 0, surv, np.nan)
@@ -180,22 +219,13 @@ def kaplan_meier(
         else:
             low = np.maximum(surv - z * se, 0.0)
             high = np.minimum(surv + z * se, 1.0)
-    table = pd.DataFrame(
-        {
-            "time": times,
-            "n_at_risk": n_risk.astype(np.int64),
-            "n_events": d.astype(np.int64),
-            "n_censored": c.astype(np.int64),
-            "survival": surv,
-            "se": se,
-            "ci_low": low,
-            "ci_high": high,
-        }
-    )
-    median = _quantile_time(times, surv)
-    median_ci = (_quantile_time(times, low), _quantile_time(times, high))
-    # restricted mean
-    horizon = float(times.max()) if tau is None else float(tau)
+    return low, high
+
+
+def _restricted_mean(
+    times: np.ndarray, surv: np.ndarray, d: np.ndarray, n_risk: np.ndarray, horizon: float
+) -> tuple[float, float]:
+    """The area under the curve up to ``horizon`` and its variance (survival's print)."""
     grid = np.r_[0.0, times[times < horizon], horizon]
     s_left = np.r_[1.0, surv[times < horizon]]
     widths = np.diff(grid)
@@ -209,19 +239,7 @@ def kaplan_meier(
         h = np.where(n_risk - d > 0, d / (n_risk * (n_risk - d)), 0.0)[times < horizon][
             events_before
         ]
-    rmean_var = float(np.sum(tail[events_before] ** 2 * h))
-    return KaplanMeier(
-        table=table,
-        median=median,
-        median_ci=median_ci,
-        rmean=rmean,
-        rmean_se=float(np.sqrt(rmean_var)),
-        tau=horizon,
-        conf_type=conf_type,
-        confidence=confidence,
-        n=len(t),
-        n_events=int(d.sum()),
-    )
+    return rmean, float(np.sum(tail[events_before] ** 2 * h))
 
 
 def logrank(durations: ArrayLike, events: ArrayLike, groups: ArrayLike) -> pd.DataFrame:
