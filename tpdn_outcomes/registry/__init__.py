@@ -24,6 +24,7 @@ True
 """
 
 from tpdn_outcomes.registry.cluster import repartition_by_patient
-from tpdn_outcomes.registry.core import Registry, open_registry, write_registry
+from tpdn_outcomes.registry.core import Registry, open_registry
+from tpdn_outcomes.registry.files import write_registry
 
 __all__ = ["Registry", "open_registry", "repartition_by_patient", "write_registry"]
