@@ -217,7 +217,7 @@ def _full_url(kind: str, rid: str) -> str:
 
 
 def _procedure(
-    row: Mapping[str, Any],
+    row: Mapping[Any, Any],
     ref: Callable[[str, str], dict[str, str]],
     patients: Mapping[str, str],
     sessions: Mapping[str, str],
@@ -283,7 +283,7 @@ def _observation(
     measure: str,
     timing: str,
     value: float,
-    mrow: Mapping[str, Any],
+    mrow: Mapping[Any, Any],
     ref: Callable[[str, str], dict[str, str]],
     patients: Mapping[str, str],
     sessions: Mapping[str, str],
@@ -575,7 +575,7 @@ def _sessions(
     name: str,
     by_type: Mapping[str, list[tuple[int, dict[str, Any]]]],
     urls: Mapping[str, str],
-    patients: Mapping[str, tuple[str, str | None]],
+    patients: dict[str, tuple[str, str | None]],
     clinics: Mapping[str, str],
 ) -> tuple[pd.DataFrame, dict[str, str], dict[tuple[str, str], list[str]]]:
     """The session table of the Procedures, ``Procedure/id`` -> session, and the sessions
