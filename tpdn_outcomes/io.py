@@ -15,46 +15,50 @@ from __future__ import annotations
 
 import bz2
 import codecs
-import csv
-import errno
 import gzip
-import hashlib
 import io
 import lzma
 import os
-import re
-import stat
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tpdn_outcomes import schema
+from tpdn_outcomes._io_columns import MEASURE_TABLE_ALIASES as MEASURE_TABLE_ALIASES
+from tpdn_outcomes._io_columns import ColumnPlan as ColumnPlan
+from tpdn_outcomes._io_columns import plan_columns as plan_columns
+from tpdn_outcomes._io_columns import wide_measure as wide_measure
+from tpdn_outcomes._io_files import COMPRESSED as COMPRESSED
+from tpdn_outcomes._io_files import READERS as READERS
+from tpdn_outcomes._io_files import SEP_LINE as _SEP_LINE
+from tpdn_outcomes._io_files import WHAT as _WHAT
+from tpdn_outcomes._io_files import file_head as _head
+from tpdn_outcomes._io_files import file_kind as _kind
+from tpdn_outcomes._io_files import file_magic as _magic
+from tpdn_outcomes._io_files import file_stat as _stat
+from tpdn_outcomes._io_files import not_text as _not_text
+from tpdn_outcomes._io_files import nul_error as _nul_error
+from tpdn_outcomes._io_files import refuse_other_separator as _refuse_other_separator
+from tpdn_outcomes._io_files import refuse_repeated_names as _refuse_repeated_names
+from tpdn_outcomes._io_files import sha256_and_nul as _sha256_and_nul
+from tpdn_outcomes._io_files import sha256_file as sha256_file
+from tpdn_outcomes._io_files import sha256_frame as _sha256_frame
+from tpdn_outcomes._io_files import short_text as short_text
+from tpdn_outcomes._io_files import split_line as _split
+from tpdn_outcomes._io_write import atomic_write as atomic_write
+from tpdn_outcomes._io_write import neutralise_formulas as neutralise_formulas
+from tpdn_outcomes._io_write import write_table as write_table
 from tpdn_outcomes.errors import SchemaError
 from tpdn_outcomes.progress import counted
 
 #: Cell texts read as missing in CSV/TSV files (and nothing else is).
 MISSING_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null")
-
-#: File endings and the reader used for them.
-READERS: dict[str, str] = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".xlsx": "excel",
-    ".xlsm": "excel",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
-
-#: Endings of compressed text files (``sessions.csv.gz``) and their compression.
-COMPRESSED: dict[str, str] = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 
 DATAFRAME_LABEL = "<DataFrame>"
 
@@ -78,19 +82,6 @@ MAX_HEADER_CHARS = 100_000
 #: ``validate``. A file whose estimate exceeds the memory available is refused before it
 #: is read; set the environment variable ``TPDN_OUTCOMES_MEMORY_CHECK=0`` to read it anyway.
 MEMORY_FACTOR: dict[str, float] = {"csv": 15.0, "tsv": 15.0, "excel": 10.0, "parquet": 4.0}
-
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x1f\x8b", "gzip"),
-    (b"\xfd7zXZ\x00", "xz"),
-    (b"\x28\xb5\x2f\xfd", "zstd"),
-    (b"7z\xbc\xaf\x27\x1c", "7z"),
-    (b"PK\x03\x04", "zip"),
-    (b"PK\x05\x06", "zip"),  # (an empty archive)
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"),
-    (b"PAR1", "parquet"),
-    (b"%PDF", "pdf"),
-)
-_BZIP2 = re.compile(rb"^BZh[1-9]1AY&SY")
 
 
 def _limit(name: str, default: int) -> int:
@@ -192,12 +183,6 @@ def _check_columns(name: str, n: int) -> None:
         raise _too_many_columns(name, n)
 
 
-def short_text(text: object, n: int = 60) -> str:
-    """Text cut to ``n`` characters for a message (``...`` and the full length after)."""
-    t = str(text)
-    return t if len(t) <= n else f"{t[:n]}... ({len(t)} characters)"
-
-
 @dataclass
 class RawTable:
     """A table as read from its source, before any checking.
@@ -234,43 +219,6 @@ class RawTable:
     def sheet_like(self) -> bool:
         """Read from a text or Excel file, where a blank line or empty row is a row."""
         return _kind(Path(self.path))[0] in ("csv", "tsv", "excel") if self.path else False
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in 1 MiB chunks, as hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _sha256_frame(frame: pd.DataFrame) -> str:
-    """A digest of a DataFrame's column names and values (pandas' row hashes).
-
-    Cells pandas cannot hash (a list or dict in an object column) are hashed by their
-    ``repr``; the checks then report them as values of the wrong kind.
-    """
-    digest = hashlib.sha256()
-    digest.update("\x1f".join(map(str, frame.columns)).encode("utf-8", "surrogatepass"))
-    if len(frame):
-        try:
-            rows = pd.util.hash_pandas_object(frame, index=False)
-        except (TypeError, ValueError, UnicodeError, OverflowError):
-            # unhashable cells, text that is not valid Unicode (lone surrogates), or
-            # types pandas cannot hash: such columns are hashed by each cell's ``repr``
-            as_text = {}
-            for i, (_, col) in enumerate(frame.items()):
-                try:
-                    pd.util.hash_pandas_object(col, index=False)
-                    as_text[i] = col
-                except (TypeError, ValueError, UnicodeError, OverflowError):
-                    as_text[i] = pd.Series(
-                        [repr(v) for v in col.array], index=col.index, dtype=object
-                    )
-            rows = pd.util.hash_pandas_object(pd.DataFrame(as_text), index=False)
-        digest.update(rows.to_numpy().tobytes())
-    return digest.hexdigest()
 
 
 def _read_parquet(path: Path, magic: str | None = "parquet", head: bytes = b"") -> pd.DataFrame:
@@ -363,6 +311,26 @@ def arrow_frame(table: Any) -> pd.DataFrame:
     return pd.DataFrame(columns, index=rest.index, copy=False)
 
 
+def _frame_table(source: pd.DataFrame) -> RawTable:
+    """A DataFrame as a :class:`RawTable` (not copied), checked as a file's header is."""
+    _check_columns(DATAFRAME_LABEL, source.shape[1])
+    _refuse_repeated_names(list(source.columns), DATAFRAME_LABEL)
+    if not source.columns.is_unique:  # (blank labels, which a file may repeat)
+        repeated = sorted({repr(c) for c in source.columns[source.columns.duplicated()]})
+        raise SchemaError(
+            f"{DATAFRAME_LABEL}: the column label(s) {', '.join(repeated)} are used more "
+            "than once; which column is meant cannot be told. Fix: give every column its "
+            "own name (df.columns = [...])"
+        )
+    if isinstance(source.columns, pd.MultiIndex):
+        raise SchemaError(
+            f"{DATAFRAME_LABEL}: has column labels on {source.columns.nlevels} levels (a "
+            "MultiIndex). Fix: give each column one name, e.g. df.columns = "
+            "['_'.join(map(str, c)) for c in df.columns]"
+        )
+    return RawTable(source, DATAFRAME_LABEL, None, _sha256_frame(source))
+
+
 def read_table(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -427,22 +395,7 @@ def read_table(
             "'utf-8', 'cp1252' or 'latin-1'"
         ) from None
     if isinstance(source, pd.DataFrame):
-        _check_columns(DATAFRAME_LABEL, source.shape[1])
-        _refuse_repeated_names(list(source.columns), DATAFRAME_LABEL)
-        if not source.columns.is_unique:  # (blank labels, which a file may repeat)
-            repeated = sorted({repr(c) for c in source.columns[source.columns.duplicated()]})
-            raise SchemaError(
-                f"{DATAFRAME_LABEL}: the column label(s) {', '.join(repeated)} are used more "
-                "than once; which column is meant cannot be told. Fix: give every column its "
-                "own name (df.columns = [...])"
-            )
-        if isinstance(source.columns, pd.MultiIndex):
-            raise SchemaError(
-                f"{DATAFRAME_LABEL}: has column labels on {source.columns.nlevels} levels (a "
-                "MultiIndex). Fix: give each column one name, e.g. df.columns = "
-                "['_'.join(map(str, c)) for c in df.columns]"
-            )
-        return RawTable(source, DATAFRAME_LABEL, None, _sha256_frame(source))
+        return _frame_table(source)
     if not isinstance(source, str | os.PathLike):
         raise TypeError(
             f"the source must be a file path or a pandas DataFrame, not {type(source).__name__}"
@@ -504,127 +457,6 @@ def read_table(
     return RawTable(frame, name, str(path), digest, first_row, sheets, chosen)
 
 
-def _stat(path: Path) -> os.stat_result:
-    """The file's status, refusing what is not a regular file (before anything is read)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise FileNotFoundError(
-                f"{path}: is a symbolic link to {os.readlink(path)!r}, which does not exist. "
-                "Fix: give the path of the file itself, or repair the link"
-            ) from None
-        raise FileNotFoundError(
-            f"{path}: no such file; check the path (working folder: {Path.cwd()})"
-        ) from None
-    except ValueError:  # (a NUL character in the path)
-        raise FileNotFoundError(
-            f"{str(path)!r}: no such file (a path cannot contain a NUL character)"
-        ) from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise SchemaError(
-                f"{path.name}: is a symbolic link that leads back to itself (a loop of links), "
-                "so there is no file to read. Fix: give the path of the session file itself, "
-                "or repair the link"
-            ) from None
-        raise SchemaError(
-            f"{path.name}: cannot be opened ({exc.strerror}). Fix: check the path and that "
-            "you may read the file"
-        ) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise SchemaError(f"{path}: is a folder. Fix: give the path of a session file inside it")
-    if not stat.S_ISREG(st.st_mode):
-        what = (
-            "a named pipe (FIFO)"
-            if stat.S_ISFIFO(st.st_mode)
-            else "a socket"
-            if stat.S_ISSOCK(st.st_mode)
-            else "a device"
-        )
-        raise SchemaError(
-            f"{path.name}: is {what}, not a regular file; it is not read (a pipe or device "
-            "can wait forever or never end). Fix: save the table to a file and give that "
-            "file's path"
-        )
-    return st
-
-
-def _kind(path: Path) -> tuple[str | None, str | None]:
-    """``(reader, compression)`` told by a file's endings (``sessions.csv.gz``: csv, gzip).
-
-    Examples
-    --------
-    >>> _kind(Path("a.CSV")), _kind(Path("a.csv.gz")), _kind(Path("a.gz")), _kind(Path("a.txt"))
-    (('csv', None), ('csv', 'gzip'), (None, 'gzip'), (None, None))
-    """
-    suffix = path.suffix.lower()
-    if suffix in COMPRESSED:
-        return READERS.get(Path(path.stem).suffix.lower()), COMPRESSED[suffix]
-    return READERS.get(suffix), None
-
-
-def _head(path: Path, n: int = 1 << 16) -> bytes:
-    with path.open("rb") as f:
-        return f.read(n)
-
-
-def _magic(head: bytes) -> str | None:
-    """The kind of file its first bytes say it is (None: no known signature, e.g. text).
-
-    Examples
-    --------
-    >>> _magic(b"\\x1f\\x8b\\x08..."), _magic(b"PK\\x03\\x04..."), _magic(b"Patient ID,Condition")
-    ('gzip', 'zip', None)
-    """
-    for sig, kind in _MAGIC:
-        if head.startswith(sig):
-            return kind
-    if _BZIP2.match(head):
-        return "bzip2"
-    return None
-
-
-_WHAT = {
-    "gzip": "gzip-compressed data",
-    "bzip2": "bzip2-compressed data",
-    "xz": "xz-compressed data",
-    "zstd": "zstd-compressed data",
-    "7z": "a 7-Zip archive",
-    "zip": "a ZIP archive",
-    "ole2": "an old Excel 97-2003 workbook (or a password-protected one)",
-    "parquet": "a Parquet file",
-    "pdf": "a PDF document",
-}
-
-
-def _not_text(name: str, magic: str, path: Path) -> SchemaError:
-    """The error for a CSV/TSV file whose first bytes say it is something else."""
-    if magic == "zip":
-        try:
-            with zipfile.ZipFile(path) as z:
-                workbook = "xl/workbook.xml" in z.namelist()
-        except (zipfile.BadZipFile, OSError):
-            workbook = False
-        if workbook:
-            return SchemaError(
-                f"{name}: is an Excel workbook, not CSV text. Fix: give it the ending .xlsx, "
-                "or save it from Excel as 'CSV UTF-8'"
-            )
-        return SchemaError(
-            f"{name}: is a ZIP archive, not CSV text. Fix: extract the table from it and "
-            "give the path of the extracted file"
-        )
-    fixes = {
-        "zstd": "decompress it (zstd -d) and give the .csv file, or compress it with gzip",
-        "7z": "extract the table from it and give the path of the extracted file",
-        "ole2": "open it in Excel and save it as 'CSV UTF-8' (remove any password first)",
-        "parquet": "give it the ending .parquet",
-        "pdf": "export the table itself from the clinic system as CSV",
-    }
-    return SchemaError(f"{name}: is {_WHAT[magic]}, not CSV text. Fix: {fixes[magic]}")
-
-
 def _decompress(path: Path, compression: str, name: str, kind: str) -> bytes:
     """The decompressed bytes, refused when larger than the memory can take."""
     free = available_memory() if _memory_check_on() else None
@@ -650,48 +482,40 @@ def _decompress(path: Path, compression: str, name: str, kind: str) -> bytes:
     return out.getvalue()
 
 
-def _nul_error(name: str, at: int, line: int, head: bytes) -> SchemaError:
-    even, odd = head[0:64:2], head[1:64:2]
-    utf16 = len(head) >= 4 and any(  # (ASCII in UTF-16: every other byte is zero)
-        a.count(0) >= 0.7 * len(a) and b.count(0) <= 0.3 * len(b)
-        for a, b in ((odd, even), (even, odd))
-    )
-    hint = (
-        "it looks like UTF-16 text: pass encoding='utf-16', or save it as 'CSV UTF-8'"
-        if utf16
-        else "the file is binary data or damaged, not a CSV export; export the table again"
-    )
-    return SchemaError(
-        f"{name}: contains NUL bytes (zero bytes; the first at byte {at}, line {line}), which "
-        f"text never has. Fix: {hint}"
-    )
+def _text_source(
+    path: Path,
+    st: os.stat_result,
+    kind: str,
+    compression: str | None,
+    head: bytes,
+    wide: bool,
+) -> tuple[Callable[[], Any], str]:
+    """A text file's bytes as a source to open (decompressed in memory when compressed)
+    and its SHA-256, refused when it holds NUL bytes or does not fit in memory."""
+    name = path.name
+    if compression is not None:
+        data = _decompress(path, compression, name, kind)
+        digest = sha256_file(path)
+        nul = -1 if wide else data.find(b"\0")
+        if nul >= 0:
+            raise _nul_error(name, nul, data.count(b"\n", 0, nul) + 1, data[:64])
 
+        def source() -> Any:
+            return io.BytesIO(data)
 
-def _sha256_and_nul(path: Path) -> tuple[str, int, int]:
-    """SHA-256 of a file's bytes, and the offset and line of its first NUL byte (-1, 0 if
-    none). One pass; it stops at the first NUL (the digest is then of no use)."""
-    digest = hashlib.sha256()
-    at, lines = 0, 1
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            nul = chunk.find(b"\0")
+    else:
+        _check_memory(name, "the file", st.st_size, kind)
+        if wide:
+            digest, nul = sha256_file(path), -1
+        else:
+            digest, nul, line = _sha256_and_nul(path)
             if nul >= 0:
-                return "", at + nul, lines + chunk.count(b"\n", 0, nul)
-            digest.update(chunk)
-            lines += chunk.count(b"\n")
-            at += len(chunk)
-    return digest.hexdigest(), -1, 0
+                raise _nul_error(name, nul, line, head)
 
+        def source() -> Any:
+            return path
 
-_SEP_LINE = re.compile(r'^"?sep=(.)"?$')
-
-
-def _split(line: str, sep: str) -> list[str]:
-    """The cells of one line of delimited text."""
-    try:
-        return next(csv.reader([line], delimiter=sep), [])
-    except csv.Error:  # (an unclosed quote, a huge cell)
-        return line.split(sep)
+    return source, digest
 
 
 def _read_text(
@@ -723,28 +547,7 @@ def _read_text(
             f"{name}: is UTF-16 text (it starts with a UTF-16 byte-order mark). Fix: save it "
             "as 'CSV UTF-8' in Excel, or pass encoding='utf-16'"
         )
-    if compression is not None:
-        data = _decompress(path, compression, name, kind)
-        digest = sha256_file(path)
-        nul = -1 if wide else data.find(b"\0")
-        if nul >= 0:
-            raise _nul_error(name, nul, data.count(b"\n", 0, nul) + 1, data[:64])
-
-        def source() -> Any:
-            return io.BytesIO(data)
-
-    else:
-        _check_memory(name, "the file", st.st_size, kind)
-        if wide:
-            digest, nul = sha256_file(path), -1
-        else:
-            digest, nul, line = _sha256_and_nul(path)
-            if nul >= 0:
-                raise _nul_error(name, nul, line, head)
-
-        def source() -> Any:
-            return path
-
+    source, digest = _text_source(path, st, kind, compression, head, wide)
     sep = "," if kind == "csv" else "\t"
     skip, sep, header, later = _layout(source, encoding, sep, name)
     _check_columns(name, len(header))
@@ -922,291 +725,6 @@ def _read_excel(
             f"{name}: is damaged ({short_text(exc, 100)}). Fix: copy or export the workbook again"
         ) from exc
     return frame, sheets, chosen
-
-
-def _refuse_repeated_names(names: list[Any], file: str) -> None:
-    """Raise SchemaError when a header repeats a column name (pandas would rename the
-    second ``Patient ID`` to ``Patient ID.1``, or keep two columns of one name)."""
-    seen: set[str] = set()
-    repeated = []
-    for name in names:
-        key = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
-        if key in seen and key and key not in repeated:
-            repeated.append(key)
-        seen.add(key)
-    if repeated:
-        listed = ", ".join(repr(r) for r in repeated)
-        raise SchemaError(
-            f"{file}: the header names {listed} more than once; which column is meant "
-            "cannot be told. Fix: rename or remove the repeated column"
-        )
-
-
-def _refuse_other_separator(frame: pd.DataFrame, file: str, sep: str) -> None:
-    """Raise SchemaError when a text file read as one column is separated by another
-    character (a semicolon, as Excel writes CSV in several languages, or a tab)."""
-    if frame.shape[1] != 1:
-        return
-    header = str(frame.columns[0])
-    names = {";": "semicolons", "\t": "tabs", ",": "commas", "|": "vertical bars"}
-    found = [c for c in names if c != sep and c in header]
-    if not found:
-        return
-    fix = {
-        ";": "save it as 'CSV UTF-8 (Comma delimited)' in Excel, or with commas",
-        "\t": "give it the extension .tsv",
-        ",": "give it the extension .csv",
-        "|": "re-export it with commas as the separator",
-    }[found[0]]
-    raise SchemaError(
-        f"{file}: the columns are separated by {names[found[0]]}, not {names[sep]} "
-        f"(the header reads as one column: {header[:60]!r}). Fix: {fix}"
-    )
-
-
-# ---------------------------------------------------------------------------
-# Column mapping
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class ColumnPlan:
-    """How the columns of a wide session file map onto the canonical tables.
-
-    Attributes
-    ----------
-    session : dict
-        Canonical session column -> the column's name in the file.
-    measures : list of tuple
-        ``(name in file, canonical measure, timing)`` for every wide measure column.
-    unknown : list of str
-        Columns that are neither session columns nor measures (ignored, with a warning).
-    duplicates : dict
-        Canonical column -> the several file columns that all map to it (an error).
-    """
-
-    session: dict[str, str] = field(default_factory=dict)
-    measures: list[tuple[str, str, str]] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    duplicates: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _split_timing(name: str) -> tuple[str, str] | None:
-    """Split a normalised wide measure name into (stem, timing)."""
-    for alias, timing in schema.TIMING_ALIASES.items():
-        if name.endswith("_" + alias) and len(name) > len(alias) + 1:
-            return name[: -len(alias) - 1], timing
-        if name.startswith(alias + "_") and len(name) > len(alias) + 1:
-            return name[len(alias) + 1 :], timing
-    return None
-
-
-def wide_measure(name: str) -> tuple[str, str] | None:
-    """Recognise a wide measure column name: ``(canonical measure, timing)`` or ``None``.
-
-    Examples
-    --------
-    >>> wide_measure("NPRS pre"), wide_measure("rom_cervical_rotation_left_post")
-    (('pain', 'pre'), ('rom:cervical_rotation_left', 'post'))
-    >>> wide_measure("HIT-6 post"), wide_measure("ndi"), wide_measure("grip_pre")
-    (('function:hit6', 'post'), ('function:ndi', 'pre'), None)
-    """
-    norm = schema.normalise_name(name)
-    split = _split_timing(norm)
-    stem, timing = split if split else (norm, "pre")
-    if split is None and norm not in schema.FUNCTION_ALIASES:
-        return None  # a bare stem counts only for function instruments (measured at the session)
-    if stem in schema.PAIN_STEMS:
-        return "pain", timing
-    if stem.startswith("function_"):
-        stem = stem[len("function_") :]
-    if stem in schema.FUNCTION_ALIASES:
-        return "function:" + schema.FUNCTION_ALIASES[stem], timing
-    if stem.startswith("rom_"):
-        candidate = "rom:" + stem[4:]
-        try:
-            schema.measure_spec(candidate)
-        except KeyError:
-            return None
-        return candidate, timing
-    return None
-
-
-def plan_columns(columns: list[str], column_map: Mapping[str, str] | None = None) -> ColumnPlan:
-    """Map a wide session file's column names onto canonical columns and measures.
-
-    Names are matched case- and space-insensitively (see :func:`schema.normalise_name`)
-    through :data:`schema.COLUMN_ALIASES`; ``column_map`` (file name -> canonical name,
-    either a session column such as ``"patient_id"`` or a wide measure name such as
-    ``"rom_cervical_rotation_left_pre"``) takes precedence.
-
-    Examples
-    --------
-    >>> plan = plan_columns(["Patient ID", "Dx", "Date", "NPRS pre", "Notes2"],
-    ...                     column_map={"Notes2": "clinic_id"})
-    >>> plan.session
-    {'patient_id': 'Patient ID', 'condition': 'Dx', 'session_date': 'Date', 'clinic_id': 'Notes2'}
-    >>> plan.measures
-    [('NPRS pre', 'pain', 'pre')]
-    """
-    user = {schema.normalise_name(k): v for k, v in (column_map or {}).items()}
-    plan = ColumnPlan()
-    claimed: dict[str, list[str]] = {}
-    for col in columns:
-        norm = schema.normalise_name(col)
-        target = user.get(norm)
-        if target is not None:
-            target_norm = schema.normalise_name(target)
-            canonical = schema.COLUMN_ALIASES.get(target_norm)
-            if canonical is None and target_norm in schema.SESSION_COLUMNS:
-                canonical = target_norm
-        else:
-            target_norm = norm
-            canonical = schema.COLUMN_ALIASES.get(norm)
-        if canonical is not None:
-            claimed.setdefault(canonical, []).append(col)
-            continue
-        measure = wide_measure(target_norm)
-        if measure is not None:
-            key = f"{measure[0]}|{measure[1]}"
-            claimed.setdefault(key, []).append(col)
-            plan.measures.append((col, *measure))
-            continue
-        plan.unknown.append(col)
-    for key, cols in claimed.items():
-        if len(cols) > 1:
-            plan.duplicates[key.replace("|", " ")] = cols
-        if "|" not in key:
-            plan.session[key] = cols[0]
-    plan.measures = [
-        m
-        for m in plan.measures
-        if len(claimed[f"{m[1]}|{m[2]}"]) == 1 or claimed[f"{m[1]}|{m[2]}"][0] == m[0]
-    ]
-    return plan
-
-
-#: Aliases of the columns of a long measures table.
-MEASURE_TABLE_ALIASES: dict[str, str] = {
-    "session_id": "session_id",
-    "visit_id": "session_id",
-    "encounter_id": "session_id",
-    "measure": "measure",
-    "instrument": "measure",
-    "outcome": "measure",
-    "variable": "measure",
-    "timing": "timing",
-    "time_point": "timing",
-    "timepoint": "timing",
-    "phase": "timing",
-    "when": "timing",
-    "value": "value",
-    "score": "value",
-    "result": "value",
-    "unit": "unit",
-    "units": "unit",
-}
-
-
-# ---------------------------------------------------------------------------
-# Safe writers
-# ---------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy in which text cells a spreadsheet would run as a formula are quoted.
-
-    A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
-    leading apostrophe (the OWASP advice against CSV injection). Numbers are untouched.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok"], "b": [-1, 2]}))
-           a  b
-    0  '=1+1 -1
-    1     ok  2
-    >>> neutralise_formulas(pd.DataFrame({"mixed": [-1.5, "-x", "<11"]}))["mixed"].tolist()
-    [-1.5, "'-x", '<11']
-    """
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if s.dtype == object:  # mixed cells: only text is at risk, numbers stay numbers
-            risky = s.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
-            mask = risky.to_numpy(dtype=bool)
-            if mask.any():
-                quoted = s.copy()
-                quoted[mask] = ["'" + v for v in s[mask]]
-                out[col] = quoted
-        elif pd.api.types.is_string_dtype(s.dtype):
-            text = s.astype("string")
-            risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
-            if risky.any():
-                out[col] = s.where(~risky.to_numpy(), "'" + text)
-    return out
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
-    """Write a file atomically: ``write(tmp_path)``, then move it into place.
-
-    Parameters
-    ----------
-    path : path
-        The target. Its folder is created if needed.
-    write : callable
-        Called with a temporary path in the same folder; must write the whole file there.
-
-    Returns
-    -------
-    Path
-        The target path.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
-    >>> atomic_write(target, lambda p: p.write_text("done")).read_text()
-    'done'
-    """
-    from tpdn_outcomes._files import atomic_write as write_atomically
-
-    return write_atomically(path, write)  # (permissions follow the umask; no leftovers)
-
-
-def write_table(
-    frame: pd.DataFrame, path: str | os.PathLike[str], *, sheet_name: str = "data"
-) -> Path:
-    """Write a table atomically as CSV, TSV, XLSX or Parquet (by the file ending).
-
-    CSV, TSV and XLSX output has formula-like text cells neutralised
-    (:func:`neutralise_formulas`); Parquet keeps values as they are.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, pandas as pd
-    >>> p = write_table(pd.DataFrame({"x": [1, 2]}), pathlib.Path(tempfile.mkdtemp()) / "t.csv")
-    >>> p.read_text()
-    'x\\n1\\n2\\n'
-    """
-    target = Path(path)
-    kind = READERS.get(target.suffix.lower())
-    if kind is None:
-        raise ValueError(
-            f"{target.name}: cannot write {target.suffix!r}; use one of {sorted(READERS)}"
-        )
-    if kind == "parquet":
-        return atomic_write(target, lambda p: frame.to_parquet(p, index=False))
-    safe = neutralise_formulas(frame)
-    if kind == "excel":
-        return atomic_write(
-            target,
-            lambda p: safe.to_excel(p, index=False, sheet_name=sheet_name, engine="openpyxl"),
-        )
-    sep = "," if kind == "csv" else "\t"
-    return atomic_write(target, lambda p: safe.to_csv(p, index=False, sep=sep, lineterminator="\n"))
 
 
 def file_rows(n: int) -> np.ndarray:

@@ -111,23 +111,8 @@ def _yn(values: pd.Series) -> pd.Series:
     return values.map({True: "Y", False: "N"}).astype("object")
 
 
-def to_adam(data: SessionData, *, studyid: str = "TPDN") -> pd.DataFrame:
-    """The dataset as an ADaM BDS analysis dataset, one record per measured value.
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`ADAM_COLUMNS`. ``CRIT1`` is the measure's moderate MCID (for ROM,
-        which has none, ``CRIT1``/``CRIT1FL`` are empty); ``ANL01FL = "Y"`` marks the
-        record used as the episode's final value (the last post value after the baseline).
-
-    Examples
-    --------
-    >>> from tpdn_outcomes import load_sample
-    >>> adam = to_adam(load_sample())
-    >>> adam.loc[adam["ABLFL"] == "Y", "PARAMCD"].value_counts()["PAIN"]
-    np.int64(3828)
-    """
+def _records(data: SessionData, studyid: str) -> pd.DataFrame:
+    """One record per measured value with its session's columns (before the flags)."""
     s = data.sessions.reset_index(drop=True)
     m = data.measures
     pos = pd.Index(s["session_id"].astype(str)).get_indexer(pd.Index(m["session_id"].astype(str)))
@@ -164,6 +149,27 @@ def to_adam(data: SessionData, *, studyid: str = "TPDN") -> pd.DataFrame:
     )
     out["_measure"] = rows["measure"].astype(str).to_numpy()
     out["_order"] = np.arange(len(out))
+    return out
+
+
+def to_adam(data: SessionData, *, studyid: str = "TPDN") -> pd.DataFrame:
+    """The dataset as an ADaM BDS analysis dataset, one record per measured value.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`ADAM_COLUMNS`. ``CRIT1`` is the measure's moderate MCID (for ROM,
+        which has none, ``CRIT1``/``CRIT1FL`` are empty); ``ANL01FL = "Y"`` marks the
+        record used as the episode's final value (the last post value after the baseline).
+
+    Examples
+    --------
+    >>> from tpdn_outcomes import load_sample
+    >>> adam = to_adam(load_sample())
+    >>> adam.loc[adam["ABLFL"] == "Y", "PARAMCD"].value_counts()["PAIN"]
+    np.int64(3828)
+    """
+    out = _records(data, studyid)
     base = np.full(len(out), np.nan)
     ablfl = np.full(len(out), "", dtype=object)
     anl = np.full(len(out), "", dtype=object)

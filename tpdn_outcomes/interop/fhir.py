@@ -32,7 +32,7 @@ import json
 import os
 import uuid
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +216,101 @@ def _full_url(kind: str, rid: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:tpdn-outcomes:{kind}/{rid}')}"
 
 
+def _procedure(
+    row: Mapping[Any, Any],
+    ref: Callable[[str, str], dict[str, str]],
+    patients: Mapping[str, str],
+    sessions: Mapping[str, str],
+    clinics: Mapping[str, str],
+) -> dict[str, Any]:
+    """The Procedure of one session (a row of the session table)."""
+    sid = str(row["session_id"])
+    cond = str(row["condition"])
+    label = cond.replace("_", " ")
+    codings = [_coding(_CS_CONDITION, cond, label)]
+    if cond in _CONDITION_SNOMED:
+        codings.insert(0, _coding(SNOMED, *_CONDITION_SNOMED[cond]))
+    ext: list[dict[str, Any]] = [
+        {"url": _X_EPISODE, "valueString": str(row["episode_id"])},
+    ]
+    if pd.notna(row["session_number"]):
+        ext.append({"url": _X_SESSION_NUMBER, "valueInteger": int(row["session_number"])})
+    if _text(row.get("age_band")):
+        ext.append({"url": _X_AGE_BAND, "valueString": str(row["age_band"])})
+    if pd.notna(row.get("needle_count")):
+        ext.append({"url": _X_NEEDLES, "valueInteger": int(row["needle_count"])})
+    if pd.notna(row.get("twitch_response")):
+        ext.append({"url": _X_TWITCH, "valueBoolean": bool(row["twitch_response"])})
+    proc: dict[str, Any] = {
+        "resourceType": "Procedure",
+        "id": sessions[sid],
+        "extension": ext,
+        "identifier": [{"system": _ID_SESSION, "value": sid}],
+        "status": "completed",
+        "code": {
+            "coding": [
+                _coding(_CS_PROCEDURE, "trigger-point-dry-needling", "Trigger point dry needling")
+            ],
+            "text": "Trigger point dry needling",
+        },
+        "subject": ref("Patient", patients[str(row["patient_id"])]),
+        "performedDateTime": pd.Timestamp(row["session_date"]).strftime("%Y-%m-%d"),
+        "reasonCode": [{"coding": codings, "text": label}],
+    }
+    role, clinic = _text(row.get("practitioner_role")), _text(row.get("clinic_id"))
+    if role or clinic:
+        performer: dict[str, Any] = {
+            "actor": ref("Organization", clinics[clinic]) if clinic
+            else {"display": "unknown clinic"}
+        }  # fmt: skip
+        if role:
+            performer["function"] = {"coding": [_coding(_CS_ROLE, role)], "text": role}
+        proc["performer"] = [performer]
+    muscles = _text(row.get("muscles"))
+    if muscles:
+        proc["bodySite"] = [{"text": mu} for mu in muscles.split(";")]
+        proc["extension"].append({"url": _X_MUSCLES, "valueString": muscles})
+    events = _text(row.get("adverse_events"))
+    if events:
+        proc["complication"] = [{"coding": [_coding(_CS_EVENT, ev)], "text": ev}
+                                for ev in events.split(";")]  # fmt: skip
+    return proc
+
+
+def _observation(
+    i: int,
+    msid: str,
+    measure: str,
+    timing: str,
+    value: float,
+    mrow: Mapping[Any, Any],
+    ref: Callable[[str, str], dict[str, str]],
+    patients: Mapping[str, str],
+    sessions: Mapping[str, str],
+) -> dict[str, Any]:
+    """The Observation of one measured value (the ``i``-th row of the measures table)."""
+    spec = schema.measure_spec(measure)
+    unit = schema.UNITS[spec.unit].ucum
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": f"o{i + 1}",
+        "extension": [{"url": _X_TIMING, "valueCode": timing}],
+        "status": "final",
+        "category": [
+            {"coding": [_coding(_OBS_CATEGORY, "exam" if spec.kind == "rom" else "survey")]}
+        ],
+        "code": _measure_concept(measure),
+        "subject": ref("Patient", patients[str(mrow["patient_id"])]),
+        "effectiveDateTime": pd.Timestamp(mrow["session_date"]).strftime("%Y-%m-%d"),
+        "partOf": [ref("Procedure", sessions[msid])],
+        "valueQuantity": {"value": float(value), "unit": unit, "system": UCUM, "code": unit},
+    }
+    site = _rom_body_site(measure)
+    if site:
+        obs["bodySite"] = site
+    return obs
+
+
 def to_fhir(
     data: SessionData,
     *,
@@ -283,59 +378,7 @@ def to_fhir(
         resources.append(patient)
     records = s.to_dict("records")
     for row in records:
-        sid = str(row["session_id"])
-        cond = str(row["condition"])
-        label = cond.replace("_", " ")
-        codings = [_coding(_CS_CONDITION, cond, label)]
-        if cond in _CONDITION_SNOMED:
-            codings.insert(0, _coding(SNOMED, *_CONDITION_SNOMED[cond]))
-        ext: list[dict[str, Any]] = [
-            {"url": _X_EPISODE, "valueString": str(row["episode_id"])},
-        ]
-        if pd.notna(row["session_number"]):
-            ext.append({"url": _X_SESSION_NUMBER, "valueInteger": int(row["session_number"])})
-        if _text(row.get("age_band")):
-            ext.append({"url": _X_AGE_BAND, "valueString": str(row["age_band"])})
-        if pd.notna(row.get("needle_count")):
-            ext.append({"url": _X_NEEDLES, "valueInteger": int(row["needle_count"])})
-        if pd.notna(row.get("twitch_response")):
-            ext.append({"url": _X_TWITCH, "valueBoolean": bool(row["twitch_response"])})
-        proc: dict[str, Any] = {
-            "resourceType": "Procedure",
-            "id": sessions[sid],
-            "extension": ext,
-            "identifier": [{"system": _ID_SESSION, "value": sid}],
-            "status": "completed",
-            "code": {
-                "coding": [
-                    _coding(
-                        _CS_PROCEDURE, "trigger-point-dry-needling", "Trigger point dry needling"
-                    )
-                ],
-                "text": "Trigger point dry needling",
-            },
-            "subject": ref("Patient", patients[str(row["patient_id"])]),
-            "performedDateTime": pd.Timestamp(row["session_date"]).strftime("%Y-%m-%d"),
-            "reasonCode": [{"coding": codings, "text": label}],
-        }
-        role, clinic = _text(row.get("practitioner_role")), _text(row.get("clinic_id"))
-        if role or clinic:
-            performer: dict[str, Any] = {
-                "actor": ref("Organization", clinics[clinic]) if clinic
-                else {"display": "unknown clinic"}
-            }  # fmt: skip
-            if role:
-                performer["function"] = {"coding": [_coding(_CS_ROLE, role)], "text": role}
-            proc["performer"] = [performer]
-        muscles = _text(row.get("muscles"))
-        if muscles:
-            proc["bodySite"] = [{"text": mu} for mu in muscles.split(";")]
-            proc["extension"].append({"url": _X_MUSCLES, "valueString": muscles})
-        events = _text(row.get("adverse_events"))
-        if events:
-            proc["complication"] = [{"coding": [_coding(_CS_EVENT, ev)], "text": ev}
-                                    for ev in events.split(";")]  # fmt: skip
-        resources.append(proc)
+        resources.append(_procedure(row, ref, patients, sessions, clinics))
     by_session = {str(r["session_id"]): r for r in records}
     mrec = m[["session_id", "measure", "timing", "value"]].astype({"session_id": str,
                                                                   "measure": str, "timing": str})  # fmt: skip
@@ -343,26 +386,9 @@ def to_fhir(
         mrow = by_session.get(msid)
         if mrow is None or pd.isna(value):
             continue
-        spec = schema.measure_spec(measure)
-        unit = schema.UNITS[spec.unit].ucum
-        obs: dict[str, Any] = {
-            "resourceType": "Observation",
-            "id": f"o{i + 1}",
-            "extension": [{"url": _X_TIMING, "valueCode": timing}],
-            "status": "final",
-            "category": [
-                {"coding": [_coding(_OBS_CATEGORY, "exam" if spec.kind == "rom" else "survey")]}
-            ],
-            "code": _measure_concept(measure),
-            "subject": ref("Patient", patients[str(mrow["patient_id"])]),
-            "effectiveDateTime": pd.Timestamp(mrow["session_date"]).strftime("%Y-%m-%d"),
-            "partOf": [ref("Procedure", sessions[msid])],
-            "valueQuantity": {"value": float(value), "unit": unit, "system": UCUM, "code": unit},
-        }
-        site = _rom_body_site(measure)
-        if site:
-            obs["bodySite"] = site
-        resources.append(obs)
+        resources.append(
+            _observation(i, msid, measure, timing, value, mrow, ref, patients, sessions)
+        )
     entries = []
     for res in resources:
         entry: dict[str, Any] = {"fullUrl": _full_url(res["resourceType"], res["id"]),
@@ -489,47 +515,11 @@ def _ref(reference: Mapping[str, Any] | None, urls: Mapping[str, str] | None = N
     return "/".join(parts[-2:]) if len(parts) >= 2 else ref
 
 
-def read_fhir(
-    source: str | os.PathLike[str] | Mapping[str, Any] | list[Any],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read FHIR resources into a session table and a long measures table.
-
-    Parameters
-    ----------
-    source : path, dict or list
-        A Bundle (``.json``), an NDJSON file (``.ndjson``, one resource per line), a Bundle
-        as a dict, or a list of resources.
-
-    Returns
-    -------
-    (DataFrame, DataFrame)
-        The session table (one row per Procedure) and the measures table (``session_id``,
-        ``measure``, ``timing``, ``value``) in the forms :func:`tpdn_outcomes.load_sessions`
-        reads.
-
-    Raises
-    ------
-    FhirError
-        A resource that is not valid FHIR R4, a reference to nothing, an Observation whose
-        measure or session cannot be told; the message names the entry, the resource and
-        the field.
-    IdentifierError
-        A Patient with identifying elements.
-
-    Notes
-    -----
-    Procedures with status ``not-done`` or ``entered-in-error`` and Observations with
-    status ``cancelled`` or ``entered-in-error`` are left out with a
-    :class:`~tpdn_outcomes.errors.DataQualityWarning` that names them; an Observation of a
-    left-out Procedure is then an error (it has no session). Measures are recognised by the library's code (``urn:tpdn-outcomes:measure``) or by
-    LOINC (pain 72514-3, ODI 97909-6, NDI 82237-9). An Observation belongs to the Procedure
-    in its ``partOf``, or else to the only Procedure of its patient on its date. Its timing
-    is the library's timing extension; without it the first value of a measure in a session
-    is ``pre`` and a second one ``post``, in the order of ``effectiveDateTime``.
-    """
-    name, resources, urls = _resources(source)
-    for i, res in enumerate(resources):
-        _validate(res, f"{name}, entry {i}")
+def _by_type(
+    name: str, resources: list[dict[str, Any]]
+) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """The resources by type, each with its entry number; those that did not happen or were
+    entered in error left out with a warning."""
     by_type: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     void: list[str] = []
     for i, res in enumerate(resources):
@@ -549,10 +539,15 @@ def read_fhir(
             f"{name}: {len(void)} resource(s) left out because they did not happen or were "
             f"entered in error: {', '.join(void[:5])}{', ...' if len(void) > 5 else ''}",
             DataQualityWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    clinics = {f"Organization/{r['id']}": _ident(r, _ID_CLINIC) or r.get("name") or r["id"]
-               for _, r in by_type.get("Organization", [])}  # fmt: skip
+    return by_type
+
+
+def _patients(
+    name: str, by_type: Mapping[str, list[tuple[int, dict[str, Any]]]]
+) -> dict[str, tuple[str, str | None]]:
+    """``Patient/id`` -> (patient code, sex); a Patient with identifying elements refused."""
     patients: dict[str, tuple[str, str | None]] = {}
     found = []
     for i, r in by_type.get("Patient", []):
@@ -573,6 +568,18 @@ def read_fhir(
             + ("; ..." if len(found) > 5 else "")
             + ". Export pseudonymous Patients (an id or a pseudonym identifier, gender) only."
         )
+    return patients
+
+
+def _sessions(
+    name: str,
+    by_type: Mapping[str, list[tuple[int, dict[str, Any]]]],
+    urls: Mapping[str, str],
+    patients: dict[str, tuple[str, str | None]],
+    clinics: Mapping[str, str],
+) -> tuple[pd.DataFrame, dict[str, str], dict[tuple[str, str], list[str]]]:
+    """The session table of the Procedures, ``Procedure/id`` -> session, and the sessions
+    of each (patient, date)."""
     rows = []
     proc_index: dict[str, str] = {}
     by_patient_date: dict[tuple[str, str], list[str]] = {}
@@ -624,6 +631,18 @@ def read_fhir(
         sessions = sessions.drop(columns=["episode_id"])
     if sessions["session_number"].isna().all():
         sessions = sessions.drop(columns=["session_number"])
+    return sessions, proc_index, by_patient_date
+
+
+def _measures(
+    name: str,
+    by_type: Mapping[str, list[tuple[int, dict[str, Any]]]],
+    urls: Mapping[str, str],
+    patients: Mapping[str, tuple[str, str | None]],
+    proc_index: Mapping[str, str],
+    by_patient_date: Mapping[tuple[str, str], list[str]],
+) -> pd.DataFrame:
+    """The long measures table of the Observations (with their timings, given or told)."""
     measures = []
     for i, r in by_type.get("Observation", []):
         where = f"{name}, entry {i} (Observation/{r.get('id')})"
@@ -666,6 +685,56 @@ def read_fhir(
                             "in one session without a timing; add the timing extension "
                             f"{_X_TIMING} (pre, post or followup)")  # fmt: skip
         table.loc[order.index, "timing"] = np.where(rank == 0, "pre", "post")
+    return table
+
+
+def read_fhir(
+    source: str | os.PathLike[str] | Mapping[str, Any] | list[Any],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read FHIR resources into a session table and a long measures table.
+
+    Parameters
+    ----------
+    source : path, dict or list
+        A Bundle (``.json``), an NDJSON file (``.ndjson``, one resource per line), a Bundle
+        as a dict, or a list of resources.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The session table (one row per Procedure) and the measures table (``session_id``,
+        ``measure``, ``timing``, ``value``) in the forms :func:`tpdn_outcomes.load_sessions`
+        reads.
+
+    Raises
+    ------
+    FhirError
+        A resource that is not valid FHIR R4, a reference to nothing, an Observation whose
+        measure or session cannot be told; the message names the entry, the resource and
+        the field.
+    IdentifierError
+        A Patient with identifying elements.
+
+    Notes
+    -----
+    Procedures with status ``not-done`` or ``entered-in-error`` and Observations with
+    status ``cancelled`` or ``entered-in-error`` are left out with a
+    :class:`~tpdn_outcomes.errors.DataQualityWarning` that names them; an Observation of a
+    left-out Procedure is then an error (it has no session). Measures are recognised by the library's code (``urn:tpdn-outcomes:measure``) or by
+    LOINC (pain 72514-3, ODI 97909-6, NDI 82237-9). An Observation belongs to the Procedure
+    in its ``partOf``, or else to the only Procedure of its patient on its date. Its timing
+    is the library's timing extension; without it the first value of a measure in a session
+    is ``pre`` and a second one ``post``, in the order of ``effectiveDateTime``.
+    """
+    name, resources, urls = _resources(source)
+    for i, res in enumerate(resources):
+        _validate(res, f"{name}, entry {i}")
+    by_type = _by_type(name, resources)
+    clinics = {f"Organization/{r['id']}": _ident(r, _ID_CLINIC) or r.get("name") or r["id"]
+               for _, r in by_type.get("Organization", [])}  # fmt: skip
+    patients = _patients(name, by_type)
+    sessions, proc_index, by_patient_date = _sessions(name, by_type, urls, patients, clinics)
+    table = _measures(name, by_type, urls, patients, proc_index, by_patient_date)
     return sessions, table[["session_id", "measure", "timing", "value"]]
 
 

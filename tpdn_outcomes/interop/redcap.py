@@ -76,6 +76,104 @@ def _load_mapping(mapping: Mapping[str, Any] | str | os.PathLike[str] | None) ->
     return {str(k): v for k, v in fields.items()}
 
 
+def _read_dictionary(
+    data_dictionary: str | os.PathLike[str] | pd.DataFrame | None,
+) -> pd.DataFrame | None:
+    """The data dictionary (None without one), refused when it lacks a column read here."""
+    dictionary = None
+    if data_dictionary is not None:
+        dictionary = (
+            data_dictionary.copy()
+            if isinstance(data_dictionary, pd.DataFrame)
+            else pd.read_csv(data_dictionary, dtype=str, keep_default_na=False)
+        )
+        missing = [c for c in ("field", "type", "choices") if _DICT_COLUMNS[c] not in dictionary]
+        if missing:
+            raise SchemaError(
+                f"data dictionary: missing column(s) {[_DICT_COLUMNS[c] for c in missing]}; "
+                "export it from REDCap (Project Setup > Data Dictionary)"
+            )
+    return dictionary
+
+
+def _choices_of(
+    dictionary: pd.DataFrame | None,
+    frame: pd.DataFrame,
+    name: str,
+    allow_fields: tuple[str, ...],
+) -> dict[str, dict[str, str]]:
+    """Field -> {code: label} from the dictionary; a flagged identifier field with values
+    refused (unless allowed)."""
+    choices: dict[str, dict[str, str]] = {}
+    ftype: dict[str, str] = {}
+    if dictionary is None:
+        return choices
+    for _, row in dictionary.iterrows():
+        field = row[_DICT_COLUMNS["field"]]
+        ftype[field] = row[_DICT_COLUMNS["type"]]
+        choices[field] = _choices(row[_DICT_COLUMNS["choices"]])
+        if ftype[field] == "yesno":
+            choices[field] = {"1": "yes", "0": "no"}
+    if _DICT_COLUMNS["identifier"] in dictionary:
+        flagged = dictionary.loc[
+            dictionary[_DICT_COLUMNS["identifier"]].str.lower().str.startswith("y"),
+            _DICT_COLUMNS["field"],
+        ]
+        present = [f for f in flagged if f in frame and f not in allow_fields
+                   and (frame[f] != "").any()]  # fmt: skip
+        if present:
+            counts = ", ".join(f"{f} ({int((frame[f] != '').sum())} values)" for f in present)
+            raise IdentifierError(
+                f"{name}: field(s) flagged as identifiers in the data dictionary hold "
+                f"values: {counts}. Remove them from the export (REDCap's de-identified "
+                "export option does this) or pass allow_fields= if they are not identifying."
+            )
+    return choices
+
+
+def _split_rows(
+    frame: pd.DataFrame, fields: Mapping[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(patient rows, session rows) of a records export (see :func:`read_redcap`)."""
+    repeat = frame.get("redcap_repeat_instrument", pd.Series("", index=frame.index))
+    date_field = next((f for f, c in fields.items() if c == "session_date"), None)
+    if (repeat != "").any():
+        is_session = repeat != ""
+    elif date_field is not None and date_field in frame and "redcap_event_name" in frame:
+        is_session = frame[date_field] != ""
+    else:
+        is_session = pd.Series(True, index=frame.index)
+    patients = frame[~is_session] if (~is_session).any() else frame
+    sessions = frame[is_session].copy()
+    return patients, sessions
+
+
+def _checkbox(
+    sessions: pd.DataFrame, field: str, choices: Mapping[str, Mapping[str, str]]
+) -> pd.Series | None:
+    """A checkbox field's ticked labels, ``;``-separated (None when ``field`` is no checkbox)."""
+    checkbox = [c for c in sessions.columns if c.startswith(f"{field}___")]
+    if not checkbox:
+        return None
+    codes = [c.split("___", 1)[1] for c in checkbox]
+    labels = [choices.get(field, {}).get(code, code) for code in codes]
+    ticked = sessions[checkbox].apply(
+        lambda r, labels=labels: ";".join(
+            lab for lab, v in zip(labels, r, strict=True) if v in ("1", "Checked")
+        ),
+        axis=1,
+    )
+    answered = (sessions[checkbox] != "").any(axis=1)
+    return ticked.where(answered, "")
+
+
+def _per_patient(patients: pd.DataFrame, id_field: str, field: str) -> pd.Series:
+    """A patient field's first filled value of each patient (by record id)."""
+    per_patient = patients.set_index(id_field)[field]
+    per_patient = per_patient[per_patient != ""]
+    return per_patient[~per_patient.index.duplicated()]
+
+
 def read_redcap(
     records: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -137,60 +235,18 @@ def read_redcap(
     name = "<DataFrame>" if isinstance(records, pd.DataFrame) else Path(records).name
     frame = frame.astype(str).replace({"nan": ""})
     fields = _load_mapping(mapping)
-    dictionary = None
-    if data_dictionary is not None:
-        dictionary = (
-            data_dictionary.copy()
-            if isinstance(data_dictionary, pd.DataFrame)
-            else pd.read_csv(data_dictionary, dtype=str, keep_default_na=False)
-        )
-        missing = [c for c in ("field", "type", "choices") if _DICT_COLUMNS[c] not in dictionary]
-        if missing:
-            raise SchemaError(
-                f"data dictionary: missing column(s) {[_DICT_COLUMNS[c] for c in missing]}; "
-                "export it from REDCap (Project Setup > Data Dictionary)"
-            )
-    elif raw_or_label == "raw" and any(c.endswith("___1") for c in frame.columns):
+    dictionary = _read_dictionary(data_dictionary)
+    raw_checkboxes = raw_or_label == "raw" and any(c.endswith("___1") for c in frame.columns)
+    if dictionary is None and raw_checkboxes:
         raise SchemaError(f"{name}: raw checkbox codes need the data dictionary (data_dictionary=)")
     id_field = next((f for f, c in fields.items() if c == "patient_id"), "record_id")
     if id_field not in frame:
         raise SchemaError(f"{name}: no {id_field!r} column; is this a REDCap records export?")
-    choices: dict[str, dict[str, str]] = {}
-    ftype: dict[str, str] = {}
-    if dictionary is not None:
-        for _, row in dictionary.iterrows():
-            field = row[_DICT_COLUMNS["field"]]
-            ftype[field] = row[_DICT_COLUMNS["type"]]
-            choices[field] = _choices(row[_DICT_COLUMNS["choices"]])
-            if ftype[field] == "yesno":
-                choices[field] = {"1": "yes", "0": "no"}
-        if _DICT_COLUMNS["identifier"] in dictionary:
-            flagged = dictionary.loc[
-                dictionary[_DICT_COLUMNS["identifier"]].str.lower().str.startswith("y"),
-                _DICT_COLUMNS["field"],
-            ]
-            present = [f for f in flagged if f in frame and f not in allow_fields
-                       and (frame[f] != "").any()]  # fmt: skip
-            if present:
-                counts = ", ".join(f"{f} ({int((frame[f] != '').sum())} values)" for f in present)
-                raise IdentifierError(
-                    f"{name}: field(s) flagged as identifiers in the data dictionary hold "
-                    f"values: {counts}. Remove them from the export (REDCap's de-identified "
-                    "export option does this) or pass allow_fields= if they are not identifying."
-                )
+    choices = _choices_of(dictionary, frame, name, allow_fields)
     # split patient rows from session rows: sessions are the rows of a repeating instrument
     # (classic projects) or, in a longitudinal project without one, the event rows that
     # carry a session date; patient-level fields fill in from the other rows
-    repeat = frame.get("redcap_repeat_instrument", pd.Series("", index=frame.index))
-    date_field = next((f for f, c in fields.items() if c == "session_date"), None)
-    if (repeat != "").any():
-        is_session = repeat != ""
-    elif date_field is not None and date_field in frame and "redcap_event_name" in frame:
-        is_session = frame[date_field] != ""
-    else:
-        is_session = pd.Series(True, index=frame.index)
-    patients = frame[~is_session] if (~is_session).any() else frame
-    sessions = frame[is_session].copy()
+    patients, sessions = _split_rows(frame, fields)
     out = pd.DataFrame(index=sessions.index)
     row_of = {int(i): n + 2 for n, i in enumerate(frame.index)}
 
@@ -212,33 +268,19 @@ def read_redcap(
         if canonical == "patient_id":
             out["patient_id"] = sessions[field]
             continue
-        checkbox = [c for c in sessions.columns if c.startswith(f"{field}___")]
-        if checkbox:
-            codes = [c.split("___", 1)[1] for c in checkbox]
-            labels = [choices.get(field, {}).get(code, code) for code in codes]
-            ticked = sessions[checkbox].apply(
-                lambda r, labels=labels: ";".join(
-                    lab for lab, v in zip(labels, r, strict=True) if v in ("1", "Checked")
-                ),
-                axis=1,
-            )
-            answered = (sessions[checkbox] != "").any(axis=1)
-            out[canonical] = ticked.where(answered, "")
+        ticked = _checkbox(sessions, field, choices)
+        if ticked is not None:
+            out[canonical] = ticked
             continue
         if field in sessions and (sessions[field] != "").any():
             values = sessions[field]
             if field in patients and (values == "").any() and patients is not sessions:
                 # a longitudinal project: patient fields recorded at another event
-                per_patient = patients.set_index(id_field)[field]
-                per_patient = per_patient[per_patient != ""]
-                per_patient = per_patient[~per_patient.index.duplicated()]
-                filler = sessions[id_field].map(per_patient).fillna("")
+                filler = sessions[id_field].map(_per_patient(patients, id_field, field)).fillna("")
                 values = values.where(values != "", filler)
             out[canonical] = decode(field, values)
         elif field in patients:
-            per_patient = patients.set_index(id_field)[field]
-            per_patient = per_patient[per_patient != ""]
-            per_patient = per_patient[~per_patient.index.duplicated()]
+            per_patient = _per_patient(patients, id_field, field)
             out[canonical] = decode(field, sessions[id_field].map(per_patient).fillna(""))
     mapped = set(fields) | {id_field}
     skip = {"redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"}
@@ -284,6 +326,42 @@ def _field_name(measure: str, timing: str) -> str:
     if spec.kind == "rom":
         return f"rom_{rest}_{timing}"
     return f"{rest}_{timing}"
+
+
+def _session_records(
+    s: pd.DataFrame,
+    codes: Mapping[str, Mapping[str, str]],
+    ae_codes: Mapping[str, str],
+    measure_fields: list[tuple[str, str, str]],
+    lookup: Mapping[tuple[str, str, str], float],
+) -> list[dict[str, str]]:
+    """The ``session`` instances of the records export: one per session, in ``s``'s order."""
+    records = []
+    instance = (s.groupby("patient_id", observed=True).cumcount() + 1).to_numpy()
+    for i, row in s.iterrows():
+        rec: dict[str, str] = {
+            "record_id": str(row["patient_id"]),
+            "redcap_repeat_instrument": "session",
+            "redcap_repeat_instance": str(int(instance[int(str(i))])),
+            "session_date": row["session_date"].strftime("%Y-%m-%d") if pd.notna(row["session_date"]) else "",
+            "session_number": str(int(row["session_number"])) if pd.notna(row["session_number"]) else "",
+            "clinic": codes["clinic"].get(str(row["clinic_id"]), "") if pd.notna(row["clinic_id"]) else "",
+            "condition": codes["condition"][str(row["condition"])],
+            "practitioner_role": codes["practitioner_role"].get(str(row["practitioner_role"]), "") if pd.notna(row["practitioner_role"]) else "",
+            "muscles": str(row["muscles"]) if pd.notna(row["muscles"]) else "",
+            "needle_count": str(int(row["needle_count"])) if pd.notna(row["needle_count"]) else "",
+            "twitch": "" if pd.isna(row["twitch_response"]) else ("1" if row["twitch_response"] else "0"),
+        }  # fmt: skip
+        ae = set(str(row["adverse_events"]).split(";")) if pd.notna(row["adverse_events"]) else None
+        for event, code in ae_codes.items():
+            rec[f"adverse___{code}"] = "" if ae is None else ("1" if event in ae else "0")
+        sid = str(row["session_id"])
+        for measure, timing, field in measure_fields:
+            v = lookup.get((sid, measure, timing))
+            rec[field] = "" if v is None or np.isnan(v) else f"{v:g}"
+        rec["session_complete"] = "2"
+        records.append(rec)
+    return records
 
 
 def to_redcap(data: SessionData) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -360,30 +438,8 @@ def to_redcap(data: SessionData) -> tuple[pd.DataFrame, pd.DataFrame]:
             strict=True,
         )
     )
-    instance = (s.groupby("patient_id", observed=True).cumcount() + 1).to_numpy()
-    for i, row in s.iterrows():
-        rec: dict[str, str] = {
-            "record_id": str(row["patient_id"]),
-            "redcap_repeat_instrument": "session",
-            "redcap_repeat_instance": str(int(instance[int(str(i))])),
-            "session_date": row["session_date"].strftime("%Y-%m-%d") if pd.notna(row["session_date"]) else "",
-            "session_number": str(int(row["session_number"])) if pd.notna(row["session_number"]) else "",
-            "clinic": clinic_codes.get(str(row["clinic_id"]), "") if pd.notna(row["clinic_id"]) else "",
-            "condition": cond_codes[str(row["condition"])],
-            "practitioner_role": role_codes.get(str(row["practitioner_role"]), "") if pd.notna(row["practitioner_role"]) else "",
-            "muscles": str(row["muscles"]) if pd.notna(row["muscles"]) else "",
-            "needle_count": str(int(row["needle_count"])) if pd.notna(row["needle_count"]) else "",
-            "twitch": "" if pd.isna(row["twitch_response"]) else ("1" if row["twitch_response"] else "0"),
-        }  # fmt: skip
-        ae = set(str(row["adverse_events"]).split(";")) if pd.notna(row["adverse_events"]) else None
-        for event, code in ae_codes.items():
-            rec[f"adverse___{code}"] = "" if ae is None else ("1" if event in ae else "0")
-        sid = str(row["session_id"])
-        for measure, timing, field in measure_fields:
-            v = lookup.get((sid, measure, timing))
-            rec[field] = "" if v is None or np.isnan(v) else f"{v:g}"
-        rec["session_complete"] = "2"
-        records.append(rec)
+    codes = {"clinic": clinic_codes, "condition": cond_codes, "practitioner_role": role_codes}
+    records += _session_records(s, codes, ae_codes, measure_fields, lookup)
     return pd.DataFrame(records).fillna(""), pd.DataFrame(dictionary_rows)
 
 
