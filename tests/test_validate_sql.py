@@ -20,6 +20,7 @@ from test_validate import BAD, CASES, EXPORT, WARN_CASES
 from tpdn_outcomes.validate import validate
 from tpdn_outcomes.validate.checks import CHECKS, DECLARED, CrossRow, per_cell
 from tpdn_outcomes.validate.sql import IN_SQL, not_in_sql, sql_report
+from tpdn_outcomes.validate.sql_rows import ROWS_IN_SQL
 
 pytest.importorskip("duckdb")
 
@@ -35,7 +36,7 @@ def _declared(row: pd.Series) -> tuple[str, str]:
 
 def _in_sql(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of an in-memory report that the SQL engine's declarations report."""
-    covered = {(CHECKS[n].check, CHECKS[n].columns[0]) for n in IN_SQL}
+    covered = {(CHECKS[n].check, CHECKS[n].columns[0]) for n in IN_SQL + ROWS_IN_SQL}
     keep = [_declared(r) in covered for _, r in table.iterrows()]
     return table[np.array(keep, dtype=bool)] if len(table) else table
 
@@ -137,7 +138,8 @@ def test_typed_cells_the_corpus_lacks_are_reported_alike(tmp_path: Path) -> None
 
 def test_declarations_are_either_in_sql_or_listed() -> None:
     assert set(IN_SQL) <= set(CHECKS)
-    assert set(IN_SQL) | set(not_in_sql()) == set(CHECKS)
+    assert set(IN_SQL) | set(ROWS_IN_SQL) | set(not_in_sql()) == set(CHECKS)
+    assert all(isinstance(CHECKS[n].rule, CrossRow) for n in ROWS_IN_SQL)
     assert {c.name for c in per_cell()} >= set(IN_SQL)
     assert all(not isinstance(CHECKS[n].rule, CrossRow) for n in IN_SQL)
 

@@ -41,6 +41,7 @@ from tpdn_outcomes.validate.checks import (
     measure_range,
 )
 from tpdn_outcomes.validate.collect import Collector, cell_label
+from tpdn_outcomes.validate.sql_rows import ROWS_IN_SQL, SqlCrossRows
 from tpdn_outcomes.validation_report import ValidationReport
 
 #: The declarations the SQL engine runs.
@@ -80,7 +81,7 @@ def not_in_sql() -> list[str]:
     >>> "session.duplicate" in not_in_sql(), "sex.invalid" in not_in_sql()
     (True, False)
     """
-    return [c.name for c in DECLARED if c.name not in IN_SQL]
+    return [c.name for c in DECLARED if c.name not in IN_SQL + ROWS_IN_SQL]
 
 
 def _quote(name: str) -> str:
@@ -158,7 +159,7 @@ class _Column:
         return f"(NOT {self.blank()} AND {self.date()} IS NULL)"
 
 
-class SqlChecks:
+class SqlChecks(SqlCrossRows):
     """The per-cell declared checks of one Parquet file, run by DuckDB.
 
     Parameters
@@ -184,6 +185,7 @@ class SqlChecks:
         conditions: Mapping[str, str] | None = None,
         export_date: str | _dt.date | None = None,
         date_format: str | None = None,
+        episode_gap_days: int = schema.EPISODE_GAP_DAYS,
     ) -> None:
         import duckdb
 
@@ -196,6 +198,7 @@ class SqlChecks:
         self.source = f"read_parquet({_literal(str(path))}, file_row_number = true)"
         self.pain_scale = pain_scale
         self.conditions = conditions
+        self.episode_gap_days = episode_gap_days
         stamp = pd.Timestamp(export_date) if export_date is not None else pd.Timestamp.today()
         self.export_date = stamp.date()
         types = self.con.execute(f"DESCRIBE SELECT * FROM {self.source}").fetchall()
@@ -249,6 +252,7 @@ class SqlChecks:
             self._labels()
             self._given_ids()
             self._measures()
+            self._cross_rows()
         return self.issues.report([self.file])
 
     # -- the checks ---------------------------------------------------------
