@@ -12,10 +12,13 @@ Covered (per cell, of a wide session file): the blank patient, condition, sessio
 episode, unknown conditions, session dates (not dates, too early, too late), session
 numbers and needle counts (not whole, too small, too large), practitioner roles, sexes,
 twitch responses, and the measure columns (not numbers, not finite, out of range).
-Not yet in SQL (the in-memory engine runs them; see :func:`not_in_sql`): the cross-row
-rules, the blank session time (it depends on the other key checks), the parsed labels
-(adverse events, muscles, age bands), the long measures table, a ``date_format=``
-other than ISO, and the header and identifier checks.
+Across rows (:mod:`tpdn_outcomes.validate.sql_rows`, window queries): session order,
+duplicate sessions, long gaps, one-session episodes, post values without a pre value and
+implausible within-session changes.
+Not yet in SQL (the in-memory engine runs them; see :func:`not_in_sql`): the blank
+session time (it depends on the other key checks), the parsed labels (adverse events,
+muscles, age bands), the long measures table, a ``date_format=`` other than ISO, and
+the header and identifier checks.
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ _UNSIGNED = ("UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 def not_in_sql() -> list[str]:
     """The declarations the SQL engine does not run yet (the in-memory engine does).
 
-    >>> "session.duplicate" in not_in_sql(), "sex.invalid" in not_in_sql()
+    >>> "muscles.invalid" in not_in_sql(), "session.duplicate" in not_in_sql()
     (True, False)
     """
     return [c.name for c in DECLARED if c.name not in IN_SQL + ROWS_IN_SQL]
@@ -160,7 +163,7 @@ class _Column:
 
 
 class SqlChecks(SqlCrossRows):
-    """The per-cell declared checks of one Parquet file, run by DuckDB.
+    """The declared checks of one Parquet file (per cell and across rows), run by DuckDB.
 
     Parameters
     ----------
@@ -170,7 +173,7 @@ class SqlChecks(SqlCrossRows):
         Its name in the report (default: the file's name).
     con : duckdb connection, optional
         The connection to run on (default: a new in-memory one).
-    column_map, pain_scale, conditions, export_date, date_format
+    column_map, pain_scale, conditions, export_date, date_format, episode_gap_days
         As :func:`tpdn_outcomes.validate`.
     """
 
@@ -237,7 +240,8 @@ class SqlChecks(SqlCrossRows):
         )
 
     def report(self) -> ValidationReport:
-        """The report of the declared checks the SQL engine runs (:data:`IN_SQL`).
+        """The report of the declared checks the SQL engine runs (:data:`IN_SQL` and
+        :data:`~tpdn_outcomes.validate.sql_rows.ROWS_IN_SQL`).
 
         A file without a required column, or without rows, is checked no further (as
         the in-memory engine does; its report says so).
@@ -342,7 +346,8 @@ class SqlChecks(SqlCrossRows):
 
 
 def sql_report(path: str | os.PathLike[str], **kwargs: Any) -> ValidationReport:
-    """The report of the per-cell declared checks of a Parquet file, run by DuckDB.
+    """The report of the declared checks of a Parquet file that DuckDB runs (per cell
+    and across rows).
 
     Takes the arguments of :class:`SqlChecks`.
 
