@@ -358,6 +358,6 @@ def sql_report(path: str | os.PathLike[str], **kwargs: Any) -> ValidationReport:
     >>> pd.DataFrame({"patient_id": ["P1", "P2"], "condition": ["neck_pain", "gout"],
     ...               "session_number": [1, 0]}).to_parquet(path)
     >>> sql_report(path, export_date="2026-11-24").table[["row", "check"]].values.tolist()
-    [[3, 'unknown_condition'], [3, 'out_of_range']]
+    [[3, 'unknown_condition'], [3, 'out_of_range'], [2, 'single_session_episode']]
     """
     return SqlChecks(path, **kwargs).report()
