@@ -395,14 +395,16 @@ class Registry:
         return self._checked
 
     def validate_cells(self) -> ValidationReport:
-        """The per-cell checks of every file, run by DuckDB where the files lie.
+        """The declared checks of every file that DuckDB runs, where the files lie.
 
         The declared checks of :mod:`tpdn_outcomes.validate.checks` that the SQL engine
         runs (``tpdn_outcomes.validate.sql.IN_SQL``: blank keys, unknown conditions,
-        dates, whole numbers, categories, measure values) as SQL over each Parquet file:
-        only the flagged cells are read into memory. Its rows equal :meth:`validate`'s
-        rows of the same checks; the rules across rows and the identifier guard need
-        :meth:`validate`.
+        dates, whole numbers, categories, measure values) as SQL over each Parquet file,
+        and the rules across rows (``tpdn_outcomes.validate.sql_rows.ROWS_IN_SQL``:
+        session order, duplicates, long gaps, one-session episodes, pre/post pairs) as
+        window queries: only the flagged cells are read into memory. Its rows equal
+        :meth:`validate`'s rows of the same checks; the identifier guard, parsed labels
+        and long measures tables need :meth:`validate`.
         """
         from tpdn_outcomes.validate.sql import sql_report
 
@@ -419,6 +421,7 @@ class Registry:
                     conditions=options["conditions"],
                     export_date=options["export_date"].date(),
                     date_format=options["date_format"],
+                    episode_gap_days=options["episode_gap_days"],
                 ).table
                 for part in self._parts
             ]

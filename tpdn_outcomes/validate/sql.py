@@ -12,10 +12,13 @@ Covered (per cell, of a wide session file): the blank patient, condition, sessio
 episode, unknown conditions, session dates (not dates, too early, too late), session
 numbers and needle counts (not whole, too small, too large), practitioner roles, sexes,
 twitch responses, and the measure columns (not numbers, not finite, out of range).
-Not yet in SQL (the in-memory engine runs them; see :func:`not_in_sql`): the cross-row
-rules, the blank session time (it depends on the other key checks), the parsed labels
-(adverse events, muscles, age bands), the long measures table, a ``date_format=``
-other than ISO, and the header and identifier checks.
+Across rows (:mod:`tpdn_outcomes.validate.sql_rows`, window queries): session order,
+duplicate sessions, long gaps, one-session episodes, post values without a pre value and
+implausible within-session changes.
+Not yet in SQL (the in-memory engine runs them; see :func:`not_in_sql`): the blank
+session time (it depends on the other key checks), the parsed labels (adverse events,
+muscles, age bands), the long measures table, a ``date_format=`` other than ISO, and
+the header and identifier checks.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from tpdn_outcomes.validate.checks import (
     measure_range,
 )
 from tpdn_outcomes.validate.collect import Collector, cell_label
+from tpdn_outcomes.validate.sql_rows import ROWS_IN_SQL, SqlCrossRows
 from tpdn_outcomes.validation_report import ValidationReport
 
 #: The declarations the SQL engine runs.
@@ -77,10 +81,10 @@ _UNSIGNED = ("UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 def not_in_sql() -> list[str]:
     """The declarations the SQL engine does not run yet (the in-memory engine does).
 
-    >>> "session.duplicate" in not_in_sql(), "sex.invalid" in not_in_sql()
+    >>> "muscles.invalid" in not_in_sql(), "session.duplicate" in not_in_sql()
     (True, False)
     """
-    return [c.name for c in DECLARED if c.name not in IN_SQL]
+    return [c.name for c in DECLARED if c.name not in IN_SQL + ROWS_IN_SQL]
 
 
 def _quote(name: str) -> str:
@@ -158,8 +162,8 @@ class _Column:
         return f"(NOT {self.blank()} AND {self.date()} IS NULL)"
 
 
-class SqlChecks:
-    """The per-cell declared checks of one Parquet file, run by DuckDB.
+class SqlChecks(SqlCrossRows):
+    """The declared checks of one Parquet file (per cell and across rows), run by DuckDB.
 
     Parameters
     ----------
@@ -169,7 +173,7 @@ class SqlChecks:
         Its name in the report (default: the file's name).
     con : duckdb connection, optional
         The connection to run on (default: a new in-memory one).
-    column_map, pain_scale, conditions, export_date, date_format
+    column_map, pain_scale, conditions, export_date, date_format, episode_gap_days
         As :func:`tpdn_outcomes.validate`.
     """
 
@@ -184,6 +188,7 @@ class SqlChecks:
         conditions: Mapping[str, str] | None = None,
         export_date: str | _dt.date | None = None,
         date_format: str | None = None,
+        episode_gap_days: int = schema.EPISODE_GAP_DAYS,
     ) -> None:
         import duckdb
 
@@ -196,6 +201,7 @@ class SqlChecks:
         self.source = f"read_parquet({_literal(str(path))}, file_row_number = true)"
         self.pain_scale = pain_scale
         self.conditions = conditions
+        self.episode_gap_days = episode_gap_days
         stamp = pd.Timestamp(export_date) if export_date is not None else pd.Timestamp.today()
         self.export_date = stamp.date()
         types = self.con.execute(f"DESCRIBE SELECT * FROM {self.source}").fetchall()
@@ -234,7 +240,8 @@ class SqlChecks:
         )
 
     def report(self) -> ValidationReport:
-        """The report of the declared checks the SQL engine runs (:data:`IN_SQL`).
+        """The report of the declared checks the SQL engine runs (:data:`IN_SQL` and
+        :data:`~tpdn_outcomes.validate.sql_rows.ROWS_IN_SQL`).
 
         A file without a required column, or without rows, is checked no further (as
         the in-memory engine does; its report says so).
@@ -249,6 +256,7 @@ class SqlChecks:
             self._labels()
             self._given_ids()
             self._measures()
+            self._cross_rows()
         return self.issues.report([self.file])
 
     # -- the checks ---------------------------------------------------------
@@ -338,7 +346,8 @@ class SqlChecks:
 
 
 def sql_report(path: str | os.PathLike[str], **kwargs: Any) -> ValidationReport:
-    """The report of the per-cell declared checks of a Parquet file, run by DuckDB.
+    """The report of the declared checks of a Parquet file that DuckDB runs (per cell
+    and across rows).
 
     Takes the arguments of :class:`SqlChecks`.
 
@@ -349,6 +358,6 @@ def sql_report(path: str | os.PathLike[str], **kwargs: Any) -> ValidationReport:
     >>> pd.DataFrame({"patient_id": ["P1", "P2"], "condition": ["neck_pain", "gout"],
     ...               "session_number": [1, 0]}).to_parquet(path)
     >>> sql_report(path, export_date="2026-11-24").table[["row", "check"]].values.tolist()
-    [[3, 'unknown_condition'], [3, 'out_of_range']]
+    [[3, 'unknown_condition'], [3, 'out_of_range'], [2, 'single_session_episode']]
     """
     return SqlChecks(path, **kwargs).report()
