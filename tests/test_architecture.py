@@ -45,7 +45,6 @@ STILL_TOO_LONG: dict[str, int] = {
     "tpdn_outcomes/datasets.py:_readme": 132,
     "tpdn_outcomes/datasets.py:_simulate": 268,
     "tpdn_outcomes/datasets.py:make_messy": 107,
-    "tpdn_outcomes/derive.py:assign_episodes": 158,
     "tpdn_outcomes/interop/adam.py:to_adam": 90,
     "tpdn_outcomes/interop/fhir.py:read_fhir": 143,
     "tpdn_outcomes/interop/fhir.py:to_fhir": 129,
