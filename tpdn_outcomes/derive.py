@@ -168,7 +168,9 @@ def _time_order_within(
     (date, number) order; only episodes needing the other order are re-sorted, ties keeping
     the order the first sort gave them.
     """
-    ep_index = np.cumsum(new_ep, dtype=np.int32 if len(order) < 2**31 else np.int64)
+    ep_index: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.cumsum(
+        new_ep, dtype=np.int32 if len(order) < 2**31 else np.int64
+    )
     ep_index -= 1
     if k.no_number is None:
         return order, ep_index
@@ -299,7 +301,7 @@ def assign_episodes(
     # over episodes, which would run millions of times on a registry
     k = _keys(sessions)
     n = len(sessions)
-    given_episode = "episode_id" in sessions and sessions["episode_id"].notna().any()
+    given_episode = "episode_id" in sessions and bool(sessions["episode_id"].notna().any())
     if given_episode:
         given = sessions["episode_id"].astype("category")
         episode = np.asarray(given.cat.codes, dtype=np.int64)
