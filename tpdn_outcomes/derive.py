@@ -27,9 +27,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tpdn_outcomes import schema
-from tpdn_outcomes._arrays import BLOCK, cat_codes, is_sorted
+from tpdn_outcomes._arrays import BLOCK, arrow_text_dtype, cat_codes, is_sorted
 
 _TIMING_ORDER = {t: i for i, t in enumerate(schema.TIMINGS)}
 
@@ -217,8 +219,10 @@ def _numbers_and_duplicates(
     return pd.arrays.IntegerArray(ranks, np.zeros(n, dtype=bool)), same_day & k.has_date
 
 
-def _episode_labels(sessions: pd.DataFrame, k: _Keys, first_rows: np.ndarray) -> pd.Index:
-    """``patient:condition:k`` for the episodes starting at ``first_rows`` (in episode
+def _episode_labels(
+    sessions: pd.DataFrame, k: _Keys, first_rows: np.ndarray
+) -> pd.CategoricalDtype:
+    """The categories ``patient:condition:k`` for the episodes starting at ``first_rows`` (in episode
     order), where k counts the patient's episodes of the condition from 1."""
     pf, cf = k.patient[first_rows], k.condition[first_rows]
     same_prev = np.zeros(len(first_rows), dtype=bool)
@@ -228,22 +232,25 @@ def _episode_labels(sessions: pd.DataFrame, k: _Keys, first_rows: np.ndarray) ->
     block -= 1
     number = np.arange(1, len(first_rows) + 1)
     number -= block_start[block]
-    pid = _labels_at(sessions["patient_id"], first_rows)
-    conditions = sessions["condition"]
+    patients, conditions = sessions["patient_id"], sessions["condition"]
     if (
-        isinstance(conditions.dtype, pd.CategoricalDtype)
-        and pd.api.types.infer_dtype(pid, skipna=False) == "string"
+        isinstance(patients.dtype, pd.CategoricalDtype)
+        and isinstance(conditions.dtype, pd.CategoricalDtype)
+        and pd.api.types.infer_dtype(patients.cat.categories, skipna=False) == "string"
     ):
-        # text ids joined by numpy's loop over the objects (no Python loop), with
-        # ":condition:" and the episode numbers made once per distinct value
-        middle = np.array([f":{c}:" for c in conditions.cat.categories], dtype=object)
-        labels = pid + middle[cf]
-        top = int(number.max(initial=0))
-        labels += np.array([str(j) for j in range(top + 1)], dtype=object)[number]
-    else:  # (ids that are not text, or plain condition columns: one by one)
-        cond = _labels_at(conditions, first_rows)
-        labels = [f"{p}:{c}:{j}" for p, c, j in zip(pid, cond, number.tolist(), strict=True)]
-    return pd.Index(labels, dtype=object)  # episode j is category j
+        # joined by Arrow and kept as Arrow text: no Python string per episode
+        # (":condition:" made once per condition; labels are unique by construction)
+        pid = pa.array(patients.cat.categories, type=pa.string()).take(pa.array(pf))
+        middle = pa.array([f":{c}:" for c in conditions.cat.categories], type=pa.string())
+        labels = pc.binary_join_element_wise(
+            pid, middle.take(pa.array(cf)), pc.cast(pa.array(number), pa.string()), ""
+        )
+        return arrow_text_dtype(labels)  # episode j is category j
+    # (ids that are not text, or plain columns: one by one)
+    pid_text = _labels_at(patients, first_rows)
+    cond = _labels_at(conditions, first_rows)
+    labels = [f"{p}:{c}:{j}" for p, c, j in zip(pid_text, cond, number.tolist(), strict=True)]
+    return pd.CategoricalDtype(pd.Index(labels, dtype=object))
 
 
 def _by_row(order: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -314,20 +321,22 @@ def assign_episodes(
     order, ep_index = _time_order_within(k, order, new_ep, by_number_first=given_episode)
     session_number, dup = _numbers_and_duplicates(k, order, ep_index, new_ep)
     if given_episode:
-        categories = given.cat.categories
+        labels = pd.CategoricalDtype(given.cat.categories)
         ep_codes: np.ndarray = episode[first_rows][ep_index]
     else:
-        categories = _episode_labels(sessions, k, first_rows)
+        labels = _episode_labels(sessions, k, first_rows)
         ep_codes = ep_index
     gap_missing = np.ones(n, dtype=bool)
     gap_missing[gap_rows] = False
     out_gap = np.zeros(n, dtype=np.int64)
     out_gap[gap_rows] = gap_values
-    code_type = np.int32 if len(categories) < 2**31 else np.int64
+    code_type = np.int32 if len(labels.categories) < 2**31 else np.int64
     return pd.DataFrame(
         {
             "episode_id": pd.Categorical.from_codes(
-                _by_row(order, ep_codes.astype(code_type, copy=False)), categories=categories
+                _by_row(order, ep_codes.astype(code_type, copy=False)),
+                dtype=labels,
+                validate=False,  # (codes of the episodes found)
             ),
             "session_number": session_number,
             "duplicate": _by_row(order, dup),
