@@ -44,7 +44,6 @@ STILL_TOO_LONG: dict[str, int] = {
     "tpdn_outcomes/datasets.py:_readme": 132,
     "tpdn_outcomes/datasets.py:_simulate": 268,
     "tpdn_outcomes/datasets.py:make_messy": 107,
-    "tpdn_outcomes/derive.py:assign_episodes": 158,
     "tpdn_outcomes/privacy.py:_scan_column_base": 130,
     "tpdn_outcomes/privacy.py:_scan_values": 166,
     # the validate package (split from validate.py; its in-memory engine was moved, not rewritten)

@@ -23,13 +23,15 @@ Definitions (DATA.md, "Derived: episodes")
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tpdn_outcomes import schema
-from tpdn_outcomes._arrays import BLOCK, cat_codes, is_sorted
+from tpdn_outcomes._arrays import BLOCK, arrow_text_dtype, cat_codes, is_sorted
 
 _TIMING_ORDER = {t: i for i, t in enumerate(schema.TIMINGS)}
 
@@ -93,6 +95,180 @@ def _day_numbers(dates: pd.Series) -> np.ndarray:
     return out
 
 
+class _Keys(NamedTuple):
+    """The sort keys of a session table, as integer arrays (one entry per row)."""
+
+    patient: np.ndarray  # codes
+    condition: np.ndarray  # codes
+    days: np.ndarray  # day numbers, missing -> _NO_DAY
+    day_key: np.ndarray  # for sorting only: missing days just before the earliest known one
+    number_key: np.ndarray  # given session numbers, missing -> -1
+    no_number: np.ndarray | None  # missing session numbers (None: no numbers given)
+    has_date: bool
+
+
+def _keys(sessions: pd.DataFrame) -> _Keys:
+    """The integer sort keys of ``sessions`` (codes at their own width: fresh memory is the
+    main cost at ten million rows, so no array is made that is not needed)."""
+    n = len(sessions)
+    patient, condition = _codes(sessions["patient_id"]), _codes(sessions["condition"])
+    has_date = "session_date" in sessions and sessions["session_date"].notna().any()
+    has_number = "session_number" in sessions and sessions["session_number"].notna().any()
+    days = _day_numbers(sessions["session_date"]) if has_date else np.full(n, _NO_DAY)
+    no_number = None
+    if has_number:  # missing -> -1, without a float copy
+        no_number = np.array(sessions["session_number"].isna(), dtype=bool)  # (writable)
+        # (np.where makes the new array the numbers returned are built on: to_numpy may
+        # give a view of the input even with copy=True when na_value is given)
+        number_key = np.where(
+            no_number, -1, sessions["session_number"].to_numpy(dtype=np.int64, na_value=-1)
+        )
+    else:
+        number_key = np.full(n, -1, dtype=np.int64)
+    no_day = days == _NO_DAY
+    day_key = days
+    if no_day.any():
+        day_key = np.where(no_day, days[~no_day].min() - 1 if not no_day.all() else 0, days)
+    return _Keys(patient, condition, days, day_key, number_key, no_number, bool(has_date))
+
+
+def _starts_of(keys: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    """True where a run of equal (``keys``, ``*more``) starts (all arrays in sorted order)."""
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[1:] != keys[:-1]
+    for k in more:
+        new[1:] |= k[1:] != k[:-1]
+    return new
+
+
+def _episodes_by_gap(
+    k: _Keys, gap_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(order, new_ep, gap_rows, gap_values) for episodes found by patient, condition and
+    date: a gap of more than ``gap_days`` between two known dates starts a new episode;
+    ``gap_rows`` are the rows that start one so, ``gap_values`` the gaps in days."""
+    order = _stable_order(k.patient, k.condition, k.day_key, k.number_key)
+    d_s = k.days[order]
+    new_ep = _starts_of(k.patient[order], k.condition[order])
+    gap_len = np.zeros(len(order), dtype=np.int64)
+    np.subtract(d_s[1:], d_s[:-1], out=gap_len[1:])
+    gap = gap_len > gap_days
+    gap &= ~new_ep
+    gap[1:] &= (d_s[1:] != _NO_DAY) & (d_s[:-1] != _NO_DAY)
+    new_ep |= gap
+    return order, new_ep, order[gap], gap_len[gap]
+
+
+def _time_order_within(
+    k: _Keys, order: np.ndarray, new_ep: np.ndarray, by_number_first: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(order, episode index) with each episode's sessions by date when all of them are
+    dated, else by the given session number (a date or a number set missing by
+    errors="coerce" then does not move a session to the front).
+
+    The first sort put episodes in (number, date) order when ``by_number_first``, else in
+    (date, number) order; only episodes needing the other order are re-sorted, ties keeping
+    the order the first sort gave them.
+    """
+    ep_index: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.cumsum(
+        new_ep, dtype=np.int32 if len(order) < 2**31 else np.int64
+    )
+    ep_index -= 1
+    if k.no_number is None:
+        return order, ep_index
+    # (a bool array viewed as int8, so minimum.reduceat reads it without a copy)
+    dated = np.minimum.reduceat((k.days[order] != _NO_DAY).view(np.int8), np.flatnonzero(new_ep))
+    if not (bool(dated.any()) if by_number_first else not dated.all()):
+        return order, ep_index
+    all_dated = dated.astype(bool)[ep_index]
+    primary = np.where(all_dated, k.day_key[order], k.number_key[order])
+    secondary = np.where(all_dated, k.number_key[order], k.day_key[order])
+    sub = _stable_order(ep_index, primary, secondary)
+    return order[sub], ep_index[sub]
+
+
+def _numbers_and_duplicates(
+    k: _Keys, order: np.ndarray, ep_index: np.ndarray, new_ep: np.ndarray
+) -> tuple[pd.arrays.IntegerArray, np.ndarray]:
+    """(session numbers by row, duplicate flags in ``order``).
+
+    Given numbers are the session numbers (missing stays missing) and a repeated number
+    within an episode is a duplicate; otherwise the number is the dense rank of the
+    session's date in its episode and a repeated date is a duplicate. The first copy in
+    file order is kept.
+    """
+    n = len(order)
+    if k.no_number is not None:
+        dup = np.zeros(n, dtype=bool)
+        n_s = k.number_key[order]
+        # numbers rising within every episode cannot repeat: no sort needed to find none
+        if not (new_ep[1:] | (n_s[1:] > n_s[:-1])).all():
+            by_number = _stable_order(ep_index, n_s, order)
+            e_b, n_b = ep_index[by_number], n_s[by_number]
+            repeat = (e_b[1:] == e_b[:-1]) & (n_b[1:] == n_b[:-1]) & (n_b[1:] >= 0)
+            dup[by_number[1:][repeat]] = True
+        return pd.arrays.IntegerArray(k.number_key, k.no_number), dup
+    d_s = k.days[order]
+    same_day = np.zeros(n, dtype=bool)
+    same_day[1:] = ~new_ep[1:] & (d_s[1:] == d_s[:-1])
+    dense = np.cumsum(~same_day)
+    dense -= dense[np.flatnonzero(new_ep)][ep_index]
+    dense += 1
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = dense
+    return pd.arrays.IntegerArray(ranks, np.zeros(n, dtype=bool)), same_day & k.has_date
+
+
+def _episode_labels(
+    sessions: pd.DataFrame, k: _Keys, first_rows: np.ndarray
+) -> pd.CategoricalDtype:
+    """The categories ``patient:condition:k`` for the episodes starting at ``first_rows`` (in episode
+    order), where k counts the patient's episodes of the condition from 1."""
+    pf, cf = k.patient[first_rows], k.condition[first_rows]
+    same_prev = np.zeros(len(first_rows), dtype=bool)
+    same_prev[1:] = (pf[1:] == pf[:-1]) & (cf[1:] == cf[:-1])
+    block_start = np.flatnonzero(~same_prev)
+    block = np.cumsum(~same_prev)
+    block -= 1
+    number = np.arange(1, len(first_rows) + 1)
+    number -= block_start[block]
+    patients, conditions = sessions["patient_id"], sessions["condition"]
+    if (
+        isinstance(patients.dtype, pd.CategoricalDtype)
+        and isinstance(conditions.dtype, pd.CategoricalDtype)
+        and pd.api.types.infer_dtype(patients.cat.categories, skipna=False) == "string"
+    ):
+        # joined by Arrow and kept as Arrow text: no Python string per episode
+        # (":condition:" made once per condition; labels are unique by construction)
+        pid = pa.array(patients.cat.categories, type=pa.string()).take(pa.array(pf))
+        middle = pa.array([f":{c}:" for c in conditions.cat.categories], type=pa.string())
+        labels = pc.binary_join_element_wise(
+            pid, middle.take(pa.array(cf)), pc.cast(pa.array(number), pa.string()), ""
+        )
+        return arrow_text_dtype(labels)  # episode j is category j
+    # (ids that are not text, or plain columns: one by one)
+    pid_text = _labels_at(patients, first_rows)
+    cond = _labels_at(conditions, first_rows)
+    labels = [f"{p}:{c}:{j}" for p, c, j in zip(pid_text, cond, number.tolist(), strict=True)]
+    return pd.CategoricalDtype(pd.Index(labels, dtype=object))
+
+
+def _by_row(order: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` given in ``order`` put back in row order."""
+    out = np.empty(len(order), dtype=values.dtype)
+    out[order] = values
+    return out
+
+
+def _positions(order: np.ndarray) -> np.ndarray:
+    """Each row's place in ``order`` (its inverse permutation)."""
+    out = np.empty(len(order), dtype=np.int64)
+    for at in range(0, len(order), BLOCK):  # (no row-long array of positions to scatter)
+        part = order[at : at + BLOCK]
+        out[part] = np.arange(at, at + len(part))
+    return out
+
+
 def assign_episodes(
     sessions: pd.DataFrame, *, episode_gap_days: int = schema.EPISODE_GAP_DAYS
 ) -> pd.DataFrame:
@@ -128,157 +304,44 @@ def assign_episodes(
     1  A:neck_pain:1               2      <NA>
     2  A:neck_pain:2               1       144
     """
+    # vectorised: the specification (tests/test_episodes.py:_reference_episodes) loops
+    # over episodes, which would run millions of times on a registry
+    k = _keys(sessions)
     n = len(sessions)
-    # (fresh memory is the main cost at ten million rows: codes are used at their own
-    # width, and no array is made that is not needed)
-    patient, condition = _codes(sessions["patient_id"]), _codes(sessions["condition"])
-    has_date = "session_date" in sessions and sessions["session_date"].notna().any()
-    has_number = "session_number" in sessions and sessions["session_number"].notna().any()
-    days = _day_numbers(sessions["session_date"]) if has_date else np.full(n, _NO_DAY)
-    if has_number:  # missing -> -1, without a float copy
-        no_number = np.array(sessions["session_number"].isna(), dtype=bool)  # (writable)
-        # (np.where makes the new array the numbers returned are built on: to_numpy may
-        # give a view of the input even with copy=True when na_value is given)
-        number_key = np.where(
-            no_number, -1, sessions["session_number"].to_numpy(dtype=np.int64, na_value=-1)
-        )
-    else:
-        number_key = np.full(n, -1, dtype=np.int64)
-    # for sorting only: missing dates just before the earliest known one (same order, small range)
-    no_day = days == _NO_DAY
-    day_key = days
-    if no_day.any():
-        day_key = np.where(no_day, days[~no_day].min() - 1 if not no_day.all() else 0, days)
-    given_episode = "episode_id" in sessions and sessions["episode_id"].notna().any()
-    gap_rows, gap_values = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    d_s = None  # dates in episode order, once known
-
-    # 1. episodes
+    given_episode = "episode_id" in sessions and bool(sessions["episode_id"].notna().any())
     if given_episode:
         given = sessions["episode_id"].astype("category")
         episode = np.asarray(given.cat.codes, dtype=np.int64)
-        order = _stable_order(patient, episode, number_key, day_key)
-        e_s, p_s = episode[order], patient[order]
-        new_ep = np.ones(n, dtype=bool)
-        new_ep[1:] = (e_s[1:] != e_s[:-1]) | (p_s[1:] != p_s[:-1])
+        order = _stable_order(k.patient, episode, k.number_key, k.day_key)
+        new_ep = _starts_of(episode[order], k.patient[order])
+        gap_rows, gap_values = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     else:
-        # patient, condition, date: a gap between two known dates starts a new episode
-        order = _stable_order(patient, condition, day_key, number_key)
-        p_s, c_s, d_s = patient[order], condition[order], days[order]
-        same_pc = np.zeros(n, dtype=bool)
-        same_pc[1:] = (p_s[1:] == p_s[:-1]) & (c_s[1:] == c_s[:-1])
-        gap_len = np.zeros(n, dtype=np.int64)
-        np.subtract(d_s[1:], d_s[:-1], out=gap_len[1:])
-        known = np.zeros(n, dtype=bool)
-        known[1:] = (d_s[1:] != _NO_DAY) & (d_s[:-1] != _NO_DAY)
-        gap = same_pc & known & (gap_len > episode_gap_days)
-        new_ep = ~same_pc | gap
-        gap_rows, gap_values = order[gap], gap_len[gap]
-    ep_index: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.cumsum(
-        new_ep, dtype=np.int32 if n < 2**31 else np.int64
-    )
-    ep_index -= 1
+        order, new_ep, gap_rows, gap_values = _episodes_by_gap(k, episode_gap_days)
     first_rows = order[new_ep]  # one row per episode (its first in date order)
-
-    # 2. within an episode: by date when every session of the episode is dated, else by the
-    #    given session number (a date or a number set missing by errors="coerce" then
-    #    does not move a session to the front)
-    if has_number:
-        if d_s is None:
-            d_s = days[order]
-        # (a bool array viewed as int8, so minimum.reduceat reads it without a copy)
-        dated = np.minimum.reduceat((d_s != _NO_DAY).view(np.int8), np.flatnonzero(new_ep))
-        # the first sort put episodes found by date in (date, number, row) order and given
-        # episodes in (number, date, row) order; only episodes needing the other order are
-        # re-sorted. Ties keep the row order the first sort gave them (rows are no key).
-        if bool(dated.any()) if given_episode else not dated.all():
-            all_dated = dated.astype(bool)[ep_index]
-            primary = np.where(all_dated, day_key[order], number_key[order])
-            secondary = np.where(all_dated, number_key[order], day_key[order])
-            sub = _stable_order(ep_index, primary, secondary)
-            order, ep_index = order[sub], ep_index[sub]
-            d_s = None
-            new_ep = np.ones(n, dtype=bool)
-            new_ep[1:] = ep_index[1:] != ep_index[:-1]
-    starts = np.flatnonzero(new_ep)
-
-    # 3. session numbers (given, or the dense rank of distinct dates) and duplicates
-    if d_s is None:
-        d_s = days[order]
-    same_day = np.zeros(n, dtype=bool)
-    same_day[1:] = ~new_ep[1:] & (d_s[1:] == d_s[:-1])
-    dup = np.zeros(n, dtype=bool)
-    if has_number:
-        # the given numbers are the session numbers, on their own rows (missing stays missing)
-        session_number = pd.arrays.IntegerArray(number_key, no_number)
-        # a repeated number within an episode; the first copy in file order is kept
-        n_s = number_key[order]
-        # numbers rising within every episode cannot repeat: no sort needed to find none
-        rising = new_ep[1:] | (n_s[1:] > n_s[:-1])
-        if not rising.all():
-            by_number = _stable_order(ep_index, n_s, order)
-            e_b, n_b = ep_index[by_number], n_s[by_number]
-            repeat = (e_b[1:] == e_b[:-1]) & (n_b[1:] == n_b[:-1]) & (n_b[1:] >= 0)
-            dup[by_number[1:][repeat]] = True
-    else:
-        dense = np.cumsum(~same_day)
-        dense -= dense[starts][ep_index]
-        dense += 1
-        ranks = np.empty(n, dtype=np.int64)
-        ranks[order] = dense
-        session_number = pd.arrays.IntegerArray(ranks, np.zeros(n, dtype=bool))
-        dup = same_day & has_date
-
-    # 4. episode labels, built once per episode
+    order, ep_index = _time_order_within(k, order, new_ep, by_number_first=given_episode)
+    session_number, dup = _numbers_and_duplicates(k, order, ep_index, new_ep)
     if given_episode:
-        categories = given.cat.categories
-        ep_codes = episode[first_rows]
+        labels = pd.CategoricalDtype(given.cat.categories)
+        ep_codes: np.ndarray = episode[first_rows][ep_index]
     else:
-        pf, cf = patient[first_rows], condition[first_rows]
-        same_prev = np.zeros(len(first_rows), dtype=bool)
-        same_prev[1:] = (pf[1:] == pf[:-1]) & (cf[1:] == cf[:-1])
-        block_start = np.flatnonzero(~same_prev)
-        block = np.cumsum(~same_prev)
-        block -= 1
-        k = np.arange(1, len(first_rows) + 1)
-        k -= block_start[block]
-        pid = _labels_at(sessions["patient_id"], first_rows)
-        conditions = sessions["condition"]
-        if (
-            isinstance(conditions.dtype, pd.CategoricalDtype)
-            and pd.api.types.infer_dtype(pid, skipna=False) == "string"
-        ):
-            # text ids joined by numpy's loop over the objects (no Python loop), with
-            # ":condition:" and the episode numbers made once per distinct value
-            middle = np.array([f":{c}:" for c in conditions.cat.categories], dtype=object)
-            labels = pid + middle[cf]
-            labels += np.array([str(j) for j in range(int(k.max(initial=0)) + 1)], dtype=object)[k]
-        else:  # (ids that are not text, or plain condition columns: one by one)
-            cond = _labels_at(conditions, first_rows)
-            labels = [f"{p}:{c}:{j}" for p, c, j in zip(pid, cond, k.tolist(), strict=True)]
-        categories = pd.Index(labels, dtype=object)  # episode j is category j
-
-    out_episode: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.empty(
-        n, dtype=np.int32 if len(categories) < 2**31 else np.int64
-    )
-    out_episode[order] = ep_codes[ep_index] if given_episode else ep_index
-    out_dup = np.empty(n, dtype=bool)
-    out_dup[order] = dup
-    out_order = np.empty(n, dtype=np.int64)
-    for at in range(0, n, BLOCK):  # (no row-long array of positions to scatter)
-        part = order[at : at + BLOCK]
-        out_order[part] = np.arange(at, at + len(part))
-    out_gap = np.zeros(n, dtype=np.int64)
-    out_gap[gap_rows] = gap_values
+        labels = _episode_labels(sessions, k, first_rows)
+        ep_codes = ep_index
     gap_missing = np.ones(n, dtype=bool)
     gap_missing[gap_rows] = False
+    out_gap = np.zeros(n, dtype=np.int64)
+    out_gap[gap_rows] = gap_values
+    code_type = np.int32 if len(labels.categories) < 2**31 else np.int64
     return pd.DataFrame(
         {
-            "episode_id": pd.Categorical.from_codes(out_episode, categories=categories),
+            "episode_id": pd.Categorical.from_codes(
+                _by_row(order, ep_codes.astype(code_type, copy=False)),
+                dtype=labels,
+                validate=False,  # (codes of the episodes found)
+            ),
             "session_number": session_number,
-            "duplicate": out_dup,
+            "duplicate": _by_row(order, dup),
             "gap_days": pd.arrays.IntegerArray(out_gap, gap_missing),
-            "order": out_order,
+            "order": _positions(order),
         },
         index=sessions.index,
         copy=False,  # the arrays are new and ours: no copy, no consolidation

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from tpdn_outcomes import schema
 from tpdn_outcomes._arrays import BLOCK as _BLOCK
+from tpdn_outcomes._arrays import arrow_text_dtype
 from tpdn_outcomes._arrays import cat_codes as _cat_codes
 from tpdn_outcomes.privacy import is_boolean
 from tpdn_outcomes.validate.collect import cell_label
@@ -557,15 +558,16 @@ def id_categories(raw: pd.Series) -> Any:
 
 
 def row_labels(prefix: str, rows: np.ndarray) -> pd.Categorical:
-    """Categorical labels ``prefix + row`` for generated keys, built in one vectorised pass."""
+    """Categorical labels ``prefix + row`` for generated keys, built in one vectorised pass
+    and kept as Arrow text (no Python string per row until one is read)."""
     width = max(7, len(str(int(rows.max())))) if len(rows) else 7  # stable below 10M rows
     digits = pc.utf8_lpad(pc.cast(pa.array(rows), pa.string()), width=width, padding="0")
     text = pc.binary_join_element_wise(prefix, digits, "")
-    # zero-padded rows sort in file order, so pandas checks their uniqueness in one scan
-    categories = pd.Index(text.to_numpy(zero_copy_only=False), dtype=object)
-    return from_codes(
+    # zero-padded rows sort in file order and are unique by construction
+    return pd.Categorical.from_codes(
         np.arange(len(rows), dtype=_code_dtype(len(rows))),  # (at the width pandas keeps)
-        dtype=cast(pd.CategoricalDtype, pd.CategoricalDtype(categories)),
+        dtype=arrow_text_dtype(text),
+        validate=False,  # 0 .. n-1
     )
 
 
