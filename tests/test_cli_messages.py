@@ -197,7 +197,8 @@ def _library_messages() -> list[str]:
     root = Path(validate_module.__file__).parents[1]
     found = set()
     validate_files = sorted(str(f.relative_to(root)) for f in (root / "validate").glob("*.py"))
-    for module in (*validate_files, "io.py", "privacy.py", "schema.py", "data.py"):
+    privacy_files = sorted(str(f.relative_to(root)) for f in (root / "privacy").glob("*.py"))
+    for module in (*validate_files, *privacy_files, "io.py", "schema.py", "data.py"):
         text = (root / module).read_text(encoding="utf-8")
         found |= set(re.findall(r"pass ([a-z_]+)=", text))
         found |= set(re.findall(r"with ([a-z_]+)=", text))
