@@ -55,8 +55,6 @@ STILL_TOO_LONG: dict[str, int] = {
     "tpdn_outcomes/io.py:read_table": 94,  # +2: progress= (app-progress)
     "tpdn_outcomes/outcomes/benchmark.py:clinic_benchmark": 87,
     "tpdn_outcomes/outcomes/table_one.py:table_one": 151,
-    "tpdn_outcomes/privacy/column_scan.py:scan_column_base": 130,
-    "tpdn_outcomes/privacy/value_scan.py:scan_values": 166,
     "tpdn_outcomes/stats/control.py:control_chart": 128,
     "tpdn_outcomes/stats/meta.py:meta_analysis": 116,
     "tpdn_outcomes/stats/mmrm.py:mmrm": 179,

@@ -13,6 +13,16 @@ and row numbers only.
 :func:`suppress_small_cells` marks report cells that count too few patients to
 be shown.
 
+The package
+-----------
+``names.py`` reads column names (``header_words.py``: the table of identifying names in
+other languages); ``patterns.py`` holds the value patterns and the vectorised helpers
+that apply them; ``column_scan.py`` is the first pass (the name, and the patterns on
+text values), ``value_scan.py`` the second (detectors backed by libraries, on every
+column), ``frame_text.py`` the distinct text of a frame searched once for all its
+columns; ``masking.py`` masks values for messages; ``api.py`` holds the entry points,
+which this package re-exports.
+
 Rules
 -----
 Column names are split into words (``PatientDOB`` -> ``patient dob``,
@@ -46,7 +56,7 @@ kind                       names (any of these words or phrases in the name)
                            before ``name`` (or after ``name of``) is a thing
                            rather than a person: ``muscle_name``,
                            ``clinic_name``, ``condition_name``, ``site_name``
-                           ... pass (see ``_NON_PERSON_QUALIFIERS``), while
+                           ... pass (see ``NON_PERSON_QUALIFIERS``), while
                            ``name``, ``patient_name``, ``client_name``,
                            ``therapist_name`` are refused (fail closed: an
                            unknown ``x_name`` is refused; one-word compounds
@@ -58,7 +68,7 @@ kind                       names (any of these words or phrases in the name)
                            (see below)
 ========================== ===================================================
 
-Since issue 18 a second pass (:func:`_scan_values`, detectors in
+Since issue 18 a second pass (``privacy/value_scan.py``, detectors in
 ``tpdn_outcomes._detect``) checks the values of **every** column, of any type, and
 the column names themselves, with the field's libraries: person names (a
 gazetteer: the US Census 1990 first names and surnames and gender-guesser's
@@ -72,7 +82,7 @@ IP addresses; Medicare beneficiary identifiers; record numbers with their prefix
 (``MRN0012352``); postcodes in any spelling; vehicle plates; photo file names;
 full dates before 1990 (and any full date inside a pseudonym); datetime columns
 with dates before 1990. Names in Dutch, German, French, Spanish, Italian and
-Portuguese are recognised (``_HEADER_WORDS``), and a header that is itself an
+Portuguese are recognised (``privacy/header_words.py``), and a header that is itself an
 identifier (an e-mail address used as a column name) is reported by position and
 masked. Libraries that judge values one at a time see at most
 ``_detect.MAX_CHECKED`` candidates of a column (a seeded sample beyond that,
