@@ -44,7 +44,6 @@ STILL_TOO_LONG: dict[str, int] = {
     "tpdn_outcomes/cli.py:_cmd_report": 85,
     "tpdn_outcomes/datasets/messy.py:make_messy": 107,
     "tpdn_outcomes/datasets/readme.py:readme_text": 132,
-    "tpdn_outcomes/datasets/simulate.py:simulate": 268,
     "tpdn_outcomes/derive.py:assign_episodes": 158,
     "tpdn_outcomes/interop/adam.py:to_adam": 90,
     "tpdn_outcomes/interop/fhir.py:read_fhir": 143,

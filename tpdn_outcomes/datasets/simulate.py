@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -123,33 +124,134 @@ def simulate(
     if n_patients < 1 or quarters < 1:
         raise ValueError("n_patients, n_clinics and quarters must be at least 1")
     rng = np.random.default_rng(seed)
-    conds = list(schema.CONDITIONS)
-    params = [CONDITION_PARAMS[c] for c in conds]
-
-    def per_condition(field: str) -> np.ndarray:
-        return np.array([getattr(p, field) for p in params], dtype=np.float64)
-
-    n_cond = len(conds)
     t0 = pd.Timestamp(start).normalize()
     window = int((t0 + pd.DateOffset(months=3 * quarters) - t0).days)
+    # the draws, in this order (the same seed gives the same table)
+    pat = _draw_patients(rng, n_patients, n_clinics)
+    ep = _draw_episodes(rng, pat)
+    ses = _draw_session_days(rng, ep, window)
+    pain_pre, pain_post, twitch = _draw_pain(rng, pat, ep, ses)
+    rom, rom_post = _draw_rom(rng, pat, ep, ses)
+    fun, fun_post = _draw_function(rng, pat, ep, ses)
+    muscle_codes, muscle_cats, needle = _draw_muscles(rng, ep, ses)
+    ae_mask, ae_cats = _draw_adverse_events(rng, ses, t0, ae_shift)
 
-    # ---- patients -------------------------------------------------------------
-    n = n_patients
+    sel = np.flatnonzero(ses.day < window)  # sessions after the data's end are not exported
+    sp = ep.patient[ses.ep[sel]]
+    se = ses.ep[sel]
+    data: dict[str, Any] = {
+        **_id_columns(pat, ep, ses, t0, sel),
+        "practitioner_role": _cat(ep.role[se], _ROLES),
+        "muscles": _cat(muscle_codes[sel], muscle_cats),
+        "needle_count": needle[sel].astype(np.int64),
+        "twitch_response": _cat(twitch[sel].astype(np.int64), ["no", "yes"]),
+        "adverse_events": _cat(ae_mask[sel], ae_cats),
+        "age_band": _cat(pat.age[sp], _AGE_BANDS),
+        "sex": _cat(ep.sex[sp], _SEXES),
+        "pain_pre": _int_array(pain_pre[sel]),
+        "pain_post": _int_array(pain_post[sel]),
+    }
+    for c in ROM_COLUMNS:
+        data[f"rom_{c}_pre"] = _int_array(rom[c][sel])
+        data[f"rom_{c}_post"] = _int_array(rom_post[c][sel])
+    for c in FUNCTION_COLUMNS:
+        if _FUNCTION_DECIMALS[c] == 0:
+            data[f"{c}_pre"] = _int_array(fun[c][sel])
+            data[f"{c}_post"] = _int_array(fun_post[c][sel])
+        else:
+            data[f"{c}_pre"] = fun[c][sel]
+            data[f"{c}_post"] = fun_post[c][sel]
+    wide = pd.DataFrame({c: data[c] for c in wide_columns()}, copy=False)
+    info = pd.DataFrame(
+        {
+            "episode": se,
+            "complete": ses.complete[se],
+            "first": ses.first[sel],
+            "last": ses.last[sel],
+            "truncated": (ses.ep_start + ses.duration)[se] >= window,
+        }
+    )
+    return wide, info
+
+
+def _per_condition(field: str) -> np.ndarray:
+    """A parameter of :data:`CONDITION_PARAMS`, one value per condition in schema order."""
+    params = [CONDITION_PARAMS[c] for c in schema.CONDITIONS]
+    return np.array([getattr(p, field) for p in params], dtype=np.float64)
+
+
+def _cat(codes: np.ndarray, cats: Sequence[str]) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(cats)))
+
+
+@dataclass
+class _Patients:
+    """Per patient: clinic, age band, a random effect ``u`` and the number of episodes."""
+
+    n: int
+    clinic_p: np.ndarray  # the clinics' shares
+    clinic_eff: np.ndarray  # the clinics' effects on the pain change
+    clinic: np.ndarray
+    age: np.ndarray
+    u: np.ndarray
+    n_eps: np.ndarray
+
+
+@dataclass
+class _Episodes:
+    """Per episode: patient, condition, role, planned and observed sessions (``second``:
+    the positions of second episodes, ``recur``: which of them recur); per patient: sex."""
+
+    m: int
+    patient: np.ndarray
+    first: np.ndarray
+    cond: np.ndarray
+    second: np.ndarray
+    recur: np.ndarray
+    role: np.ndarray
+    k_plan: np.ndarray
+    k_obs: np.ndarray
+    sex: np.ndarray
+
+
+@dataclass
+class _Sessions:
+    """Per session: its episode, position ``j`` (0-based), day (from the first day of the
+    data) and place in the course (``frac``); per episode: first session, start, duration
+    and whether it is complete."""
+
+    total: int
+    ep: np.ndarray
+    ep_start_idx: np.ndarray
+    j: np.ndarray
+    day: np.ndarray
+    frac: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    ep_start: np.ndarray
+    duration: np.ndarray
+    complete: np.ndarray
+
+
+def _draw_patients(rng: np.random.Generator, n: int, n_clinics: int | Sequence[float]) -> _Patients:
     clinic_p = _clinic_shares(n_clinics)
-    n_clinics = len(clinic_p)
-    clinic = rng.choice(n_clinics, size=n, p=clinic_p)
-    clinic_eff = np.linspace(0.06, -0.06, n_clinics)
+    k = len(clinic_p)
+    clinic = rng.choice(k, size=n, p=clinic_p)
+    clinic_eff = np.linspace(0.06, -0.06, k)
     clinic_eff -= (clinic_p * clinic_eff).sum()  # weighted mean zero
     age = rng.choice(len(_AGE_BANDS), size=n, p=_AGE_P)
     u_patient = rng.standard_normal(n)
     n_eps = 1 + (rng.random(n) < SECOND_EPISODE_RATE)
+    return _Patients(n, clinic_p, clinic_eff, clinic, age, u_patient, n_eps)
 
-    # ---- episodes -------------------------------------------------------------
-    m = int(n_eps.sum())
-    ep_patient = np.repeat(np.arange(n), n_eps)
+
+def _draw_episodes(rng: np.random.Generator, pat: _Patients) -> _Episodes:
+    n, n_cond = pat.n, len(schema.CONDITIONS)
+    m = int(pat.n_eps.sum())
+    ep_patient = np.repeat(np.arange(n), pat.n_eps)
     ep_first = np.ones(m, dtype=bool)
     ep_first[1:] = ep_patient[1:] != ep_patient[:-1]
-    share = per_condition("share")
+    share = _per_condition("share")
     cond = rng.choice(n_cond, size=m, p=share / share.sum())
     second = np.flatnonzero(~ep_first)
     recur = rng.random(second.size) < RECURRENCE_SHARE
@@ -163,17 +265,20 @@ def simulate(
     k_obs = np.where(drop, np.minimum(rng.integers(1, 3, m), k_plan - 1), k_plan)
 
     # sex depends on the condition of the first episode
-    p_fem = per_condition("share_female")[cond[ep_first]]
+    p_fem = _per_condition("share_female")[cond[ep_first]]
     u = rng.random(n)
     sex = np.where(
         u < _SEX_OTHER,
         2,
         np.where(u < _SEX_OTHER + _SEX_UNKNOWN, 3, np.where(rng.random(n) < p_fem, 0, 1)),
     )
+    return _Episodes(m, ep_patient, ep_first, cond, second, recur, role, k_plan, k_obs, sex)
 
-    # ---- sessions: days --------------------------------------------------------
+
+def _draw_session_days(rng: np.random.Generator, ep: _Episodes, window: int) -> _Sessions:
+    k_obs, second, recur = ep.k_obs, ep.second, ep.recur
     s_total = int(k_obs.sum())
-    sess_ep = np.repeat(np.arange(m), k_obs)
+    sess_ep = np.repeat(np.arange(ep.m), k_obs)
     ep_start_idx = np.cumsum(k_obs) - k_obs
     j = np.arange(s_total) - ep_start_idx[sess_ep]  # 0-based position in the episode
     gaps = rng.integers(_SESSION_INTERVAL[0], _SESSION_INTERVAL[1] + 1, s_total)
@@ -181,7 +286,7 @@ def simulate(
     cs = np.cumsum(gaps)
     offset = cs - cs[ep_start_idx][sess_ep]
     duration = offset[ep_start_idx + k_obs - 1]
-    ep_start = rng.integers(0, window, m)
+    ep_start = rng.integers(0, window, ep.m)
     gap2 = np.where(
         recur,
         rng.integers(schema.EPISODE_GAP_DAYS + 1, 300, second.size),
@@ -189,22 +294,33 @@ def simulate(
     )
     ep_start[second] = ep_start[second - 1] + duration[second - 1] + gap2
     day = ep_start[sess_ep] + offset
-    complete = (k_obs == k_plan) & (ep_start + duration < window)
+    complete = (k_obs == ep.k_plan) & (ep_start + duration < window)
+    frac = j / np.maximum(ep.k_plan[sess_ep] - 1, 1)
+    last = np.zeros(s_total, dtype=bool)
+    last[ep_start_idx + k_obs - 1] = True
+    first = j == 0
+    return _Sessions(
+        s_total, sess_ep, ep_start_idx, j, day, frac, first, last, ep_start, duration, complete
+    )
 
-    # ---- latent episode parameters ------------------------------------------
-    pt = ep_patient
-    ep_u = 0.6 * u_patient[pt] + 0.8 * rng.standard_normal(m)
-    c_eff = clinic_eff[clinic[pt]]
-    pb = per_condition("pain_baseline")[cond]
-    pc = per_condition("pain_change")[cond]
-    pi = per_condition("pain_immediate")[cond]
+
+def _draw_pain(
+    rng: np.random.Generator, pat: _Patients, ep: _Episodes, ses: _Sessions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pain before and after needling, and the twitch responses, per session."""
+    m, cond, sess_ep, s_total = ep.m, ep.cond, ses.ep, ses.total
+    # latent episode parameters
+    pt = ep.patient
+    ep_u = 0.6 * pat.u[pt] + 0.8 * rng.standard_normal(m)
+    c_eff = pat.clinic_eff[pat.clinic[pt]]
+    pb = _per_condition("pain_baseline")[cond]
+    pc = _per_condition("pain_change")[cond]
+    pi = _per_condition("pain_immediate")[cond]
     base = np.clip(pb + _SD["pain_baseline"] * rng.standard_normal(m), 1.0, 10.0)
     g = -(pc - pi) / pb + _SD["pain_rel_change"] * ep_u + c_eff
     d_pain = -base * g
 
-    # ---- sessions: values -----------------------------------------------------
-    s_cond = cond[sess_ep]
-    frac = j / np.maximum(k_plan[sess_ep] - 1, 1)
+    # session values
     twitch = rng.random(s_total) < TWITCH_RATE
     imm = (
         pi[sess_ep]
@@ -212,23 +328,27 @@ def simulate(
         + _SD["pain_immediate"] * rng.standard_normal(s_total)
     )
     pre_latent = (
-        base[sess_ep] + d_pain[sess_ep] * frac + _SD["pain_noise"] * rng.standard_normal(s_total)
+        base[sess_ep]
+        + d_pain[sess_ep] * ses.frac
+        + _SD["pain_noise"] * rng.standard_normal(s_total)
     )
     pain_pre = _round(pre_latent, 0, 0, 10)
     pain_post = _round(pre_latent + imm, 0, 0, 10)
     pain_post[rng.random(s_total) < PAIN_POST_MISSING] = np.nan
+    return pain_pre, pain_post, twitch
 
-    last = np.zeros(s_total, dtype=bool)
-    last[ep_start_idx + k_obs - 1] = True
-    first = j == 0
-    keep = day < window  # sessions after the data's end are not in the export
 
-    # ROM
+def _draw_rom(
+    rng: np.random.Generator, pat: _Patients, ep: _Episodes, ses: _Sessions
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Range of motion before and after needling, per ROM column and session."""
+    m, cond, pt, sess_ep, s_total, frac = ep.m, ep.cond, ep.patient, ses.ep, ses.total, ses.frac
+    s_cond = cond[sess_ep]
     rom: dict[str, np.ndarray] = {c: np.full(s_total, np.nan) for c in ROM_COLUMNS}
     rom_post: dict[str, np.ndarray] = {c: np.full(s_total, np.nan) for c in ROM_COLUMNS}
     rom_missing = rng.random(s_total) < ROM_MISSING
     right_side = rng.random(m) < 0.6
-    for ci, cname in enumerate(conds):
+    for ci, cname in enumerate(schema.CONDITIONS):
         cp = CONDITION_PARAMS[cname]
         site, sides = cp.rom_site, cp.rom_sides
         if not site:
@@ -238,7 +358,7 @@ def simulate(
         eps = np.flatnonzero(cond == ci)
         ep_base = rb * (1 + _SD["rom_baseline_rel"] * rng.standard_normal(eps.size))
         ep_d = (rc - ri) + rb * _SD["rom_change_rel"] * (
-            0.6 * u_patient[pt[eps]] + 0.8 * rng.standard_normal(eps.size)
+            0.6 * pat.u[pt[eps]] + 0.8 * rng.standard_normal(eps.size)
         )
         where_ep = np.full(m, -1)
         where_ep[eps] = np.arange(eps.size)
@@ -264,12 +384,20 @@ def simulate(
             post = latent + ri + rb * _SD["rom_immediate_rel"] * rng.standard_normal(r.size)
             rom[col][r] = _round(latent, 0, 0, unit_high)
             rom_post[col][r] = _round(post, 0, 0, unit_high)
+    return rom, rom_post
 
-    # function
+
+def _draw_function(
+    rng: np.random.Generator, pat: _Patients, ep: _Episodes, ses: _Sessions
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Function questionnaires: ``_pre`` at the first session of an episode, ``_post`` at
+    the last session of a completed episode (when returned)."""
+    m, cond, pt, s_total = ep.m, ep.cond, ep.patient, ses.total
+    ep_start_idx, k_obs, complete = ses.ep_start_idx, ep.k_obs, ses.complete
     fun: dict[str, np.ndarray] = {c: np.full(s_total, np.nan) for c in FUNCTION_COLUMNS}
     fun_post: dict[str, np.ndarray] = {c: np.full(s_total, np.nan) for c in FUNCTION_COLUMNS}
     returned = rng.random(m) >= FUNCTION_POST_MISSING
-    for ci, cname in enumerate(conds):
+    for ci, cname in enumerate(schema.CONDITIONS):
         cp = CONDITION_PARAMS[cname]
         inst = cp.instrument
         if not inst:
@@ -286,7 +414,7 @@ def simulate(
         room_mean = (hi - fb) if better else (fb - lo)
         room = (hi - pre) if better else (pre - lo)
         gf = abs(fc) / room_mean + _SD["function_rel_change"] * (
-            0.6 * u_patient[pt[eps]] + 0.8 * rng.standard_normal(eps.size)
+            0.6 * pat.u[pt[eps]] + 0.8 * rng.standard_normal(eps.size)
         )
         gf = np.clip(gf, -0.5, 1.0)
         post = (
@@ -299,13 +427,18 @@ def simulate(
         fun[inst][first_rows] = _round(pre, dec, lo, hi)
         done = complete[eps] & returned[eps]
         fun_post[inst][last_rows[done]] = _round(post[done], dec, lo, hi)
+    return fun, fun_post
 
-    # ---- categorical columns ----------------------------------------------------
+
+def _draw_muscles(
+    rng: np.random.Generator, ep: _Episodes, ses: _Sessions
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Muscles needled (codes into the categories of their combinations) and needles."""
+    s_total, s_cond = ses.total, ep.cond[ses.ep]
     n_mus = rng.choice(np.array([1, 2, 3]), size=s_total, p=[0.30, 0.45, 0.25])
     muscle_codes = np.zeros(s_total, dtype=np.int64)
-    muscle_cats: list[str] = []
     seen: dict[str, int] = {}
-    for ci, cname in enumerate(conds):
+    for ci, cname in enumerate(schema.CONDITIONS):
         names = MUSCLES[cname]
         rows = np.flatnonzero(s_cond == ci)
         masks = _weighted_subset_masks(
@@ -316,70 +449,50 @@ def simulate(
         muscle_codes[rows] = lookup[masks]
     muscle_cats = list(seen)
     needle = np.clip(2 * n_mus + rng.integers(0, 5, s_total), 2, 12)
+    return muscle_codes, muscle_cats, needle
 
+
+def _draw_adverse_events(
+    rng: np.random.Generator,
+    ses: _Sessions,
+    t0: pd.Timestamp,
+    ae_shift: tuple[str, float] | None,
+) -> tuple[np.ndarray, list[str]]:
+    """Adverse events per session, as bit masks into their combinations' categories."""
     ae_names = list(ADVERSE_EVENT_RATES)
     ae_rates = np.array(list(ADVERSE_EVENT_RATES.values()))
-    draws = rng.random((s_total, len(ae_names)))
+    draws = rng.random((ses.total, len(ae_names)))
     rates = np.broadcast_to(ae_rates, draws.shape)
     if ae_shift is not None:  # a month in which every side effect is more frequent
         month, factor = ae_shift
-        when = (np.datetime64(t0.date(), "D") + day).astype("datetime64[M]")
+        when = (np.datetime64(t0.date(), "D") + ses.day).astype("datetime64[M]")
         hit = when == np.datetime64(month, "M")
         rates = np.where(hit[:, None], np.minimum(ae_rates * factor, 1.0), rates)
     ae_mask = ((draws < rates) * (1 << np.arange(len(ae_names)))).sum(axis=1)
     ae_order = np.argsort(ae_names)
     ae_cats = ["none" if s == "" else s for s in _combo_strings(ae_names, order=ae_order)]
+    return ae_mask, ae_cats
 
+
+def _id_columns(
+    pat: _Patients, ep: _Episodes, ses: _Sessions, t0: pd.Timestamp, sel: np.ndarray
+) -> dict[str, Any]:
+    """The columns that say whose session it is, when, where and for what."""
+    n, n_clinics = pat.n, len(pat.clinic_p)
     width = max(5, len(str(n)))
     pid = pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width).radd("P").to_numpy(object)
     cwidth = max(2, len(str(n_clinics)))
     clinic_names = [f"CLN-{i + 1:0{cwidth}d}" for i in range(n_clinics)]
-
-    sel = np.flatnonzero(keep)
-    sp = ep_patient[sess_ep[sel]]
-    se = sess_ep[sel]
-    dates = (np.datetime64(t0.date(), "D") + day[sel]).astype("datetime64[s]")
-
-    def cat(codes: np.ndarray, cats: Sequence[str]) -> pd.Categorical[str]:
-        return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(cats)))
-
-    data: dict[str, Any] = {
+    sp = ep.patient[ses.ep[sel]]
+    se = ses.ep[sel]
+    dates = (np.datetime64(t0.date(), "D") + ses.day[sel]).astype("datetime64[s]")
+    return {
         "patient_id": pd.array(pid[sp], dtype="str"),
         "session_date": dates,
-        "session_number": (j[sel] + 1).astype(np.int64),
-        "clinic_id": cat(clinic[sp], clinic_names),
-        "condition": cat(cond[se], conds),
-        "practitioner_role": cat(role[se], _ROLES),
-        "muscles": cat(muscle_codes[sel], muscle_cats),
-        "needle_count": needle[sel].astype(np.int64),
-        "twitch_response": cat(twitch[sel].astype(np.int64), ["no", "yes"]),
-        "adverse_events": cat(ae_mask[sel], ae_cats),
-        "age_band": cat(age[sp], _AGE_BANDS),
-        "sex": cat(sex[sp], _SEXES),
-        "pain_pre": _int_array(pain_pre[sel]),
-        "pain_post": _int_array(pain_post[sel]),
+        "session_number": (ses.j[sel] + 1).astype(np.int64),
+        "clinic_id": _cat(pat.clinic[sp], clinic_names),
+        "condition": _cat(ep.cond[se], list(schema.CONDITIONS)),
     }
-    for c in ROM_COLUMNS:
-        data[f"rom_{c}_pre"] = _int_array(rom[c][sel])
-        data[f"rom_{c}_post"] = _int_array(rom_post[c][sel])
-    for c in FUNCTION_COLUMNS:
-        if _FUNCTION_DECIMALS[c] == 0:
-            data[f"{c}_pre"] = _int_array(fun[c][sel])
-            data[f"{c}_post"] = _int_array(fun_post[c][sel])
-        else:
-            data[f"{c}_pre"] = fun[c][sel]
-            data[f"{c}_post"] = fun_post[c][sel]
-    wide = pd.DataFrame({c: data[c] for c in wide_columns()}, copy=False)
-    info = pd.DataFrame(
-        {
-            "episode": se,
-            "complete": complete[se],
-            "first": first[sel],
-            "last": last[sel],
-            "truncated": (ep_start + duration)[se] >= window,
-        }
-    )
-    return wide, info
 
 
 def synthesize(
