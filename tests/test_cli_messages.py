@@ -197,10 +197,11 @@ def _library_messages() -> list[str]:
     root = Path(validate_module.__file__).parents[1]
     found = set()
     validate_files = sorted(str(f.relative_to(root)) for f in (root / "validate").glob("*.py"))
+    privacy_files = sorted(str(f.relative_to(root)) for f in (root / "privacy").glob("*.py"))
     split_off = sorted(
         f.name for pattern in ("_io_*.py", "_schema_*.py") for f in root.glob(pattern)
     )
-    for module in (*validate_files, "io.py", *split_off, "privacy.py", "schema.py", "data.py"):
+    for module in (*validate_files, *privacy_files, "io.py", *split_off, "schema.py", "data.py"):
         text = (root / module).read_text(encoding="utf-8")
         found |= set(re.findall(r"pass ([a-z_]+)=", text))
         found |= set(re.findall(r"with ([a-z_]+)=", text))
