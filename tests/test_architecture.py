@@ -30,9 +30,7 @@ MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 800
 
 #: Packages being rebuilt by other work (issue 20 leaves them to it): no rule applies yet.
-IN_REWORK: tuple[str, ...] = (
-    "tpdn_outcomes/report/",  # sections as functions; reworked separately
-)
+IN_REWORK: tuple[str, ...] = ()
 
 #: Modules exempt from the size limits only (their import rules still hold).
 SIZE_EXEMPT: dict[str, str] = {}
@@ -54,6 +52,8 @@ STILL_TOO_LONG: dict[str, int] = {
 MODULES_STILL_TOO_LONG: dict[str, int] = {
     "tpdn_outcomes/cli.py": 1068,  # +3: --benchmark and progress wiring met in a merge
     "tpdn_outcomes/schema.py": 884,
+    # +218 for bounded rates (Ledger.bound, bounded_rate) met the protect split in a merge
+    "tpdn_outcomes/report/disclosure.py": 902,
 }
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from tpdn_outcomes.report.disclosure import Ledger, audit, protect
+from tpdn_outcomes.report.disclosure import Ledger, audit, bounded_rate, protect
 
 
 def _table_ledger(values: np.ndarray, min_cell: int = 11) -> tuple[Ledger, dict]:
@@ -264,3 +264,59 @@ def test_the_pattern_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(time, "perf_counter", lambda: float(next(clock)))
     assert protect(led).status == first
     assert sum(s == "secondary" for s in first) > 0
+
+
+@pytest.mark.parametrize("m", [5, 11])
+def test_a_bounded_rate_leaves_the_small_count_m_values_wide(m: int) -> None:
+    # Independent of the ledger: an intruder who knows n exactly and reads "≥ X %" (or
+    # "≤ Y %") can only say the small count is one of the whole numbers the bound allows;
+    # they must be at least m (0 to m - 1), and the truth must satisfy the bound.
+    for n in range(m + 1, 400):
+        for small in range(1, m):
+            for hit, miss in ((n - small, small), (small, n - small)):
+                if min(hit, miss) != small or max(hit, miss) < m:
+                    continue
+                shown = bounded_rate(hit, miss, m)
+                assert shown is not None
+                x = int(shown.text.split()[1])
+                if shown.text.startswith("≥"):
+                    possible = [s for s in range(n + 1) if 100 * (n - s) >= x * n]
+                    assert 100 * hit >= x * n
+                else:
+                    possible = [s for s in range(n + 1) if 100 * s <= x * n]
+                    assert 100 * hit <= x * n
+                assert len(possible) >= m, (n, hit, miss, shown.text)
+                assert shown.n_low <= n <= shown.n_high
+
+
+def test_no_bound_when_neither_count_is_small_or_both_are() -> None:
+    assert bounded_rate(30, 20, 11) is None
+    assert bounded_rate(5, 6, 11) is None
+    assert bounded_rate(0, 40, 11) is None and bounded_rate(40, 0, 11) is None
+
+
+def test_the_audit_holds_a_bound_as_the_intruders_inequality() -> None:
+    # 25 responders and 9 non-responders of 34 episodes, the 34 published, the rate shown
+    # as "≥ 70 %": by hand (scipy linprog, not the ledger) the non-responders can be 0 to
+    # 10, so the audit must report that interval and pass.
+    led = Ledger(11)
+    hit = led.add("episode", [f"e{k}" for k in range(25)], table="t", row=0, column="r",
+                  published=False)  # fmt: skip
+    miss = led.add("episode", [f"e{k}" for k in range(25, 34)], table="t", row=0,
+                   column="r", published=False)  # fmt: skip
+    led.add("episode", [f"e{k}" for k in range(34)], table="t", row=0, column="n")
+    shown = bounded_rate(25, 9, 11)
+    assert shown is not None and shown.text == "≥ 70 %"
+    for coefs, lower, upper in shown.rows():
+        led.bound([hit, miss], coefs, lower=lower, upper=upper, table="t", row=0, column="r")
+    # variables (responders, non-responders) >= 0; their sum is 34; 0.3 r - 0.7 s >= 0
+    by_hand = [
+        linprog(
+            c, A_ub=[[-0.3, 0.7]], b_ub=[0], A_eq=[[1, 1]], b_eq=[34], bounds=[(0, None)] * 2
+        ).fun
+        for c in ([0, 1], [0, -1])
+    ]
+    lower, upper = by_hand[0], -by_hand[1]
+    assert (np.floor(lower + 1e-9), np.floor(upper + 1e-9)) == (0, 10)
+    row = protect(led).audit.set_index("cell").loc[miss]
+    assert (row["lower"], row["upper"]) == (0, 10) and bool(row["passes"])

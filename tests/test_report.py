@@ -444,7 +444,22 @@ def test_monitoring_and_clinic_sections(report, clinic_report) -> None:  # type:
     assert all(text.endswith(".") for text in signals["signals"])
     for metric in ("mean_change", "responder_rate", "adverse_event_rate"):
         assert f"monthly_{metric}" in report.figures
-    clinics = report.tables["clinics"]
-    assert list(clinics["clinic_id"]) == ["CLN-01", "CLN-02", "CLN-03", "CLN-04"]
+    # one clinic comparison: the risk-adjusted one, with the funnel in the all-clinics report
+    assert "clinics" not in report.tables and "clinics" not in {s.key for s in report.sections}
+    compared = report.tables["risk_clinics"]
+    assert list(compared["clinic_id"]) == ["CLN-01", "CLN-02", "CLN-03", "CLN-04"]
     assert "clinic_funnel" in report.figures
-    assert "clinics" not in clinic_report.tables  # one clinic: no comparison
+    risk = next(s for s in report.sections if s.key == "risk")
+    assert "clinic_funnel" in risk.figures
+    ax = report.figures["clinic_funnel"].axes[0]
+    shown = compared[compared["n"].map(lambda v: v not in MARKS)]
+    assert 2 <= len(shown) < len(compared)  # a clinic's count is hidden on this sample
+    drawn = sorted(t.get_text() for t in ax.texts)
+    assert drawn == list(shown["clinic_id"])  # every published clinic, and only those
+    # the points are the table's observed - expected (two decimals) against its n
+    points = ax.collections[0].get_offsets()
+    assert np.allclose(points[:, 0], shown["n"].astype(float))
+    assert np.allclose(points[:, 1], shown["o_minus_e"].astype(float), atol=0.005)
+    # a clinic's own report: its own row and rank, no funnel of the others
+    assert "clinic_funnel" not in clinic_report.figures
+    assert list(clinic_report.tables["risk_clinics"].columns[:1]) == ["n"]

@@ -110,9 +110,14 @@ def test_no_empty_sections_and_no_clinics_compared_in_a_clinics_report(
         for key in left_out:
             assert f'href="#{key}"' not in page and f'<section id="{key}">' not in page
     one = release[1]
-    assert "clinics" not in {s.key for s in one.sections}
-    assert "Clinics compared" not in html[1]
-    assert 'href="#clinics"' in html[0]
+    # one clinic comparison (risk-adjusted): the clinics side by side only in the
+    # all-clinics report, never an empty section
+    for report, page in zip(release, html, strict=True):
+        assert "clinics" not in {s.key for s in report.sections}
+        assert "Clinics compared" not in page and 'href="#clinics"' not in page
+    assert 'href="#risk"' in html[0] and 'href="#risk"' in html[1]
+    assert "clinic_funnel" in release[0].figures and "clinic_funnel" not in one.figures
+    assert len(one.tables["risk_clinics"]) == 1
 
 
 def test_publishable() -> None:

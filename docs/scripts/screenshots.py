@@ -55,7 +55,7 @@ HTML_SHOTS = (
     Shot("report-data-flow", ("section#flow",)),
     Shot("report-pain", ("section#pain",)),
     Shot("report-monitoring", ("section#monitoring",)),
-    Shot("report-clinics", ("section#clinics",)),
+    Shot("report-clinics", ("section#risk",)),
     Shot("report-appendix", ("section#appendix",)),
 )
 

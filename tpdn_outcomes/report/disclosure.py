@@ -73,7 +73,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 Status = Literal["published", "primary", "secondary", "withheld", "unpublished"]
 
@@ -95,6 +95,23 @@ class Cell:
     members: np.ndarray = field(repr=False)
     parent: int | None = None
     keep: bool = False
+
+
+@dataclass
+class Bound:
+    """A published linear bound on registered counts: ``lower <= sum(coef * count) <= upper``.
+
+    What a bounded display (``"≥ 70 %"``) tells a reader about the counts behind it; the
+    intruder's programmes hold it as an inequality (see :meth:`Ledger.bound`).
+    """
+
+    cells: tuple[int, ...]
+    coefs: tuple[float, ...]
+    lower: float
+    upper: float
+    table: str
+    row: Hashable
+    column: str
 
 
 class Ledger:
@@ -119,9 +136,10 @@ class Ledger:
             raise ValueError(f"min_cell must be at least 1, not {min_cell!r}")
         self.min_cell = int(min_cell)
         self.cells: list[Cell] = []
+        self.bounds: list[Bound] = []
         self._codes: dict[str, pd.Index] = {}
         self._same: dict[tuple[str, bytes], list[int]] = {}
-        self._blocks: tuple[int, list[_Block]] | None = None
+        self._blocks: tuple[tuple[int, int], list[_Block]] | None = None
 
     def _encode(self, unit: str, ids: Iterable[Any]) -> np.ndarray:
         """Whole-number codes of the distinct ``ids`` within the unit's universe."""
@@ -190,9 +208,49 @@ class Ledger:
     def blocks(self) -> list[_Block]:
         """The cells of each unit as sums of atoms (computed once per set of cells)."""
         cached = getattr(self, "_blocks", None)  # absent on ledgers pickled before it
-        if cached is None or cached[0] != len(self.cells):
-            cached = self._blocks = (len(self.cells), _blocks(self))
+        size = (len(self.cells), len(self.bounds))
+        if cached is None or cached[0] != size:
+            cached = self._blocks = (size, _blocks(self))
         return cached[1]
+
+    def bound(
+        self,
+        cells: Sequence[int],
+        coefs: Sequence[float],
+        *,
+        lower: float = -np.inf,
+        upper: float = np.inf,
+        table: str,
+        row: Hashable,
+        column: str,
+    ) -> int:
+        """Register a published bound ``lower <= sum(coefs * counts of cells) <= upper``.
+
+        For a display that says less than a count (``"≥ 70 %"``: responders at least 70 %
+        of the episodes): the audit's intruder holds the bound as an inequality, besides
+        every published count. The cells (of one unit; usually registered with
+        ``published=False``) must satisfy it: the check that the display tells the truth.
+
+        Examples
+        --------
+        >>> led = Ledger(min_cell=11)
+        >>> hit = led.add("episode", range(25), table="t", row=0, column="r", published=False)
+        >>> miss = led.add("episode", range(25, 34), table="t", row=0, column="r",
+        ...                published=False)
+        >>> led.bound([hit, miss], [0.3, -0.7], lower=0.0, table="t", row=0, column="r")
+        0
+        """
+        units = {self.cells[c].unit for c in cells}
+        if len(units) != 1 or len(cells) != len(coefs):
+            raise ValueError("a bound holds counts of one unit, one coefficient each")
+        total = sum(k * self.cells[c].value for c, k in zip(cells, coefs, strict=True))
+        if not lower - 1e-9 <= total <= upper + 1e-9:
+            raise AssertionError(f"{table} / {row} / {column}: the bound shown is not true")
+        self.bounds.append(
+            Bound(tuple(int(c) for c in cells), tuple(float(k) for k in coefs), float(lower),
+                  float(upper), table, row, column)
+        )  # fmt: skip
+        return len(self.bounds) - 1
 
     def twins(self, cell: int) -> list[int]:
         """The published cells that count exactly the same population as ``cell``."""
@@ -220,6 +278,10 @@ class _Block:
     values: np.ndarray
     sizes: np.ndarray  # units per atom (the truth; used only to fix atoms in the fast check)
     keep: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # hide last
+    #: the published bounds (rows over atoms) and their limits: see :meth:`Ledger.bound`
+    ineq: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    ineq_lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ineq_upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @functools.cached_property
     def sparse(self) -> csr_matrix:
@@ -258,9 +320,23 @@ def _blocks(ledger: Ledger) -> list[_Block]:
                 np.array([c.value for c in cells], float),
                 np.bincount(atom_of, minlength=n_atoms).astype(float),
                 np.array([getattr(c, "keep", False) for c in cells], bool),
+                *_bound_rows(ledger, [c.id for c in cells], matrix),
             )
         )
     return out
+
+
+def _bound_rows(
+    ledger: Ledger, ids: list[int], matrix: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ledger's bounds on the cells ``ids`` (a block) as rows over its atoms."""
+    where = {cid: i for i, cid in enumerate(ids)}
+    mine = [b for b in getattr(ledger, "bounds", []) if b.cells[0] in where]
+    rows = np.zeros((len(mine), matrix.shape[1]))
+    for r, b in enumerate(mine):
+        for cid, k in zip(b.cells, b.coefs, strict=True):
+            rows[r] += k * matrix[where[cid]]
+    return rows, np.array([b.lower for b in mine]), np.array([b.upper for b in mine])
 
 
 def _distinct_rows(matrix: np.ndarray) -> np.ndarray:
@@ -294,6 +370,23 @@ def _solver(role: str) -> Any:
     # attack again costs more than the attack (2-3x here)
     solver.setOptionValue("presolve", "off")
     return solver
+
+
+def _inequalities(
+    block: _Block, fixed: np.ndarray, free: np.ndarray | None
+) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+    """The block's published bounds as LP rows over the attack's columns (the fixed atoms'
+    part moved into the limits; rows left without a free atom are dropped: constants the
+    truth satisfies)."""
+    rows, lower, upper = block.ineq, block.ineq_lower, block.ineq_upper
+    if not len(rows):
+        width = block.matrix.shape[1] if free is None else int(free.sum())
+        return csr_matrix((0, width)), np.zeros(0), np.zeros(0)
+    shift = rows @ fixed
+    if free is not None:
+        rows = rows[:, free]
+    used = np.abs(rows).sum(axis=1) > 0
+    return csr_matrix(rows[used]), (lower - shift)[used], (upper - shift)[used]
 
 
 class _Attack:
@@ -331,7 +424,8 @@ class _Attack:
             values = values - self.offset[published]
             keep = np.diff(rows.indptr) > 0
             rows, values = rows[keep], values[keep]
-        rows = csr_matrix(rows)
+        bounds, lower, upper = _inequalities(block, self.fixed, free)
+        rows = csr_matrix(vstack([csr_matrix(rows), bounds], format="csr"))
         rows.sort_indices()
         n = self.a.shape[1]
         lp = highspy.HighsLp()
@@ -340,8 +434,9 @@ class _Attack:
         lp.col_cost_ = np.zeros(n)
         lp.col_lower_ = np.zeros(n)
         lp.col_upper_ = np.full(n, highspy.kHighsInf)
-        lp.row_lower_ = values.astype(float)
-        lp.row_upper_ = values.astype(float)
+        inf = highspy.kHighsInf
+        lp.row_lower_ = np.clip(np.concatenate([values, lower]), -inf, inf).astype(float)
+        lp.row_upper_ = np.clip(np.concatenate([values, upper]), -inf, inf).astype(float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = rows.indptr.astype(np.int32)
         lp.a_matrix_.index_ = rows.indices.astype(np.int32)
@@ -549,6 +644,9 @@ def _still_wide(
         counts = block.sparse @ w
         if not np.allclose(counts[published], block.values[published], rtol=0, atol=1e-6):
             return False
+        bounded = block.ineq @ w if len(block.ineq) else np.zeros(0)
+        if (bounded < block.ineq_lower - 1e-6).any() or (bounded > block.ineq_upper + 1e-6).any():
+            return False
         reach.append(float(counts[row]))
     return _passes(int(block.values[row]), min(reach), max(reach), m)
 
@@ -603,6 +701,91 @@ def _withhold(ledger: Ledger, status: list[str], base: list[str]) -> None:
             status[c.id] = base[c.id]
 
 
+def _base_status(ledger: Ledger) -> list[str]:
+    """Each cell's status before any secondary suppression: unpublished, primary or shown."""
+    m = ledger.min_cell
+    return [
+        "unpublished" if not c.published else "primary" if _sensitive(c, m) else "published"
+        for c in ledger.cells
+    ]
+
+
+@dataclass(frozen=True)
+class BoundedRate:
+    """A rate published as a bound (``"≥ 70 %"``) because one of its two counts is small.
+
+    Attributes
+    ----------
+    sense : {">=", "<="}
+        ``">="``: the complement is small (the rate is at least ``percent``); ``"<="``:
+        the numerator is small (the rate is at most ``percent``).
+    percent : int
+        The bound, in whole percent.
+    n_low, n_high : float
+        The denominators for which the rule gives the same ``percent``: what the bound
+        tells of ``n`` (``n_high`` may be infinite).
+    """
+
+    sense: Literal[">=", "<="]
+    percent: int
+    n_low: float
+    n_high: float
+
+    @property
+    def text(self) -> str:
+        """The display: ``"≥ 70 %"`` or ``"≤ 30 %"``."""
+        return f"{'≥' if self.sense == '>=' else '≤'} {self.percent} %"
+
+    def rows(self) -> list[tuple[tuple[float, float], float, float]]:
+        """The bound as ``((coef of numerator, coef of complement), lower, upper)`` rows:
+        the rate's side, and the range of ``n`` the percent gives away."""
+        x = self.percent / 100
+        side = ((1 - x, -x), 0.0, np.inf) if self.sense == ">=" else ((1 - x, -x), -np.inf, 0.0)
+        return [side, ((1.0, 1.0), self.n_low, self.n_high)]
+
+
+def _bound_percent(sense: str, n: int, min_cell: int) -> int:
+    if sense == ">=":  # floor(100 (1 - (m - 1) / n)): the complement may be 0 to m - 1
+        return 100 * (n - min_cell + 1) // n
+    return -(-100 * (min_cell - 1) // n)  # ceil(100 (m - 1) / n)
+
+
+def bounded_rate(hit: int, miss: int, min_cell: int) -> BoundedRate | None:
+    """The bounded display of a rate ``hit / (hit + miss)`` whose one count is small, or None.
+
+    When the complement ``miss`` is from 1 to ``min_cell - 1`` and ``hit`` is at least
+    ``min_cell``, the rate is shown as "≥ X %" with ``X = floor(100 (1 - (m - 1) / n))``:
+    then ``n (1 - X / 100) >= m - 1``, so the bound allows any complement from 0 to at least
+    ``m - 1`` (``m`` values, as wide as the audit asks of a hidden count), and the true rate
+    is at least ``X``. Symmetrically "≤ Y %" with ``Y = ceil(100 (m - 1) / n)`` when
+    ``hit`` is the small count. No interval is shown (it would give the rate back). As the
+    top- and bottom-coded proportions of statistical agencies (the US Department of
+    Education's EDFacts ranges "≥95 %" and "≤5 %"); the bound is audited with everything
+    else published (:meth:`Ledger.bound`).
+
+    Examples
+    --------
+    >>> b = bounded_rate(25, 9, 11); b.text, b.n_low, b.n_high
+    ('≥ 70 %', 34.0, 34.0)
+    >>> bounded_rate(3, 40, 11).text
+    '≤ 24 %'
+    >>> bounded_rate(30, 20, 11) is None, bounded_rate(5, 6, 11) is None
+    (True, True)
+    """
+    m = int(min_cell)
+    if 0 < miss < m <= hit:
+        sense: Literal[">=", "<="] = ">="
+    elif 0 < hit < m <= miss:
+        sense = "<="
+    else:
+        return None
+    n = hit + miss
+    percent = _bound_percent(sense, n, m)
+    same = [k for k in range(m, 100 * m + 1) if _bound_percent(sense, k, m) == percent]
+    last = _bound_percent(sense, 100 * m, m) == percent  # the same for every larger n
+    return BoundedRate(sense, percent, float(min(same)), np.inf if last else float(max(same)))
+
+
 def protect(
     ledger: Ledger,
     *,
@@ -639,14 +822,7 @@ def protect(
     """
     m = ledger.min_cell
     tell = progress if progress is not None else (lambda stage, fraction: None)
-    base: list[str] = []
-    for c in ledger.cells:
-        if not c.published:
-            base.append("unpublished")
-        elif _sensitive(c, m):
-            base.append("primary")
-        else:
-            base.append("published")
+    base = _base_status(ledger)
     status = list(base)
     _withhold(ledger, status, base)
     blocks = {cid: (b, i) for b in ledger.blocks() for i, cid in enumerate(b.cells)}
@@ -713,4 +889,14 @@ def protect(
     return Protection(status, final)
 
 
-__all__ = ["UNITS", "Cell", "Ledger", "Protection", "audit", "protect"]
+__all__ = [
+    "UNITS",
+    "Bound",
+    "BoundedRate",
+    "Cell",
+    "Ledger",
+    "Protection",
+    "audit",
+    "bounded_rate",
+    "protect",
+]

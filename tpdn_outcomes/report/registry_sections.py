@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from tpdn_outcomes import schema
+from tpdn_outcomes.outcomes.benchmark import Z95, Z998
 from tpdn_outcomes.outcomes.efficiency import completeness, efficiency
 from tpdn_outcomes.outcomes.responders import responder_flags
 from tpdn_outcomes.outcomes.risk import (
@@ -400,6 +401,8 @@ def risk_adjusted(ctx: Context) -> Section:
 
     section = Section("risk", "Risk-adjusted effectiveness", "", ["risk_clinics",
                       "risk_conditions"], [], notes)  # fmt: skip
+    if ctx.clinic is None and len(clinics) >= 2:  # the clinics side by side: all-clinics only
+        _funnel(ctx, section, clinics, model)
     _publishable_only(ctx, section, "risk_conditions", "risk-adjusted comparison")
     ctx.captions["risk_clinics"] = (
         "Pain change observed and expected for the case mix (NPRS points; negative = less "
@@ -422,6 +425,58 @@ def risk_adjusted(ctx: Context) -> Section:
     )
     section.intro = intro
     return section
+
+
+def funnel_table(clinics: pd.DataFrame, sigma: float) -> pd.DataFrame:
+    """The clinics' observed minus expected as :func:`~tpdn_outcomes.plots.plot_funnel`
+    draws it: ``outside_95`` and ``outside_998`` beyond the funnel's limits
+    ``z * sigma / sqrt(n)`` (the limits drawn), ``attrs["sigma"]`` the model's residual SD.
+
+    Examples
+    --------
+    >>> t = funnel_table(pd.DataFrame({"clinic_id": ["a", "b"], "n": [25, 100],
+    ...                                "o_minus_e": [-0.5, 0.9]}), sigma=1.5)
+    >>> t[["outside_95", "outside_998"]].to_numpy().tolist(), t.attrs["sigma"]
+    ([[False, False], [True, True]], 1.5)
+    """
+    out = clinics.copy()
+    z = out["o_minus_e"].to_numpy(dtype=float) / (sigma / np.sqrt(out["n"].to_numpy(float)))
+    out["outside_95"], out["outside_998"] = np.abs(z) > Z95, np.abs(z) > Z998
+    out.attrs["sigma"] = float(sigma)
+    return out
+
+
+def _funnel(ctx: Context, section: Section, clinics: pd.DataFrame, model: RiskModel) -> None:
+    """Ask for the funnel plot of the clinics whose count is published (at least two)."""
+    table = funnel_table(clinics.reset_index(drop=True), model.sigma)
+
+    def draw(c: Context) -> Any:
+        keep = [i for i in range(len(table)) if c.published("risk_clinics", i)]
+        if len(keep) < 2:
+            return None
+        import matplotlib.pyplot as plt
+
+        from tpdn_outcomes.plots import plot_funnel
+
+        kept = table.iloc[keep].copy()
+        kept.attrs.update(table.attrs)
+        fig, ax = plt.subplots(figsize=(7.5, 4.0), layout="constrained")
+        plot_funnel(kept, ax=ax)
+        plt.close(fig)
+        return fig
+
+    ctx.figure("clinic_funnel", draw)
+    section.figures.append("clinic_funnel")
+    section.notes.append(
+        "In the funnel plot, a clinic beyond the 99.8 % limits is unlikely to differ from "
+        "expected by chance alone."
+    )
+    ctx.captions["clinic_funnel"] = (
+        "Observed minus expected mean pain change of each clinic's completed episodes against "
+        "their number, with 95 % and 99.8 % limits (the residual SD of the risk model over "
+        "the square root of n); expected from baseline pain, condition, age band and sex. "
+        "Clinics whose count is not published are not drawn."
+    )
 
 
 # ---------------------------------------------------------------------------

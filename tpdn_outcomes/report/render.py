@@ -263,13 +263,16 @@ def _legend(report: Report) -> pd.DataFrame:
         )
     return pd.DataFrame(
         {
-            "marker": [f"<{m}", "‡", "—", NOT_REACHED],
+            "marker": [f"<{m}", "‡", "—", "≥ X % / ≤ X %", NOT_REACHED],
             "meaning": [
                 f"a count from 1 to {m - 1} (not shown; the cell is empty, its comment and the "
                 "row's Status say so)",
                 f"a count of 0 or of {m} or more, hidden so that a small count cannot be worked "
                 "out from the others (in this report or the other reports of the same run)",
                 "a statistic, or a part, of a hidden count",
+                f"a rate whose complement (or numerator) is from 1 to {m - 1}, shown as a bound "
+                "wide enough that the small count cannot be worked out; no interval (the cell "
+                "is empty, its comment and the row's Status give the bound)",
                 "a Kaplan-Meier median or confidence limit the curve did not reach",
             ],
         }

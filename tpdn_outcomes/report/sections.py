@@ -25,7 +25,6 @@ from tpdn_outcomes.outcomes import (
     UNCONTROLLED_CAVEAT,
     adverse_event_rates,
     change_summary,
-    clinic_benchmark,
     describe_signals,
     function_change,
     immediate_change,
@@ -48,6 +47,7 @@ from tpdn_outcomes.report.context import (
     suppressed_label,
     window_label,
 )
+from tpdn_outcomes.report.disclosure import bounded_rate
 
 ALL = "All conditions"
 
@@ -120,18 +120,37 @@ def _key_statistics(ctx: Context, column: str, sc: Any) -> None:
         ep = sc.completed.episodes("pain")
         has = ep["change"].notna().to_numpy(dtype=bool)
         resp = responder_flags(ep, "pain", "moderate")
-        for mask in (resp, has & ~resp):
-            ctx.count("key_figures", 6, column, "episode", _ids(ep, "episode_id", mask),
-                      value=int(mask.sum()), as_statistic=True, keep=True)  # fmt: skip
+        _key_rate(ctx, 6, column, "episode", _ids(ep, "episode_id", resp),
+                  _ids(ep, "episode_id", has & ~resp))  # fmt: skip
     s = sc.sessions_in_quarter
     recorded, event = _side_effect_masks(s)
     table.at[7, column] = (
         f"{100 * event.sum() / recorded.sum():.1f} %" if recorded.any() else HIDDEN
     )
     if recorded.any():
-        for mask in (event, recorded & ~event):
-            ctx.count("key_figures", 7, column, "session", _ids(s, "session_id", mask),
-                      value=int(mask.sum()), as_statistic=True, keep=True)  # fmt: skip
+        _key_rate(ctx, 7, column, "session", _ids(s, "session_id", event),
+                  _ids(s, "session_id", recorded & ~event))  # fmt: skip
+
+
+def _key_rate(
+    ctx: Context, row: int, column: str, unit: str, hit: np.ndarray, miss: np.ndarray
+) -> None:
+    """Register a key figure's rate: its numerator and complement (a rate with its interval
+    gives both back), or, in an external report whose one count is small, show the rate as
+    a bound ("≥ 70 %", :func:`~tpdn_outcomes.report.disclosure.bounded_rate`) and register
+    the two counts as unpublished with the bound."""
+    bounded = None if ctx.internal else bounded_rate(len(hit), len(miss), ctx.min_cell)
+    if bounded is None:
+        for ids in (hit, miss):
+            ctx.count("key_figures", row, column, unit, ids, value=len(ids),
+                      as_statistic=True, keep=True)  # fmt: skip
+        return
+    cells = [ctx.count("key_figures", row, column, unit, ids, published=False)
+             for ids in (hit, miss)]  # fmt: skip
+    for coefs, lower, upper in bounded.rows():
+        ctx.ledger.bound(cells, coefs, lower=lower, upper=upper,
+                         table=f"{ctx.name} / key_figures", row=row, column=column)  # fmt: skip
+    ctx.tables["key_figures"].at[row, column] = bounded.text
 
 
 def key_figures(ctx: Context) -> Section:
@@ -639,54 +658,6 @@ def monitoring(ctx: Context) -> Section:
 
 
 # ---------------------------------------------------------------------------
-# clinics compared (all-clinics report only)
-# ---------------------------------------------------------------------------
-
-
-def clinics(ctx: Context) -> Section | None:
-    """Observed minus case-mix expected pain change per clinic (all-clinics report)."""
-    done = ctx.completed
-    if ctx.clinic is not None or done is None or done.sessions["clinic_id"].nunique() < 2:
-        return None
-    try:
-        bench = clinic_benchmark(done)
-    except ValueError:
-        return None
-    cols = ["clinic_id", "n", "observed", "expected", "o_minus_e", "ci_low", "ci_high",
-            "outside_95", "outside_998"]  # fmt: skip
-    table = bench[cols].copy()
-    table["clinic_id"] = table["clinic_id"].astype(str)
-    ctx.tables["clinics"] = rounded(table)
-    ep = done.episodes("pain")
-    ep = ep[ep["change"].notna() & ep["clinic_id"].notna()]
-    for i, row in table.iterrows():
-        mask = (ep["clinic_id"].astype(str) == row["clinic_id"]).to_numpy(bool)
-        ctx.count("clinics", i, "n", "episode", _ids(ep, "episode_id", mask), dependents=cols[2:])
-
-    def draw(c: Context) -> Any:
-        keep = [i for i in range(len(bench)) if c.published("clinics", i)]
-        if len(keep) < 2:
-            return None
-        from tpdn_outcomes.plots import plot_funnel
-
-        kept = bench.iloc[keep].copy()
-        kept.attrs.update(bench.attrs)
-        return _figure(lambda ax: plot_funnel(kept, ax=ax))
-
-    ctx.figure("clinic_funnel", draw)
-    ctx.captions["clinics"] = "Clinics compared: observed and case-mix expected pain change"
-    ctx.captions["clinic_funnel"] = (
-        "Observed minus expected mean pain change of each clinic's completed episodes against "
-        "their number, with 95 % and 99.8 % limits; expected from baseline pain, condition, age "
-        "band and sex. Clinics whose count is not published are not drawn."
-    )
-    return Section("clinics", "Clinics compared", "Each clinic's pain change against the change "
-                   "expected for its patients (risk-adjusted). A clinic beyond the 99.8 % limits "
-                   "is unlikely to differ by chance alone; unmeasured case mix may still explain "
-                   "it.", ["clinics"], ["clinic_funnel"])  # fmt: skip
-
-
-# ---------------------------------------------------------------------------
 # methods and appendix
 # ---------------------------------------------------------------------------
 
@@ -796,7 +767,6 @@ SECTIONS: list[Callable[[Context], Section | None]] = [
     registry.completeness_section,
     breakdowns,
     monitoring,
-    clinics,
     methods,
     appendix,
     registry.trends_appendix,

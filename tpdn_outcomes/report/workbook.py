@@ -43,6 +43,7 @@ _PCT_CI = re.compile(rf"^({_NUM}) ?% \(({_NUM}) to ({_NUM}) ?%\)$")
 _PAIR = re.compile(rf"^({_NUM}) \(({_NUM})\)$")
 _IQR = re.compile(rf"^({_NUM}) \[({_NUM}), ({_NUM})\]$")
 _PLAIN = re.compile(rf"^{_NUM}$")
+_BOUND = re.compile(r"^([≥≤]) (\d+) %$")
 
 #: Columns holding proportions (0-1), shown in percent.
 RATE_COLUMNS = {"rate", "moderate_rate", "substantial_rate", "confidence"}
@@ -68,7 +69,6 @@ SHEET_NAMES: dict[str, str] = {
     "by_role": "By practitioner role",
     "twitch": "Twitch response",
     "monthly_signals": "Monthly signals",
-    "clinics": "Clinics compared",
     "mcid": "MCID thresholds",
     "mdc": "MDC thresholds",
     "data_quality": "Data quality",
@@ -98,6 +98,26 @@ def marker_meaning(text: str) -> str | None:
     if text == _HIDDEN:
         return "hidden with its count"
     return None
+
+
+def bound_meaning(text: str) -> str | None:
+    """What a bounded rate (``"≥ 70 %"``, ``"≤ 30 %"``) says, or None for other text.
+
+    Examples
+    --------
+    >>> bound_meaning("≥ 70 %")
+    'at least 70 %: the exact rate is not shown, so that a small count cannot be worked out'
+    >>> bound_meaning("70 %") is None
+    True
+    """
+    bound = _BOUND.match(text)
+    if bound is None:
+        return None
+    side = "at least" if bound[1] == "≥" else "at most"
+    return (
+        f"{side} {bound[2]} %: the exact rate is not shown, so that a small count cannot be "
+        "worked out"
+    )
 
 
 def _number(text: str) -> float:
@@ -153,8 +173,8 @@ def parse_cell(column: str, value: Any, rate: bool = False) -> _Cell:
             return _Cell(values=(v,), number_format="0.0%" if column != "confidence" else "0%")
         return _Cell(values=(v,), number_format="0.00")
     text = str(value)
-    meaning = marker_meaning(text.strip())
-    if meaning is not None:
+    meaning = marker_meaning(text.strip()) or bound_meaning(text.strip())
+    if meaning is not None:  # a blank cell (no column mixes text and numbers), with a note
         return _Cell(note=f"{text.strip()}: {meaning}")
     ci = _CI.match(text)
     if ci:
@@ -365,6 +385,7 @@ __all__ = [
     "NOT_REACHED",
     "RATE_COLUMNS",
     "SHEET_NAMES",
+    "bound_meaning",
     "marker_meaning",
     "parse_cell",
     "sheet_name",
