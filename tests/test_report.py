@@ -65,7 +65,7 @@ def test_key_figures_match_a_direct_count(report) -> None:  # type: ignore[no-un
     assert list(report.tables) == [
         "key_figures", "trends_table", "data_flow", "table_one", "pain", "pain_immediate", "rom",
         "time_to_relief", "function", "adverse_events", "risk_clinics", "efficiency",
-        "completeness", "by_role", "twitch", "monthly_signals", "clinics", "mcid", "mdc",
+        "completeness", "by_role", "twitch", "monthly_signals", "mcid", "mdc",
         "data_quality",
     ]  # fmt: skip
 
