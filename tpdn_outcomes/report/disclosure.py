@@ -331,7 +331,7 @@ def _bound_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ledger's bounds on the cells ``ids`` (a block) as rows over its atoms."""
     where = {cid: i for i, cid in enumerate(ids)}
-    mine = [b for b in getattr(ledger, "bounds", []) if b.cells[0] in where]
+    mine = [b for b in ledger.bounds if b.cells[0] in where]
     rows = np.zeros((len(mine), matrix.shape[1]))
     for r, b in enumerate(mine):
         for cid, k in zip(b.cells, b.coefs, strict=True):
