@@ -6,11 +6,11 @@ Part of :mod:`tpdn_outcomes.io` (which re-exports these names).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from tpdn_outcomes._files import atomic_write as atomic_write  # the one atomic writer
 from tpdn_outcomes._io_files import READERS
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -48,33 +48,6 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             if risky.any():
                 out[col] = s.where(~risky.to_numpy(), "'" + text)
     return out
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
-    """Write a file atomically: ``write(tmp_path)``, then move it into place.
-
-    Parameters
-    ----------
-    path : path
-        The target. Its folder is created if needed.
-    write : callable
-        Called with a temporary path in the same folder; must write the whole file there.
-
-    Returns
-    -------
-    Path
-        The target path.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
-    >>> atomic_write(target, lambda p: p.write_text("done")).read_text()
-    'done'
-    """
-    from tpdn_outcomes._files import atomic_write as write_atomically
-
-    return write_atomically(path, write)  # (permissions follow the umask; no leftovers)
 
 
 def write_table(
